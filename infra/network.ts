@@ -1,5 +1,22 @@
-/** The stage's VPC: two AZs, private subnets for nodes and the deploy function. */
+import { stageSettings } from "./settings";
+
+const settings = stageSettings($app.stage);
+
+/**
+ * The stage's VPC across two AZs. Nodes, the database and the deploy function live in the
+ * private subnets; only the ALB is public. HA stages get a managed NAT gateway per AZ; other
+ * stages a small NAT instance per AZ (cheaper, fine for dev traffic).
+ */
 export const vpc = new sst.aws.Vpc("Vpc", {
   az: 2,
-  nat: $app.stage === "production" ? "managed" : "ec2",
+  nat: settings.ha ? "managed" : "ec2",
+  transform: {
+    // The AWS Load Balancer Controller discovers subnets by these tags.
+    publicSubnet: (args) => {
+      args.tags = { ...args.tags, "kubernetes.io/role/elb": "1" };
+    },
+    privateSubnet: (args) => {
+      args.tags = { ...args.tags, "kubernetes.io/role/internal-elb": "1" };
+    },
+  },
 });

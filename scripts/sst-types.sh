@@ -9,7 +9,10 @@ cd "$(dirname "$0")/.."
 PULUMI_VERSION="v3.215.0" # the version sst 4.17.1 asks for
 SST_BIN_DIR="${XDG_CONFIG_HOME:-$HOME/.config}/sst/bin"
 
-if [ -f .sst/platform/config.d.ts ] && [ -d .sst/platform/node_modules/@pulumi/aws ] && [ "${1:-}" != "--force" ]; then
+# Reinstall when sst.config.ts changed (its providers decide what .sst/platform holds).
+stamp=".sst/platform/.slipway-config-hash"
+config_hash="$(sha256sum sst.config.ts | cut -d" " -f1)"
+if [ -f .sst/platform/config.d.ts ] && [ "$(cat "$stamp" 2>/dev/null)" = "$config_hash" ] && [ "${1:-}" != "--force" ]; then
   exit 0
 fi
 
@@ -28,3 +31,4 @@ SST_TELEMETRY_DISABLED=1 npx sst install --stage typecheck >/tmp/slipway-sst-ins
   exit 1
 }
 test -f .sst/platform/config.d.ts
+echo "$config_hash" >"$stamp"

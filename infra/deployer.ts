@@ -1,0 +1,202 @@
+import { project } from "./build";
+import { cluster } from "./cluster";
+import { vpc } from "./network";
+import { buildFinishedPattern } from "./patterns";
+import {
+  deployerGroup,
+  seconds,
+  stageSettings,
+  workloadDeployments,
+  workloadNamespace,
+} from "./settings";
+
+const settings = stageSettings($app.stage);
+
+/**
+ * The deployer: a webhook function behind a Function URL that starts builds, and a deploy
+ * function that EventBridge starts when a build finishes. Both share the ledger.
+ */
+export const secrets = createSecrets();
+export const ledger = createLedger();
+export const alerts = createAlerts();
+export const deadLetters = createDeadLetters();
+export const webhook = createWebhookFunction();
+export const deploy = createDeployFunction();
+export const buildFinishedRule = createBuildFinishedRule();
+export const accessEntry = createAccessEntry();
+
+function createSecrets() {
+  return {
+    /** HMAC secret shared with the GitHub webhook. The only authentication of the Function URL. */
+    webhookSecret: new sst.Secret("GithubWebhookSecret"),
+    // Either a GitHub App (preferred: short-lived installation tokens) or a token.
+    // Empty placeholders let a stage use one and leave the other unset.
+    githubToken: new sst.Secret("GithubToken", ""),
+    githubAppId: new sst.Secret("GithubAppId", ""),
+    githubAppPrivateKey: new sst.Secret("GithubAppPrivateKey", ""),
+    githubAppInstallationId: new sst.Secret("GithubAppInstallationId", ""),
+  };
+}
+
+function createLedger() {
+  return new sst.aws.Dynamo("Ledger", {
+    fields: { pk: "string", sk: "string", gsi1pk: "string", gsi1sk: "string" },
+    primaryIndex: { hashKey: "pk", rangeKey: "sk" },
+    globalIndexes: { gsi1: { hashKey: "gsi1pk", rangeKey: "gsi1sk" } },
+    // Delivery claims expire after GitHub's 3-day redelivery window, never before.
+    ttl: "expiresAt",
+    deletionProtection: settings.retain,
+    transform: {
+      table: (args, opts) => {
+        args.pointInTimeRecovery = { enabled: true };
+        opts.retainOnDelete = settings.retain;
+      },
+    },
+  });
+}
+
+function createAlerts() {
+  const topic = new sst.aws.SnsTopic("Alerts");
+  if (settings.alertEmail) topic.subscribe("AlertsEmail", settings.alertEmail);
+  return topic;
+}
+
+function createDeadLetters() {
+  // Events the deploy function could not handle after every retry. Never silent: alarmed.
+  const queue = new sst.aws.Queue("DeployDeadLetters", {
+    transform: { queue: { messageRetentionSeconds: 14 * 24 * 3600 } },
+  });
+  new aws.cloudwatch.MetricAlarm("DeployDeadLettersAlarm", {
+    alarmDescription: "A build event could not be deployed after all retries: see the DLQ.",
+    namespace: "AWS/SQS",
+    metricName: "ApproximateNumberOfMessagesVisible",
+    dimensions: { QueueName: queue.nodes.queue.name },
+    statistic: "Maximum",
+    period: 60,
+    evaluationPeriods: 1,
+    threshold: 0,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+    alarmActions: [alerts.arn],
+  });
+  return queue;
+}
+
+function commonEnvironment() {
+  return {
+    SLIPWAY_STAGE: $app.stage,
+    CODEBUILD_PROJECT: project.name,
+    WORKLOAD_NAMESPACE: workloadNamespace,
+    WORKLOAD_DEPLOYMENTS: workloadDeployments.join(","),
+    ...(settings.domain ? { ENVIRONMENT_URL: `https://${settings.domain}` } : {}),
+  };
+}
+
+function createWebhookFunction() {
+  return new sst.aws.Function("Webhook", {
+    handler: "functions/webhook.handler",
+    // GitHub cannot sign IAM requests: the HMAC over the body is the authentication.
+    url: { authorization: "none" },
+    // A flood of forged requests costs a bounded amount and cannot starve the deploy function.
+    concurrency: { reserved: 20 },
+    timeout: "10 seconds", // GitHub gives up after 10 s
+    memory: "512 MB",
+    link: [ledger, ...Object.values(secrets)],
+    environment: commonEnvironment(),
+    permissions: [
+      {
+        actions: ["codebuild:StartBuild", "codebuild:StopBuild", "codebuild:BatchGetBuilds"],
+        resources: [project.arn],
+      },
+    ],
+  });
+}
+
+function createDeployFunction() {
+  const rolloutSeconds = seconds(settings.rolloutTimeout);
+  return new sst.aws.Function("Deploy", {
+    handler: "functions/deploy.handler",
+    // In the private subnets, so the cluster endpoint can stay private.
+    vpc,
+    // `sst dev` replaces live functions with a stub that acknowledges events even when the
+    // local process is gone, which would swallow build events. This one always runs in AWS.
+    dev: false,
+    // Leaves a minute after the rollout bound to roll back and report.
+    timeout: `${rolloutSeconds + 60} seconds`,
+    memory: "1024 MB",
+    retries: 2,
+    link: [ledger, ...Object.values(secrets)],
+    environment: {
+      ...commonEnvironment(),
+      EKS_CLUSTER_NAME: cluster.name,
+      ROLLOUT_TIMEOUT_SECONDS: String(rolloutSeconds),
+    },
+    permissions: [
+      { actions: ["eks:DescribeCluster"], resources: [cluster.arn] },
+      { actions: ["sqs:SendMessage"], resources: [deadLetters.arn] },
+    ],
+    transform: {
+      // After the async retries, the event lands in the DLQ instead of vanishing.
+      eventInvokeConfig: (args) => {
+        args.destinationConfig = { onFailure: { destination: deadLetters.arn } };
+      },
+    },
+  });
+}
+
+function createBuildFinishedRule() {
+  const rule = new aws.cloudwatch.EventRule("BuildFinished", {
+    description: "This stage's CodeBuild builds that finished: SUCCEEDED, FAILED or STOPPED",
+    eventPattern: project.name.apply((name) => JSON.stringify(buildFinishedPattern(name))),
+  });
+  new aws.lambda.Permission("BuildFinishedInvoke", {
+    action: "lambda:InvokeFunction",
+    function: deploy.name,
+    principal: "events.amazonaws.com",
+    sourceArn: rule.arn,
+  });
+  new aws.sqs.QueuePolicy("DeployDeadLettersFromEvents", {
+    queueUrl: deadLetters.url,
+    policy: $jsonStringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "sqs:SendMessage",
+          Resource: deadLetters.arn,
+          Condition: { ArnEquals: { "aws:SourceArn": rule.arn } },
+        },
+      ],
+    }),
+  });
+  new aws.cloudwatch.EventTarget("BuildFinishedTarget", {
+    rule: rule.name,
+    arn: deploy.arn,
+    // EventBridge retries delivery for an hour; what it cannot deliver goes to the DLQ.
+    retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 20 },
+    deadLetterConfig: { arn: deadLetters.arn },
+  });
+  return rule;
+}
+
+function createAccessEntry() {
+  // The deploy function's role maps to one Kubernetes group, which k8s/base/rbac.yaml binds to
+  // a Role in the workload namespace only: get/patch/watch Deployments, list ReplicaSets.
+  return new aws.eks.AccessEntry("DeployAccess", {
+    clusterName: cluster.name,
+    principalArn: deploy.nodes.role.arn,
+    kubernetesGroups: [deployerGroup],
+    type: "STANDARD",
+  });
+}
+
+/** The deploy function reaches the private cluster endpoint from its VPC security group. */
+new aws.vpc.SecurityGroupIngressRule("DeployToClusterApi", {
+  description: "Deploy function to the EKS API",
+  securityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
+  referencedSecurityGroupId: vpc.securityGroups.apply((groups) => groups[0] ?? ""),
+  ipProtocol: "tcp",
+  fromPort: 443,
+  toPort: 443,
+});
