@@ -1,0 +1,15 @@
+export * from "./accept-push.ts";
+export * from "./branch-glob.ts";
+export * from "./build-plan.ts";
+export * from "./deployment-record.ts";
+export * from "./deployment-state.ts";
+export * from "./describe-error.ts";
+export * from "./ledger-errors.ts";
+export type * from "./ports/builds.ts";
+export type * from "./ports/diagnostic-log.ts";
+export * from "./ports/github-reporter.ts";
+export * from "./ports/ledger.ts";
+export * from "./push-event.ts";
+export * from "./receive-delivery.ts";
+export * from "./stage-config.ts";
+export * from "./supersede.ts";

@@ -1,0 +1,14 @@
+import type { BuildRequest } from "../build-plan.ts";
+
+export type StartedBuild = {
+  buildId: string;
+  /** Where a person reads the build's log (the CodeBuild console). */
+  logUrl: string;
+};
+
+/** Starts and stops image builds (CodeBuild in production). */
+export interface Builds {
+  /** Starts a build; the same idempotency token within CodeBuild's window returns the same build. */
+  start(request: BuildRequest): Promise<StartedBuild>;
+  stop(buildId: string): Promise<void>;
+}

@@ -1,0 +1,44 @@
+import { z } from "zod";
+
+/** A full git object name: SHA-1 (40 hex) or SHA-256 (64 hex). */
+export const CommitSha = z.string().regex(/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/, "a full commit SHA");
+export type CommitSha = z.infer<typeof CommitSha>;
+
+/** The SHA GitHub sends as `after` when a push deletes its ref. */
+export const zeroSha = "0000000000000000000000000000000000000000";
+
+/**
+ * The fields of GitHub's `push` webhook payload that Slipway uses; everything else is dropped.
+ *
+ * @example
+ * { "ref": "refs/heads/main", "before": "0000…", "after": "6113728f…", "created": true,
+ *   "deleted": false, "forced": false,
+ *   "repository": { "name": "Hello-World", "full_name": "Codertocat/Hello-World",
+ *                   "html_url": "https://github.com/Codertocat/Hello-World", "owner": { "login": "Codertocat" } },
+ *   "head_commit": { "id": "6113728f…", "message": "Initial commit", "timestamp": "2019-05-15T15:19:25Z" },
+ *   "pusher": { "name": "Codertocat" } }
+ * @see https://docs.github.com/en/webhooks/webhook-events-and-payloads#push
+ */
+export const PushEvent = z.object({
+  ref: z.string().min(1),
+  before: CommitSha,
+  after: CommitSha,
+  created: z.boolean(),
+  deleted: z.boolean(),
+  forced: z.boolean(),
+  repository: z.object({
+    name: z.string().min(1),
+    full_name: z.string().min(3),
+    html_url: z.url(),
+    owner: z.object({ login: z.string().min(1) }),
+  }),
+  head_commit: z
+    .object({
+      id: CommitSha,
+      message: z.string(),
+      timestamp: z.string(),
+    })
+    .nullable(),
+  pusher: z.object({ name: z.string() }),
+});
+export type PushEvent = z.infer<typeof PushEvent>;
