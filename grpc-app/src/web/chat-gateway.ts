@@ -1,0 +1,62 @@
+/**
+ * What the web client needs from the chat server: the port the HTTP routes call. The gRPC
+ * adapter implements it (grpc-chat-gateway.ts); tests may pass a double.
+ */
+export type WebNote = {
+  readonly id: number;
+  readonly room: string;
+  readonly author: string;
+  readonly text: string;
+  /** ISO 8601, as the page formats it in the reader's time zone. */
+  readonly sentAt: string;
+};
+
+export type LoginOutcome =
+  | { kind: "signed-in"; token: string; expiresAt: Date }
+  | { kind: "rejected" };
+
+export type SendOutcome =
+  | { kind: "sent"; id: number }
+  | { kind: "unauthenticated" }
+  | { kind: "invalid"; message: string };
+
+/** Why a note stream ended; the caller decides whether the browser should come back. */
+export type StreamEnd =
+  | { kind: "unauthenticated" }
+  | { kind: "invalid"; message: string }
+  | { kind: "interrupted"; detail: string };
+
+export type NoteHandlers = {
+  note(note: WebNote): void;
+  end(reason: StreamEnd): void;
+};
+
+/** A running note stream. `pause` applies backpressure all the way to the chat server. */
+export type NoteSubscription = {
+  pause(): void;
+  resume(): void;
+  cancel(): void;
+};
+
+export type ChatGateway = {
+  login(username: string, password: string): Promise<LoginOutcome>;
+  sendNote(token: string, room: string, text: string): Promise<SendOutcome>;
+  /** Replays the room's notes after `afterId`, then follows live ones, until cancelled. */
+  streamNotes(
+    token: string,
+    room: string,
+    afterId: number,
+    handlers: NoteHandlers,
+  ): NoteSubscription;
+  /** Whether the chat server answers SERVING within `timeoutMs`. */
+  isServing(timeoutMs: number): Promise<boolean>;
+  close(): void;
+};
+
+/** The chat server could not be reached or failed; the page may retry later. */
+export class ChatUnavailableError extends Error {
+  override readonly name = "ChatUnavailableError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,171 @@
+import {
+  type ChannelOptions,
+  Client,
+  credentials,
+  Metadata,
+  type ServiceError,
+  status,
+} from "@grpc/grpc-js";
+import { service as healthService } from "grpc-health-check";
+import { z } from "zod";
+import { AuthServiceClient, ChatServiceClient, type Note } from "../gen/chat/v1/chat.ts";
+import {
+  type ChatGateway,
+  ChatUnavailableError,
+  type LoginOutcome,
+  type NoteHandlers,
+  type NoteSubscription,
+  type SendOutcome,
+  type StreamEnd,
+  type WebNote,
+} from "./chat-gateway.ts";
+
+/** Unary calls give up after this long; the page shows the failure and the user retries. */
+const callTimeoutMs = 5_000;
+
+/**
+ * grpc-js backs off up to 120 s between reconnects by default; a web replica that waited
+ * that long after the chat server came back would report 503 and fail logins meanwhile.
+ */
+const channelOptions: ChannelOptions = {
+  "grpc.initial_reconnect_backoff_ms": 250,
+  "grpc.max_reconnect_backoff_ms": 3_000,
+};
+
+/** grpc.health.v1 HealthCheckResponse as grpc-health-check's loader decodes it (enums as names). */
+const HealthCheckResponse = z.object({ status: z.string() });
+
+/** The chat gateway over gRPC: one channel per client, shared by every browser session. */
+export function grpcChatGateway(target: string): ChatGateway {
+  const channelCredentials = credentials.createInsecure();
+  const auth = new AuthServiceClient(target, channelCredentials, channelOptions);
+  const chat = new ChatServiceClient(target, channelCredentials, channelOptions);
+  const health = new Client(target, channelCredentials, channelOptions);
+  const check = healthService.Check;
+  if (check === undefined) throw new Error("grpc-health-check no longer defines Health.Check");
+
+  return {
+    login: (username, password) =>
+      new Promise<LoginOutcome>((resolve, reject) => {
+        auth.login({ username, password }, new Metadata(), deadline(), (error, response) => {
+          if (error === null) {
+            const expiresAt = response.expiresAt ?? new Date(Date.now() + 3_600_000);
+            resolve({ kind: "signed-in", token: response.token, expiresAt });
+            return;
+          }
+          if (error.code === status.UNAUTHENTICATED || error.code === status.INVALID_ARGUMENT) {
+            resolve({ kind: "rejected" });
+            return;
+          }
+          reject(unavailable("Login", error));
+          return;
+        });
+      }),
+
+    sendNote: (token, room, text) =>
+      new Promise<SendOutcome>((resolve, reject) => {
+        chat.sendNote({ room, text }, bearer(token), deadline(), (error, response) => {
+          if (error === null) {
+            resolve({ kind: "sent", id: response.id });
+            return;
+          }
+          if (error.code === status.UNAUTHENTICATED) {
+            resolve({ kind: "unauthenticated" });
+            return;
+          }
+          if (error.code === status.INVALID_ARGUMENT) {
+            resolve({ kind: "invalid", message: error.details });
+            return;
+          }
+          reject(unavailable("SendNote", error));
+          return;
+        });
+      }),
+
+    streamNotes: (token, room, afterId, handlers) =>
+      followNotes(chat, token, room, afterId, handlers),
+
+    isServing: (timeoutMs) =>
+      new Promise<boolean>((resolve) => {
+        health.makeUnaryRequest(
+          check.path,
+          check.requestSerialize,
+          check.responseDeserialize,
+          { service: "" },
+          new Metadata(),
+          { deadline: new Date(Date.now() + timeoutMs) },
+          (error, response) => {
+            const parsed = HealthCheckResponse.safeParse(response);
+            resolve(error === null && parsed.success && parsed.data.status === "SERVING");
+          },
+        );
+      }),
+
+    close: () => {
+      auth.close();
+      chat.close();
+      health.close();
+    },
+  };
+}
+
+function followNotes(
+  chat: ChatServiceClient,
+  token: string,
+  room: string,
+  afterId: number,
+  handlers: NoteHandlers,
+): NoteSubscription {
+  const call = chat.chatStream({ room, afterId }, bearer(token));
+  let ended = false;
+  const end = (reason: StreamEnd) => {
+    if (ended) return;
+    ended = true;
+    handlers.end(reason);
+  };
+  call.on("data", (response: { note?: Note }) => {
+    if (response.note !== undefined) handlers.note(webNote(response.note));
+  });
+  call.on("error", (error: ServiceError) => end(streamEnd(error)));
+  // A stream that ends cleanly was closed by the server (for instance while draining);
+  // the browser reconnects and resumes, so the end is an interruption, not a finish.
+  call.on("end", () => end({ kind: "interrupted", detail: "stream closed by the server" }));
+  return {
+    pause: () => call.pause(),
+    resume: () => call.resume(),
+    cancel: () => {
+      ended = true;
+      call.cancel();
+    },
+  };
+}
+
+function streamEnd(error: ServiceError): StreamEnd {
+  if (error.code === status.UNAUTHENTICATED) return { kind: "unauthenticated" };
+  if (error.code === status.INVALID_ARGUMENT) return { kind: "invalid", message: error.details };
+  return { kind: "interrupted", detail: `${status[error.code]}: ${error.details}` };
+}
+
+function webNote(note: Note): WebNote {
+  return {
+    id: note.id,
+    room: note.room,
+    author: note.author,
+    text: note.text,
+    sentAt: (note.sentAt ?? new Date(0)).toISOString(),
+  };
+}
+
+function bearer(token: string): Metadata {
+  const metadata = new Metadata();
+  metadata.set("authorization", `Bearer ${token}`);
+  return metadata;
+}
+
+function deadline(): { deadline: Date } {
+  return { deadline: new Date(Date.now() + callTimeoutMs) };
+}
+
+function unavailable(method: string, error: ServiceError): ChatUnavailableError {
+  return new ChatUnavailableError(`${method} failed: ${status[error.code]}`, { cause: error });
+}
