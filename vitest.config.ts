@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
 
 // Three tiers, each runnable alone (`vitest run --project unit`). Unit tests sit beside
@@ -17,6 +18,16 @@ const integrationTests = [
 const e2eTests = ["test/e2e/**/*.test.ts"];
 const excluded = ["**/node_modules/**", ".sst/**"];
 
+// Infra tests load SST's real components under Pulumi mocks, with the provider versions SST
+// deploys with (its own copies under .sst/platform, written by scripts/sst-types.sh).
+const sstModules = ".sst/platform/node_modules";
+const pulumiAliases = Object.fromEntries(
+  ["pulumi", "aws", "kubernetes", "random"].map((name) => [
+    `@pulumi/${name}`,
+    resolve(import.meta.dirname, sstModules, "@pulumi", name),
+  ]),
+);
+
 export default defineConfig({
   test: {
     projects: [
@@ -25,6 +36,16 @@ export default defineConfig({
           name: "unit",
           include: unitTests,
           exclude: [...excluded, "**/*.int.test.ts"],
+        },
+      },
+      {
+        resolve: { alias: pulumiAliases },
+        test: {
+          name: "infra",
+          include: ["infra/**/*.test.ts"],
+          exclude: excluded,
+          globalSetup: ["infra/test/global-setup.ts"],
+          testTimeout: 30_000,
         },
       },
       {

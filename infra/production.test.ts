@@ -1,0 +1,169 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildFinishedPattern } from "./patterns.ts";
+import { deployStage } from "./test/deploy-stage.ts";
+import { named, ofType, type RecordedResource } from "./test/pulumi-mocks.ts";
+
+let resources: RecordedResource[];
+
+beforeAll(async () => {
+  resources = await deployStage("production");
+});
+
+type Statement = { Action: string | string[]; Resource: string | string[] };
+const statementsOf = (policy: unknown): Statement[] =>
+  (JSON.parse(String(policy)) as { Statement: Statement[] }).Statement;
+
+describe("production stage resource graph", () => {
+  it("spreads the VPC over two AZs with a managed NAT gateway per AZ and LB subnet tags", () => {
+    const publicSubnets = ofType(resources, "aws:ec2/subnet:Subnet").filter((s) =>
+      s.name.includes("Public"),
+    );
+    const privateSubnets = ofType(resources, "aws:ec2/subnet:Subnet").filter((s) =>
+      s.name.includes("Private"),
+    );
+    expect(new Set(privateSubnets.map((s) => s.inputs.availabilityZone))).toEqual(
+      new Set(["us-east-1a", "us-east-1b"]),
+    );
+    expect(ofType(resources, "aws:ec2/natGateway:NatGateway")).toHaveLength(2);
+    for (const subnet of publicSubnets)
+      expect(subnet.inputs.tags).toMatchObject({ "kubernetes.io/role/elb": "1" });
+    for (const subnet of privateSubnets) {
+      expect(subnet.inputs.tags).toMatchObject({ "kubernetes.io/role/internal-elb": "1" });
+    }
+  });
+
+  it("runs EKS in API authentication mode with a private endpoint and control-plane logs", () => {
+    const cluster = named(resources, "aws:eks/cluster:Cluster", "Cluster");
+    expect(cluster.inputs.accessConfig).toMatchObject({ authenticationMode: "API" });
+    expect(cluster.inputs.vpcConfig).toMatchObject({
+      endpointPrivateAccess: true,
+      endpointPublicAccess: false,
+    });
+    expect(cluster.inputs.enabledClusterLogTypes).toEqual(
+      expect.arrayContaining(["api", "audit", "authenticator"]),
+    );
+  });
+
+  it("puts at least two nodes only in the private subnets of both AZs", () => {
+    const nodes = named(resources, "aws:eks/nodeGroup:NodeGroup", "ClusterNodes");
+    const privateSubnetIds = ofType(resources, "aws:ec2/subnet:Subnet")
+      .filter((s) => s.name.includes("Private"))
+      .map((s) => `${s.name}-id`);
+    expect(nodes.inputs.subnetIds).toEqual(privateSubnetIds);
+    expect(privateSubnetIds).toHaveLength(2);
+    expect((nodes.inputs.scalingConfig as { minSize: number }).minSize).toBeGreaterThanOrEqual(2);
+    expect(nodes.inputs.updateConfig).toEqual({ maxUnavailable: 1 });
+  });
+
+  it("installs the core add-ons and the pod identity agent", () => {
+    const addons = ofType(resources, "aws:eks/addon:Addon").map((a) => a.inputs.addonName);
+    expect(addons).toEqual(
+      expect.arrayContaining(["vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent"]),
+    );
+  });
+
+  it("maps only the deploy function's role to the deployer group", () => {
+    const entries = ofType(resources, "aws:eks/accessEntry:AccessEntry");
+    expect(entries).toHaveLength(1);
+    const deployRole = ofType(resources, "aws:iam/role:Role").find((r) =>
+      r.name.startsWith("DeployRole"),
+    );
+    expect(deployRole).toBeDefined();
+    expect(entries[0]?.inputs).toMatchObject({
+      principalArn: expect.stringContaining(`${deployRole?.name}`),
+      kubernetesGroups: ["slipway:deployers"],
+      type: "STANDARD",
+    });
+  });
+
+  it("subscribes the deploy function to this project's finished builds only", () => {
+    const rule = named(resources, "aws:cloudwatch/eventRule:EventRule", "BuildFinished");
+    const project = named(resources, "aws:codebuild/project:Project", "Build");
+    expect(JSON.parse(String(rule.inputs.eventPattern))).toEqual(
+      buildFinishedPattern(String(project.inputs.name ?? "Build")),
+    );
+    const target = named(
+      resources,
+      "aws:cloudwatch/eventTarget:EventTarget",
+      "BuildFinishedTarget",
+    );
+    expect(target.inputs.deadLetterConfig).toBeDefined();
+  });
+
+  it("builds in privileged mode with a role that pushes only to its own repository", () => {
+    const project = named(resources, "aws:codebuild/project:Project", "Build");
+    expect(project.inputs.environment).toMatchObject({ privilegedMode: true });
+    const policy = named(resources, "aws:iam/rolePolicy:RolePolicy", "BuildPolicy");
+    const repositoryArn =
+      "arn:aws:mock:us-east-1:123456789012:aws:ecr/repository:Repository/Registry";
+    for (const statement of statementsOf(policy.inputs.policy)) {
+      const actions = [statement.Action].flat();
+      if (actions.includes("ecr:PutImage")) expect(statement.Resource).toEqual([repositoryArn]);
+      if (statement.Resource === "*") expect(actions).toEqual(["ecr:GetAuthorizationToken"]);
+    }
+  });
+
+  it("keeps ECR tags immutable except the build cache, with scan on push", () => {
+    const repository = named(resources, "aws:ecr/repository:Repository", "Registry");
+    expect(repository.inputs).toMatchObject({
+      imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
+      imageScanningConfiguration: { scanOnPush: true },
+      forceDelete: false,
+    });
+  });
+
+  it("retains and protects the cluster, nodes, registry, ledger and database on removal", () => {
+    // SST's stack-wide retain transform does not run under mocks: this asserts our own options.
+    for (const [type, name] of [
+      ["aws:eks/cluster:Cluster", "Cluster"],
+      ["aws:eks/nodeGroup:NodeGroup", "ClusterNodes"],
+      ["aws:ecr/repository:Repository", "Registry"],
+    ] as const) {
+      expect(named(resources, type, name).options, name).toMatchObject({
+        retainOnDelete: true,
+        protect: true,
+      });
+    }
+    const ledgerTable = ofType(resources, "aws:dynamodb/table:Table").find((t) =>
+      t.name.startsWith("Ledger"),
+    );
+    expect(ledgerTable?.options).toMatchObject({ retainOnDelete: true });
+    expect(ledgerTable?.inputs.deletionProtectionEnabled).toBe(true);
+    const database = ofType(resources, "aws:rds/instance:Instance")[0];
+    expect(database?.inputs).toMatchObject({
+      deletionProtection: true,
+      skipFinalSnapshot: false,
+      multiAz: true,
+    });
+  });
+
+  it("gives the webhook a Function URL without IAM auth but with reserved concurrency", () => {
+    const url = ofType(resources, "aws:lambda/functionUrl:FunctionUrl").find((u) =>
+      u.name.startsWith("Webhook"),
+    );
+    expect(url?.inputs.authorizationType).toBe("NONE");
+    const webhook = ofType(resources, "aws:lambda/function:Function").find(
+      (f) => f.name === "WebhookFunction",
+    );
+    expect(webhook?.inputs.reservedConcurrentExecutions).toBeGreaterThan(0);
+  });
+
+  it("runs the deploy function in the private subnets and sends failed events to the DLQ", () => {
+    const deploy = ofType(resources, "aws:lambda/function:Function").find(
+      (f) => f.name === "DeployFunction",
+    );
+    expect(deploy?.inputs.vpcConfig).toMatchObject({
+      subnetIds: expect.arrayContaining([expect.stringContaining("Private")]),
+    });
+    const invokeConfig = ofType(
+      resources,
+      "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+    )[0];
+    expect(invokeConfig?.inputs.destinationConfig).toMatchObject({
+      onFailure: { destination: expect.any(String) },
+    });
+    expect(
+      ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.name),
+    ).toContain("DeployDeadLettersAlarm");
+  });
+});

@@ -1,0 +1,73 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+/**
+ * Loads SST's real components under Pulumi's runtime mocks, the way `sst deploy` loads
+ * them: `$app`, `$cli` and `$dev` first (SST reads them at import), then the shim that
+ * provides `$interpolate` and friends, then the components and providers as globals.
+ *
+ * SST's Function asks the CLI to bundle its handler over a local RPC; a stand-in answers
+ * with an empty bundle, since these tests check the resource graph, not the code.
+ */
+const root = resolve(import.meta.dirname, "../..");
+const platform = join(root, ".sst/platform");
+
+export async function loadSstRuntime(stage: string): Promise<void> {
+  const globals = globalThis as Record<string, unknown>;
+  globals.$app = {
+    name: "slipway",
+    stage,
+    removal: stage === "production" ? "retain" : "remove",
+    protect: stage === "production",
+    providers: {},
+  };
+  globals.$dev = false;
+  globals.$cli = {
+    command: "deploy",
+    rpc: "",
+    paths: { home: tmpdir(), root, work: join(root, ".sst"), platform },
+    state: { version: {} },
+  };
+  process.env.SST_SERVER = await startCliStandIn();
+  // What `sst secret set` would have stored; values never matter to the graph.
+  process.env.SST_SECRET_GithubWebhookSecret = "graph-test-placeholder";
+
+  const shim = await import("../../.sst/platform/src/shim/run.js");
+  Object.assign(globals, shim);
+  globals.sst = await import("../../.sst/platform/src/components/index.ts");
+  globals.aws = await import("@pulumi/aws");
+  globals.kubernetes = await import("@pulumi/kubernetes");
+  globals.random = await import("@pulumi/random");
+}
+
+let cliStandIn: Promise<string> | undefined;
+
+function startCliStandIn(): Promise<string> {
+  cliStandIn ??= new Promise((resolveUrl) => {
+    const bundle = mkdtempSync(join(tmpdir(), "slipway-sst-bundle-"));
+    writeFileSync(join(bundle, "index.mjs"), "export const handler = () => {};\n");
+    const server = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk) => {
+        body += chunk;
+      });
+      request.on("end", () => {
+        const { method } = JSON.parse(body) as { method: string };
+        const result =
+          method === "Runtime.Build"
+            ? { handler: "index.handler", out: bundle, errors: [], sourcemaps: [] }
+            : {};
+        response.setHeader("content-type", "application/json");
+        response.end(JSON.stringify({ result, error: null }));
+      });
+    });
+    server.unref();
+    server.listen(0, "127.0.0.1", () => {
+      resolveUrl(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    });
+  });
+  return cliStandIn;
+}
