@@ -13,3 +13,4 @@ export * from "./push-event.ts";
 export * from "./receive-delivery.ts";
 export * from "./stage-config.ts";
 export * from "./supersede.ts";
+export * from "./rollout-verdict.ts";
