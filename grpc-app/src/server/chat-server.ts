@@ -1,0 +1,113 @@
+import { randomBytes } from "node:crypto";
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { createAuthInterceptor } from "../auth/auth-interceptor.ts";
+import { createTokenIssuer } from "../auth/tokens.ts";
+import type { Config } from "../config.ts";
+import { AuthServiceService, ChatServiceService } from "../gen/chat/v1/chat.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
+import type { ChatStore } from "../store/chat-store.ts";
+import { openStore } from "../store/open-store.ts";
+import { createAuthService } from "./auth-service.ts";
+import { createChatService } from "./chat-service.ts";
+import { type HealthState, startHealth } from "./health-state.ts";
+import { addReflection } from "./reflection.ts";
+import { createStreamRegistry } from "./stream-registry.ts";
+
+export type ChatServer = {
+  port: number;
+  /** host:port that clients dial, with the real port when 0 was asked for. */
+  address: string;
+  store: ChatStore;
+  health: HealthState;
+  /**
+   * Drains and stops: NOT_SERVING, refuse new calls, end open streams with UNAVAILABLE so their
+   * clients resume elsewhere, wait for in-flight calls up to `graceMs`, then cut what is left.
+   */
+  shutdown(graceMs?: number): Promise<void>;
+};
+
+function bind(server: Server, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) =>
+      error ? reject(error) : resolve(port),
+    );
+  });
+}
+
+/**
+ * Starts the chat server: the two chat.v1 services behind the auth interceptor, grpc.health.v1
+ * and reflection. Uses `deps.store` when given (tests), else opens the configured store.
+ */
+export async function startChatServer(
+  config: Config,
+  deps: { store?: ChatStore; logger?: Logger } = {},
+): Promise<ChatServer> {
+  const logger = deps.logger ?? createLogger({ level: config.LOG_LEVEL });
+  // The server closes a store it opened; a store passed in belongs to the caller.
+  const ownsStore = deps.store === undefined;
+  const store = deps.store ?? (await openStore(config, logger));
+  if (config.TOKEN_SECRET === undefined) {
+    logger.warn("token.secret.generated", {
+      note: "TOKEN_SECRET unset: tokens from this process are valid only until it stops",
+    });
+  }
+  const tokens = createTokenIssuer({
+    secret: config.TOKEN_SECRET ?? randomBytes(32).toString("base64url"),
+    ttlSeconds: config.TOKEN_TTL_SECONDS,
+  });
+  const streams = createStreamRegistry(config.MAX_STREAMS);
+  const server = new Server({
+    interceptors: [createAuthInterceptor(tokens, ["/chat.v1.ChatService/"], logger)],
+  });
+  server.addService(AuthServiceService, createAuthService({ store, tokens, logger }));
+  server.addService(
+    ChatServiceService,
+    createChatService({
+      store,
+      streams,
+      maxTextBytes: config.MAX_TEXT_BYTES,
+      bufferLimit: config.SUBSCRIBER_BUFFER,
+      logger,
+    }),
+  );
+  addReflection(server);
+  const health = await startHealth({
+    server,
+    ping: () => store.ping(),
+    intervalMs: config.HEALTH_CHECK_INTERVAL_MS,
+    logger,
+  });
+  const port = await bind(server, config.GRPC_ADDRESS);
+  const host = config.GRPC_ADDRESS.slice(0, config.GRPC_ADDRESS.lastIndexOf(":"));
+  const address = `${host}:${port}`;
+  logger.info("server.listening", {
+    address,
+    port,
+    store: config.DATABASE_URL ? "postgres" : "memory",
+  });
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (graceMs = config.SHUTDOWN_GRACE_MS) => {
+    stopping ??= (async () => {
+      const started = Date.now();
+      logger.info("server.draining", { openStreams: streams.size(), graceMs });
+      health.markShuttingDown();
+      streams.drainAll();
+      const closed = new Promise<"closed">((resolve) =>
+        server.tryShutdown(() => resolve("closed")),
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<"expired">((resolve) => {
+        timer = setTimeout(() => resolve("expired"), graceMs);
+      });
+      const how = await Promise.race([closed, expired]);
+      clearTimeout(timer);
+      if (how === "expired") server.forceShutdown();
+      if (ownsStore) await store.close();
+      logger.info("server.stopped", { how, tookMs: Date.now() - started });
+    })();
+    return stopping;
+  };
+
+  return { port, address, store, health, shutdown };
+}

@@ -1,0 +1,294 @@
+import { credentials, Metadata, status } from "@grpc/grpc-js";
+import { SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ChatServiceClient } from "../../../grpc-app/src/gen/chat/v1/chat.ts";
+import type { ChatStore } from "../../../grpc-app/src/store/chat-store.ts";
+import {
+  bearer,
+  checkHealth,
+  login,
+  newRoom,
+  openStream,
+  sendNote,
+  startTestServer,
+  type TestServer,
+  testSecret,
+} from "./chat-fixture.ts";
+import { listServices } from "./reflection-client.ts";
+
+const limits = { MAX_TEXT_BYTES: "1024", SUBSCRIBER_BUFFER: "32", MAX_STREAMS: "5" };
+
+const sign = (claims: { sub: string; exp: number }, secret = testSecret) =>
+  new SignJWT({})
+    .setProtectedHeader({ alg: "HS256" })
+    .setIssuer("slipway-chat")
+    .setSubject(claims.sub)
+    .setIssuedAt(claims.exp - 60)
+    .setExpirationTime(claims.exp)
+    .sign(new TextEncoder().encode(secret));
+
+function basicAuth() {
+  const metadata = new Metadata();
+  metadata.set("authorization", "Basic YWxpY2U6c2VjcmV0");
+  return metadata;
+}
+
+/**
+ * The chat contract, run against each store: what any client may rely on, whichever store
+ * backs the replica it talks to.
+ */
+export function chatContract(
+  openStore: () => Promise<{ store: ChatStore; close(): Promise<void> }>,
+) {
+  let t: TestServer;
+  let close: () => Promise<void>;
+  let token: string;
+  let username: string;
+
+  beforeAll(async () => {
+    const opened = await openStore();
+    close = opened.close;
+    t = await startTestServer(opened.store, limits);
+    ({ token, username } = await t.signIn());
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await close?.();
+  });
+
+  describe("login", () => {
+    it("returns a signed token that expires after the configured lifetime", async () => {
+      const { username: name, password } = await t.signIn();
+      const before = Date.now();
+
+      const response = await login(t.auth, name, password);
+      const after = Date.now();
+
+      expect(response.token.split(".")).toHaveLength(3);
+      // JWT times are whole seconds, so the expiry may round down by up to one.
+      const expiresAt = response.expiresAt?.getTime() ?? 0;
+      expect(expiresAt).toBeGreaterThan(before + 3600_000 - 1000);
+      expect(expiresAt).toBeLessThanOrEqual(after + 3600_000);
+    });
+
+    it("refuses a wrong password and an unknown user alike with UNAUTHENTICATED", async () => {
+      const wrongPassword = login(t.auth, username, "not-the-password");
+      const unknownUser = login(t.auth, "nobody-here", "whatever");
+
+      await expect(wrongPassword).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
+      await expect(unknownUser).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
+    });
+  });
+
+  describe("tokens", () => {
+    const badTokens = async (): Promise<Record<string, Metadata>> => ({
+      "no authorization metadata": new Metadata(),
+      "a malformed token": bearer("not-a-jwt"),
+      "a non-bearer scheme": basicAuth(),
+      "a token signed with another secret": bearer(
+        await sign(
+          { sub: username, exp: Math.floor(Date.now() / 1000) + 600 },
+          "another-secret-another-secret-0123456789",
+        ),
+      ),
+      "an expired token": bearer(
+        await sign({ sub: username, exp: Math.floor(Date.now() / 1000) - 5 }),
+      ),
+    });
+
+    it("refuses SendNote with UNAUTHENTICATED for every bad token and stores nothing", async () => {
+      const room = newRoom();
+      for (const [label, metadata] of Object.entries(await badTokens())) {
+        const sent = sendNote(t.chat, metadata, room, "x");
+        await expect(sent, label).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
+      }
+      expect(await t.server.store.listAfter(room, 0, 10)).toEqual([]);
+    });
+
+    it("refuses ChatStream with UNAUTHENTICATED for every bad token", async () => {
+      for (const [label, metadata] of Object.entries(await badTokens())) {
+        const ended = await openStream(t.chat, metadata, newRoom()).ended;
+        expect(ended.code, label).toBe(status.UNAUTHENTICATED);
+      }
+    });
+
+    it("takes the author from the token, not from anything the client claims", async () => {
+      const room = newRoom();
+      const metadata = bearer(token);
+      metadata.set("x-slipway-verified-user", "mallory");
+
+      await sendNote(t.chat, metadata, room, "who am I");
+
+      const [note] = await t.server.store.listAfter(room, 0, 1);
+      expect(note?.author).toBe(username);
+    });
+  });
+
+  describe("notes", () => {
+    it("acks each note with a larger id than the last and the server's time", async () => {
+      const room = newRoom();
+      const before = Date.now();
+
+      const first = await sendNote(t.chat, token, room, "one");
+      const second = await sendNote(t.chat, token, newRoom(), "two");
+
+      expect(second.id).toBeGreaterThan(first.id);
+      expect(first.sentAt?.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    });
+
+    it("rejects text over the byte limit with INVALID_ARGUMENT and stores nothing", async () => {
+      const room = newRoom();
+      // 342 three-byte characters are 1026 bytes: over the limit though under 1024 characters.
+      const oversized = sendNote(t.chat, token, room, "€".repeat(342));
+
+      await expect(oversized).rejects.toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        details: "text is 1026 bytes; the limit is 1024",
+      });
+      expect(await t.server.store.listAfter(room, 0, 10)).toEqual([]);
+    });
+
+    it("accepts text of exactly the byte limit", async () => {
+      const ack = await sendNote(t.chat, token, newRoom(), "a".repeat(1024));
+
+      expect(ack.id).toBeGreaterThan(0);
+    });
+
+    it("rejects an empty text and a malformed room with INVALID_ARGUMENT", async () => {
+      await expect(sendNote(t.chat, token, newRoom(), "")).rejects.toMatchObject({
+        code: status.INVALID_ARGUMENT,
+      });
+      await expect(sendNote(t.chat, token, "no spaces allowed", "hi")).rejects.toMatchObject({
+        code: status.INVALID_ARGUMENT,
+      });
+    });
+  });
+
+  describe("streaming", () => {
+    it("replays the room's history, then streams live notes, in id order", async () => {
+      const room = newRoom();
+      const history = [];
+      for (const text of ["a", "b", "c"]) history.push(await sendNote(t.chat, token, room, text));
+      await sendNote(t.chat, token, newRoom(), "another room");
+
+      const reader = openStream(t.chat, token, room);
+      await reader.received(3);
+      const live = await sendNote(t.chat, token, room, "d");
+      const notes = await reader.received(4);
+      reader.call.cancel();
+
+      expect(notes.map((n) => n.id)).toEqual([...history.map((h) => h.id), live.id]);
+      expect(notes.map((n) => n.text)).toEqual(["a", "b", "c", "d"]);
+      expect(notes[3]).toMatchObject({ room, author: username, sentAt: live.sentAt });
+    });
+
+    it("resumes after a cursor with exactly the later notes", async () => {
+      const room = newRoom();
+      const acks = [];
+      for (let i = 0; i < 6; i += 1) acks.push(await sendNote(t.chat, token, room, `n${i}`));
+      const cursor = acks[2]?.id ?? 0;
+
+      const reader = openStream(t.chat, token, room, cursor);
+      const notes = await reader.received(3);
+      reader.call.cancel();
+
+      expect(notes.map((n) => n.id)).toEqual(acks.slice(3).map((a) => a.id));
+    });
+
+    it("delivers every note of concurrent senders once, in increasing id order", async () => {
+      const room = newRoom();
+      const reader = openStream(t.chat, token, room);
+      const senders = Array.from({ length: 5 }, (_, s) =>
+        (async () => {
+          const ids = [];
+          for (let i = 0; i < 20; i += 1)
+            ids.push((await sendNote(t.chat, token, room, `${s}-${i}`)).id);
+          return ids;
+        })(),
+      );
+      const acked = (await Promise.all(senders)).flat().sort((a, b) => a - b);
+
+      const notes = await reader.received(100);
+      reader.call.cancel();
+
+      expect(notes.map((n) => n.id)).toEqual(acked);
+    });
+
+    it("ends a subscriber that stops reading with RESOURCE_EXHAUSTED, keeping its buffer bounded", async () => {
+      const room = newRoom();
+      // The slow reader gets its own connection, as a real one would: a paused stream holds
+      // back its connection's flow-control window, which would also stall the sender's calls.
+      const slowClient = new ChatServiceClient(t.server.address, credentials.createInsecure(), {
+        "grpc.use_local_subchannel_pool": 1,
+      });
+      const reader = openStream(slowClient, token, room);
+      reader.call.pause();
+      let overflowed = false;
+      const overflow = t.logs.next((e) => e.event === "stream.ended" && e.room === room);
+      void overflow.then(() => {
+        overflowed = true;
+      });
+      const text = "x".repeat(1000);
+      let sent = 0;
+      while (!overflowed && sent < 5000) {
+        await sendNote(t.chat, token, room, text);
+        sent += 1;
+      }
+
+      const entry = await overflow;
+      reader.call.resume();
+      const ended = await reader.ended;
+      slowClient.close();
+
+      expect(entry.outcome).toBe("overflow");
+      expect(ended.code).toBe(status.RESOURCE_EXHAUSTED);
+      expect(reader.notes.length).toBeLessThan(sent);
+    });
+
+    it("refuses a stream beyond the concurrent limit with RESOURCE_EXHAUSTED, then frees the slot", async () => {
+      const rooms = Array.from({ length: 5 }, newRoom);
+      const opened = rooms.map((room) =>
+        t.logs.next((e) => e.event === "stream.opened" && e.room === room),
+      );
+      const open = rooms.map((room) => openStream(t.chat, token, room));
+      await Promise.all(opened);
+
+      const refused = openStream(t.chat, token, newRoom());
+      const error = await refused.ended;
+      const closed = t.logs.next((e) => e.event === "stream.ended" && e.room === rooms[0]);
+      open[0]?.call.cancel();
+      await closed;
+      const room = newRoom();
+      const again = openStream(t.chat, token, room);
+      await sendNote(t.chat, token, room, "room for one more");
+      await again.received(1);
+      for (const reader of [...open, again]) reader.call.cancel();
+
+      expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
+    });
+  });
+
+  describe("operations", () => {
+    it("reports SERVING on grpc.health.v1 for the server and each service", async () => {
+      const statuses = await Promise.all(
+        ["", "chat.v1.ChatService", "chat.v1.AuthService"].map((s) =>
+          checkHealth(t.server.address, s),
+        ),
+      );
+
+      expect(statuses).toEqual(["SERVING", "SERVING", "SERVING"]);
+    });
+
+    it("lists every service over server reflection, as grpcurl asks", async () => {
+      const services = await listServices(t.server.address);
+
+      expect(services).toEqual(
+        expect.arrayContaining([
+          "chat.v1.AuthService",
+          "chat.v1.ChatService",
+          "grpc.health.v1.Health",
+        ]),
+      );
+    });
+  });
+}
