@@ -18,6 +18,8 @@ export type StreamOutcome =
 
 export type NoteStream = {
   done: Promise<StreamOutcome>;
+  /** Resolves when the replay is over and live notes flow. */
+  live: Promise<void>;
   stop(outcome: StreamOutcome): void;
   /** The id of the last note written to the sink (the client's resume cursor). */
   cursor(): number;
@@ -53,6 +55,10 @@ export function startNoteStream(options: NoteStreamOptions): NoteStream {
   let outcome: StreamOutcome | undefined;
   let wake: () => void = () => {};
   let finish: (outcome: StreamOutcome) => void = () => {};
+  let wentLive: () => void = () => {};
+  const livePromise = new Promise<void>((resolve) => {
+    wentLive = resolve;
+  });
   const finished = new Promise<StreamOutcome>((resolve) => {
     finish = resolve;
   });
@@ -109,6 +115,7 @@ export function startNoteStream(options: NoteStreamOptions): NoteStream {
     try {
       await replay();
       live = true;
+      wentLive();
       while (outcome === undefined) {
         const note = queue.shift();
         if (note !== undefined) {
@@ -125,5 +132,5 @@ export function startNoteStream(options: NoteStreamOptions): NoteStream {
   };
 
   run().catch((error: unknown) => stop({ kind: "failed", error }));
-  return { done: finished, stop, cursor: () => cursor };
+  return { done: finished, live: livePromise, stop, cursor: () => cursor };
 }

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.ts";
+
+const hash = "scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5";
+
+describe("loadConfig", () => {
+  it("gives the embedded defaults for an empty environment", () => {
+    const config = loadConfig({});
+
+    expect(config).toMatchObject({
+      GRPC_ADDRESS: "127.0.0.1:50051",
+      MAX_TEXT_BYTES: 4096,
+      SEED_USERS: [],
+    });
+    expect(config.DATABASE_URL).toBeUndefined();
+  });
+
+  it("names every bad variable in one error", () => {
+    const parse = () => loadConfig({ MAX_TEXT_BYTES: "lots", GRPC_ADDRESS: "nowhere" });
+
+    expect(parse).toThrow(ConfigError);
+    expect(parse).toThrow(/MAX_TEXT_BYTES/);
+    expect(parse).toThrow(/GRPC_ADDRESS: expected host:port/);
+  });
+
+  it("requires TOKEN_SECRET with DATABASE_URL, so replicas share one signing key", () => {
+    const parse = () => loadConfig({ DATABASE_URL: "postgres://chat@db:5432/chat" });
+
+    expect(parse).toThrow(/TOKEN_SECRET: is required with DATABASE_URL/);
+  });
+
+  it("refuses a database URL of another scheme", () => {
+    expect(() => loadConfig({ DATABASE_URL: "mysql://db/chat" })).toThrow(/DATABASE_URL/);
+  });
+
+  it("parses SEED_USERS of username:hash entries", () => {
+    const config = loadConfig({ SEED_USERS: `alice:${hash}, bob:${hash}` });
+
+    expect(config.SEED_USERS).toEqual([
+      { username: "alice", passwordHash: hash },
+      { username: "bob", passwordHash: hash },
+    ]);
+  });
+
+  it("refuses a plain-text password in SEED_USERS without echoing it", () => {
+    const parse = () => loadConfig({ SEED_USERS: "alice:hunter2" });
+
+    expect(parse).toThrow(/SEED_USERS.*hash must come from `user:add`/);
+    expect(parse).not.toThrow(/hunter2/);
+  });
+
+  it("treats an empty variable as unset", () => {
+    expect(loadConfig({ DATABASE_URL: "" }).DATABASE_URL).toBeUndefined();
+  });
+});
