@@ -1,0 +1,226 @@
+import { SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LogEntry } from "../../../grpc-app/src/log/logger.ts";
+import type { ChatServer } from "../../../grpc-app/src/server/chat-server.ts";
+import type { ChatGateway } from "../../../grpc-app/src/web/chat-gateway.ts";
+import type { WebServer } from "../../../grpc-app/src/web/web-server.ts";
+import { type Account, startChat, startWeb } from "./chat-fixture.ts";
+import { collectEvents, PageClient } from "./http-client.ts";
+
+// The web client's HTTP contract against a real chat server: sessions, CSRF, limits, the
+// event stream's resume cursor and health. The browser suite covers the page itself.
+describe("web client API", () => {
+  let chat: ChatServer;
+  let web: WebServer;
+  let gateway: ChatGateway;
+  let logs: LogEntry[];
+  let alice: Account;
+  let bob: Account;
+
+  beforeAll(async () => {
+    const started = await startChat(["alice", "bob"]);
+    chat = started.chat;
+    [alice, bob] = started.accounts as [Account, Account];
+    ({ web, gateway, logs } = await startWeb(chat.address));
+  });
+
+  afterAll(async () => {
+    await web?.close();
+    gateway?.close();
+    await chat?.shutdown(1_000);
+  });
+
+  it("serves the page with a CSP that allows no inline script and forbids framing", async () => {
+    // Act
+    const page = await fetch(web.url);
+    // Assess
+    expect(page.status).toBe(200);
+    const csp = page.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("unsafe-inline");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(page.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(await page.text()).toContain('<script type="module" src="/app.js"></script>');
+  });
+
+  it("answers healthz UP while the chat server is reachable", async () => {
+    const health = await fetch(new URL("/healthz", web.url));
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: "UP" });
+  });
+
+  it("keeps the token out of the page: the cookie is HttpOnly and the body has none", async () => {
+    // Prepare
+    const page = new PageClient(web.url);
+    // Act
+    const login = await page.login(alice.username, alice.password);
+    // Assess
+    expect(login.status).toBe(200);
+    expect(Object.keys(login.json).sort()).toEqual(["csrfToken", "rooms", "username"]);
+    expect(login.json.username).toBe("alice");
+    const cookie = login.headers.get("set-cookie") ?? "";
+    expect(cookie).toMatch(/^slipway_session=[\w-]+\.[\w-]+\.[\w-]+; Path=\/; Max-Age=\d+;/);
+    expect(cookie).toContain("; HttpOnly; SameSite=Strict");
+    const token = page.cookie.split("=")[1] ?? "";
+    expect(JSON.stringify(login.json)).not.toContain(token);
+  });
+
+  it("refuses a wrong password with 401 and sets no cookie", async () => {
+    const page = new PageClient(web.url);
+    const login = await page.login(alice.username, "not-the-password");
+    expect(login.status).toBe(401);
+    expect(login.json).toEqual({ error: "Wrong username or password." });
+    expect(login.headers.get("set-cookie")).toBeNull();
+  });
+
+  it("refuses a state-changing request from another origin, even with the right token", async () => {
+    // Prepare
+    const page = new PageClient(web.url);
+    await page.login(alice.username, alice.password);
+    // Act
+    const crossSite = await page.post(
+      "/api/rooms/general/notes",
+      { text: "forged" },
+      { origin: "https://evil.example", "sec-fetch-site": "cross-site" },
+    );
+    const noOrigin = await fetch(new URL("/api/login", web.url), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: alice.username, password: alice.password }),
+    });
+    // Assess
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.json.code).toBe("cross-origin");
+    expect(noOrigin.status).toBe(403);
+  });
+
+  it("refuses a note without this session's CSRF token", async () => {
+    // Prepare: bob's token is valid, but for another session
+    const page = new PageClient(web.url);
+    await page.login(alice.username, alice.password);
+    const other = new PageClient(web.url);
+    await other.login(bob.username, bob.password);
+    // Act
+    const missing = await page.post(
+      "/api/rooms/general/notes",
+      { text: "x" },
+      { "x-csrf-token": "" },
+    );
+    const foreign = await page.post(
+      "/api/rooms/general/notes",
+      { text: "x" },
+      { "x-csrf-token": other.csrfToken },
+    );
+    // Assess
+    expect(missing.status).toBe(403);
+    expect(foreign.status).toBe(403);
+    expect(foreign.json.code).toBe("csrf-token");
+  });
+
+  it("refuses a body over 16 KiB with 413 and a body that is not JSON with 415", async () => {
+    const page = new PageClient(web.url);
+    await page.login(alice.username, alice.password);
+    const big = await page.post("/api/rooms/general/notes", { text: "x".repeat(17 * 1024) });
+    const form = await page.post("/api/rooms/general/notes", "text=hi", {
+      "content-type": "application/x-www-form-urlencoded",
+    });
+    expect(big.status).toBe(413);
+    expect(form.status).toBe(415);
+  });
+
+  it("resumes the event stream after Last-Event-ID, missing and repeating nothing", async () => {
+    // Prepare: three notes in a fresh room
+    const page = new PageClient(web.url);
+    await page.login(alice.username, alice.password);
+    const ids: unknown[] = [];
+    for (const text of ["one", "two", "three"]) {
+      ids.push((await page.post("/api/rooms/resume/notes", { text })).json.id);
+    }
+    const url = new URL("/api/rooms/resume/events", web.url).toString();
+    // Act: reconnect as a browser does, with the id of the first note
+    const { status, events } = await collectEvents(
+      url,
+      { cookie: page.cookie, "last-event-id": String(ids[0]) },
+      (seen) => seen.length >= 2,
+    );
+    // Assess
+    expect(status).toBe(200);
+    expect(events.map((e) => e.id)).toEqual([String(ids[1]), String(ids[2])]);
+    expect(events.map((e) => JSON.parse(e.data).text)).toEqual(["two", "three"]);
+    expect(JSON.parse(events[0]?.data ?? "{}")).toMatchObject({ room: "resume", author: "alice" });
+  });
+
+  it("tells the page its session has ended when the chat server refuses the token", async () => {
+    // Prepare: a well-formed token the chat server did not sign
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("alice")
+      .setExpirationTime("1h")
+      .sign(new TextEncoder().encode("not-the-chat-servers-key-but-long-enough"));
+    const url = new URL("/api/rooms/general/events", web.url).toString();
+    // Act
+    const { events } = await collectEvents(
+      url,
+      { cookie: `slipway_session=${forged}` },
+      (seen) => seen.length >= 1,
+    );
+    // Assess
+    expect(events).toEqual([{ event: "session-expired", data: "{}" }]);
+  });
+
+  it("logs each request as JSON without the token or password", async () => {
+    // Prepare
+    const page = new PageClient(web.url);
+    await page.login(bob.username, bob.password);
+    await page.post("/api/rooms/general/notes", { text: "logged?" });
+    const token = page.cookie.split("=")[1] ?? "";
+    // Assess
+    const written = JSON.stringify(logs);
+    expect(logs.some((e) => e.event === "web.request" && e.path === "/api/login")).toBe(true);
+    expect(written).not.toContain(token);
+    expect(written).not.toContain(bob.password);
+    expect(written).not.toContain(page.csrfToken);
+  });
+});
+
+describe("web client health", () => {
+  it("answers 503 while the chat server is down and UP again once it is back", async () => {
+    // Prepare
+    const first = await startChat([]);
+    const port = first.chat.port;
+    const { web, gateway } = await startWeb(first.chat.address);
+    const healthz = new URL("/healthz", web.url);
+    try {
+      expect((await fetch(healthz)).status).toBe(200);
+      // Act: the chat server goes away
+      await first.chat.shutdown(500);
+      const down = await fetch(healthz);
+      // Assess
+      expect(down.status).toBe(503);
+      expect(await down.json()).toEqual({ status: "DOWN" });
+      // Act: it comes back on the same address
+      const second = await startChat([], { GRPC_ADDRESS: `127.0.0.1:${port}` });
+      try {
+        const up = await poll(async () => (await fetch(healthz)).status, 200, 10_000);
+        // Assess
+        expect(up).toBe(200);
+      } finally {
+        await second.chat.shutdown(500);
+      }
+    } finally {
+      await web.close();
+      gateway.close();
+    }
+  });
+});
+
+/** Repeats `probe` until it returns `want` or time runs out; returns the last answer. */
+async function poll<T>(probe: () => Promise<T>, want: T, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await probe();
+  while (last !== want && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    last = await probe();
+  }
+  return last;
+}
