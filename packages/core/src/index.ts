@@ -14,3 +14,4 @@ export * from "./receive-delivery.ts";
 export * from "./stage-config.ts";
 export * from "./supersede.ts";
 export * from "./rollout-verdict.ts";
+export * from "./lifecycle-event.ts";
