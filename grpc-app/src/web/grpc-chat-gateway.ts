@@ -30,6 +30,9 @@ const callTimeoutMs = 5_000;
 const channelOptions: ChannelOptions = {
   "grpc.initial_reconnect_backoff_ms": 250,
   "grpc.max_reconnect_backoff_ms": 3_000,
+  // With a headless Service (`dns:///chat-headless:50051`) DNS names every chat pod, and
+  // round_robin spreads the streams of all browsers over them; with one address it is moot.
+  "grpc.service_config": JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
 };
 
 /** grpc.health.v1 HealthCheckResponse as grpc-health-check's loader decodes it (enums as names). */

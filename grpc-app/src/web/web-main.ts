@@ -3,6 +3,7 @@ import { createLogger } from "../log/logger.ts";
 import { onTerminate } from "../server/on-terminate.ts";
 import { grpcChatGateway } from "./grpc-chat-gateway.ts";
 import { loadWebConfig } from "./web-config.ts";
+import { parentPipeVariable } from "./web-process.ts";
 import { startWebServer, type WebServer } from "./web-server.ts";
 
 /**
@@ -29,11 +30,17 @@ export async function runWebClient(env: Record<string, string | undefined> = pro
       gateway.close();
     },
   ]);
+  if (env[parentPipeVariable] === "1") {
+    // Started by `npm start` (web-process.ts): stop when the parent goes, however it goes.
+    process.stdin.on("close", () => process.kill(process.pid, "SIGTERM"));
+    process.stdin.resume();
+  }
   return server;
 }
 
 if (import.meta.main) {
   const server = await runWebClient();
   // stdout carries JSON logs; the line for people goes to stderr, as the chat server's does.
-  if (server !== undefined) process.stderr.write(`\nweb client on ${server.url}\n`);
+  const child = process.env[parentPipeVariable] === "1";
+  if (server !== undefined && !child) process.stderr.write(`\nweb client on ${server.url}\n`);
 }

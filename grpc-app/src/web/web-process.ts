@@ -6,6 +6,9 @@ import { z } from "zod";
 /** The web client's entry point, run as its own process as in the cluster. */
 export const webMainPath = fileURLToPath(new URL("./web-main.ts", import.meta.url));
 
+/** Set for a web process whose stdin is its parent's lifeline (see web-main.ts). */
+export const parentPipeVariable = "SLIPWAY_WEB_PARENT_PIPE";
+
 /** The log line the web process writes once it accepts connections. */
 const Listening = z.object({ event: z.literal("web.listening"), url: z.string() });
 
@@ -33,9 +36,13 @@ export function startWebProcess(options: {
   onLog?: (line: string) => void;
   timeoutMs?: number;
 }): Promise<WebProcess> {
+  // Its own process group, so a terminal's Ctrl-C reaches only the parent, which stops the
+  // child once (no second signal that would force an exit). The stdin pipe is the child's
+  // lifeline: it closes when the parent dies in any way, and the child then stops too.
   const child = spawn(process.execPath, [webMainPath], {
-    env: { ...process.env, ...options.env },
-    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ...options.env, [parentPipeVariable]: "1" },
+    stdio: ["pipe", "pipe", "inherit"],
+    detached: true,
   });
   const exited = new Promise<number | string>((resolve) => {
     child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown"));

@@ -61,7 +61,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     res.on("close", () => {
       const fields = { method: req.method, path, status: res.statusCode };
       const ms = Math.round(performance.now() - started);
-      if (path === "/healthz") logger.debug("web.request", { ...fields, ms });
+      if (path === "/healthz" || path === "/livez") logger.debug("web.request", { ...fields, ms });
       else logger.info("web.request", { ...fields, ms });
     });
     route(context, assets, streams, req, res).catch((error: unknown) => {
@@ -110,6 +110,11 @@ async function route(
   const method = request.method ?? "GET";
   const read = method === "GET" || method === "HEAD";
 
+  if (url.pathname === "/livez") {
+    // Liveness: this process serves. Readiness is /healthz, which also needs the chat server;
+    // a liveness probe on it would restart every web pod whenever the chat server is down.
+    return read ? sendJson(response, 200, { status: "UP" }) : notAllowed(response, "GET");
+  }
   if (url.pathname === "/healthz") {
     if (!read) return notAllowed(response, "GET");
     const up = await context.gateway.isServing(context.healthTimeoutMs);

@@ -43,6 +43,12 @@ describe("web client API", () => {
     expect(await page.text()).toContain('<script type="module" src="/app.js"></script>');
   });
 
+  it("answers livez UP whether or not the chat server is reachable", async () => {
+    const live = await fetch(new URL("/livez", web.url));
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({ status: "UP" });
+  });
+
   it("answers healthz UP while the chat server is reachable", async () => {
     const health = await fetch(new URL("/healthz", web.url));
     expect(health.status).toBe(200);
@@ -198,6 +204,7 @@ describe("web client health", () => {
       // Assess
       expect(down.status).toBe(503);
       expect(await down.json()).toEqual({ status: "DOWN" });
+      expect((await fetch(new URL("/livez", web.url))).status).toBe(200);
       // Act: it comes back on the same address
       const second = await startChat([], { GRPC_ADDRESS: `127.0.0.1:${port}` });
       try {
