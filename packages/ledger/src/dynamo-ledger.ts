@@ -1,0 +1,395 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import {
+  assertRetention,
+  assertTransition,
+  type DeliveryClaimOutcome,
+  type DeploymentFields,
+  type DeploymentKey,
+  DeploymentNotFoundError,
+  DeploymentRecord,
+  inFlightStates,
+  type Ledger,
+  UnclaimedDeliveryError,
+} from "@slipway/core";
+import { LedgerUnavailableError } from "./ledger-error.ts";
+import { ledgerTable } from "./ledger-table.ts";
+
+type Item = Record<string, unknown>;
+
+const deliveryKey = (deliveryId: string) => ({ pk: `DELIVERY#${deliveryId}`, sk: "DELIVERY" });
+const counterKey = (stage: string) => ({ pk: `STAGE#${stage}`, sk: "SEQUENCE" });
+// Zero-padded so the sort key orders numerically: a stage's history is one ordered Query.
+const deploymentSk = (sequence: number) => `DEPLOYMENT#${String(sequence).padStart(12, "0")}`;
+const deploymentKey = (key: DeploymentKey) => ({
+  pk: `STAGE#${key.stage}`,
+  sk: deploymentSk(key.sequence),
+});
+const keyAttributes = new Set(["pk", "sk", ledgerTable.indexes.inFlight.sortKey]);
+
+/**
+ * The ledger on one DynamoDB table (layout in ledger-table.ts). Every write that decides
+ * something is conditional: the delivery claim is a conditional put, sequences are an atomic
+ * ADD, transitions are compare-and-set on `state`, and recording a deployment also marks its
+ * delivery started in the same transaction. Reads that decisions depend on are consistent.
+ */
+export function createDynamoLedger(options: {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}): Ledger {
+  const { client, tableName: TableName } = options;
+
+  const getItem = async (Key: Item): Promise<Item | undefined> =>
+    (await client.send(new GetCommand({ TableName, Key, ConsistentRead: true }))).Item;
+
+  const queryAll = async (input: Omit<QueryCommandInput, "TableName">): Promise<Item[]> => {
+    const items: Item[] = [];
+    let ExclusiveStartKey: Item | undefined;
+    do {
+      const page = await client.send(new QueryCommand({ ...input, TableName, ExclusiveStartKey }));
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey !== undefined);
+    return items;
+  };
+
+  const nextSequence = async (stage: string): Promise<number> => {
+    const out = await client.send(
+      new UpdateCommand({
+        TableName,
+        Key: counterKey(stage),
+        UpdateExpression: "ADD #value :one",
+        ExpressionAttributeNames: { "#value": "sequenceValue" },
+        ExpressionAttributeValues: { ":one": 1 },
+        ReturnValues: "UPDATED_NEW",
+      }),
+    );
+    return Number(out.Attributes?.sequenceValue);
+  };
+
+  const get = async (key: DeploymentKey) => {
+    const item = await getItem(deploymentKey(key));
+    return item === undefined ? undefined : toRecord(item);
+  };
+
+  const stageQuery = (stage: string, limit: number) =>
+    client.send(
+      new QueryCommand({
+        TableName,
+        KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
+        ExpressionAttributeNames: { "#pk": "pk", "#sk": "sk" },
+        ExpressionAttributeValues: { ":pk": `STAGE#${stage}`, ":prefix": "DEPLOYMENT#" },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        Limit: limit,
+      }),
+    );
+
+  const ledger: Ledger = {
+    async claimDelivery(claim) {
+      assertRetention(claim.claimedAt, claim.retainUntil);
+      const now = claim.claimedAt.getTime();
+      const Key = deliveryKey(claim.deliveryId);
+      const expiresAt = Math.ceil(claim.retainUntil.getTime() / 1000);
+      // A fresh claim, or one whose record outlived its TTL but DynamoDB has not yet
+      // deleted (TTL deletion lags by up to days).
+      const fresh = await conditionHolds(() =>
+        client.send(
+          new PutCommand({
+            TableName,
+            Item: {
+              ...Key,
+              deliveryState: "claimed",
+              leaseUntil: claim.leaseUntil.getTime(),
+              expiresAt,
+            },
+            ConditionExpression: "attribute_not_exists(#pk) OR #expiresAt <= :nowSeconds",
+            ExpressionAttributeNames: { "#pk": "pk", "#expiresAt": "expiresAt" },
+            ExpressionAttributeValues: { ":nowSeconds": Math.floor(now / 1000) },
+          }),
+        ),
+      );
+      if (fresh) return { kind: "claimed" };
+      // Take over a claim whose holder died before recording a build; keep its sequence.
+      const takenOver = await conditionHolds(() =>
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key,
+            UpdateExpression: "SET #leaseUntil = :lease, #expiresAt = :expiresAt",
+            ConditionExpression: "#deliveryState = :claimed AND #leaseUntil <= :now",
+            ExpressionAttributeNames: {
+              "#leaseUntil": "leaseUntil",
+              "#expiresAt": "expiresAt",
+              "#deliveryState": "deliveryState",
+            },
+            ExpressionAttributeValues: {
+              ":lease": claim.leaseUntil.getTime(),
+              ":expiresAt": expiresAt,
+              ":claimed": "claimed",
+              ":now": now,
+            },
+          }),
+        ),
+      );
+      if (takenOver) return { kind: "claimed" };
+      const current = await getItem(Key);
+      return {
+        kind: "duplicate",
+        buildId: typeof current?.startedBuildId === "string" ? current.startedBuildId : undefined,
+      } satisfies DeliveryClaimOutcome;
+    },
+
+    nextSequence,
+
+    async assignSequence(deliveryId, stage) {
+      const candidate = await nextSequence(stage);
+      const bound = await conditionHolds(() =>
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: deliveryKey(deliveryId),
+            UpdateExpression: "SET #sequence = :sequence",
+            ConditionExpression: "attribute_exists(#pk) AND attribute_not_exists(#sequence)",
+            ExpressionAttributeNames: { "#pk": "pk", "#sequence": "sequence" },
+            ExpressionAttributeValues: { ":sequence": candidate },
+          }),
+        ),
+      );
+      if (bound) return candidate;
+      // Already bound by an earlier attempt: that number wins (the candidate is a harmless gap).
+      const delivery = await getItem(deliveryKey(deliveryId));
+      if (delivery === undefined) throw new UnclaimedDeliveryError(deliveryId);
+      return Number(delivery.sequence);
+    },
+
+    async recordDeployment(record) {
+      const item = toItem(DeploymentRecord.parse(record));
+      try {
+        await client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName,
+                  Item: item,
+                  ConditionExpression: "attribute_not_exists(#pk)",
+                  ExpressionAttributeNames: { "#pk": "pk" },
+                },
+              },
+              {
+                Update: {
+                  TableName,
+                  Key: deliveryKey(record.deliveryId),
+                  // Not `buildId`: that attribute keys the byBuildId index of deployments.
+                  UpdateExpression: "SET #deliveryState = :started, #startedBuildId = :buildId",
+                  ConditionExpression: "attribute_exists(#pk)",
+                  ExpressionAttributeNames: {
+                    "#pk": "pk",
+                    "#deliveryState": "deliveryState",
+                    "#startedBuildId": "startedBuildId",
+                  },
+                  ExpressionAttributeValues: { ":started": "started", ":buildId": record.buildId },
+                },
+              },
+            ],
+          }),
+        );
+        return { kind: "recorded" };
+      } catch (error) {
+        const reasons = cancellationCodes(error);
+        if (reasons?.[0] === "ConditionalCheckFailed") return { kind: "exists" };
+        if (reasons?.[1] === "ConditionalCheckFailed") {
+          throw new UnclaimedDeliveryError(record.deliveryId, { cause: error });
+        }
+        throw error;
+      }
+    },
+
+    async transition(key, change) {
+      assertTransition(change.from, change.to);
+      const at = change.at.toISOString();
+      const update = fieldUpdate(change.fields ?? {}, at);
+      update.names["#state"] = "state";
+      update.names["#transitions"] = "transitions";
+      update.names["#inFlightSk"] = ledgerTable.indexes.inFlight.sortKey;
+      update.values[":to"] = change.to;
+      update.values[":entry"] = [{ state: change.to, at }];
+      update.sets.push("#state = :to", "#transitions = list_append(#transitions, :entry)");
+      const removes: string[] = [];
+      if (inFlightStates.includes(change.to)) {
+        update.sets.push("#inFlightSk = :inFlightSk");
+        update.values[":inFlightSk"] = deploymentSk(key.sequence);
+      } else {
+        removes.push("#inFlightSk");
+      }
+      const fromValues = change.from.map((state, i) => {
+        update.values[`:from${i}`] = state;
+        return `:from${i}`;
+      });
+      let applied: Item | undefined;
+      const held = await conditionHolds(async () => {
+        const out = await client.send(
+          new UpdateCommand({
+            TableName,
+            Key: deploymentKey(key),
+            UpdateExpression: `SET ${update.sets.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
+            ConditionExpression: `attribute_exists(#pk) AND #state IN (${fromValues.join(", ")})`,
+            ExpressionAttributeNames: { ...update.names, "#pk": "pk" },
+            ExpressionAttributeValues: update.values,
+            ReturnValues: "ALL_NEW",
+          }),
+        );
+        applied = out.Attributes;
+      });
+      if (held && applied !== undefined) return { kind: "applied", record: toRecord(applied) };
+      return { kind: "conflict", current: await get(key) };
+    },
+
+    async annotate(key, fields, at) {
+      const update = fieldUpdate(fields, at.toISOString());
+      const found = await conditionHolds(() =>
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: deploymentKey(key),
+            UpdateExpression: `SET ${update.sets.join(", ")}`,
+            ConditionExpression: "attribute_exists(#pk)",
+            ExpressionAttributeNames: { ...update.names, "#pk": "pk" },
+            ExpressionAttributeValues: update.values,
+          }),
+        ),
+      );
+      if (!found) throw new DeploymentNotFoundError(key.stage, key.sequence);
+    },
+
+    get,
+
+    async latest(stage) {
+      const item = (await stageQuery(stage, 1)).Items?.[0];
+      return item === undefined ? undefined : toRecord(item);
+    },
+
+    async history(stage, limit = 50) {
+      return ((await stageQuery(stage, limit)).Items ?? []).map(toRecord);
+    },
+
+    async inFlight(stage) {
+      const items = await queryAll({
+        IndexName: "inFlight",
+        KeyConditionExpression: "#pk = :pk",
+        ExpressionAttributeNames: { "#pk": "pk" },
+        ExpressionAttributeValues: { ":pk": `STAGE#${stage}` },
+        ConsistentRead: true,
+      });
+      return items.map(toRecord);
+    },
+
+    async byBuildId(buildId) {
+      // A global index is eventually consistent; build events arrive minutes after recording.
+      const items = await queryAll({
+        IndexName: "byBuildId",
+        KeyConditionExpression: "#buildId = :buildId",
+        ExpressionAttributeNames: { "#buildId": "buildId" },
+        ExpressionAttributeValues: { ":buildId": buildId },
+      });
+      const item = items[0];
+      return item === undefined ? undefined : toRecord(item);
+    },
+
+    async byCommit(commit) {
+      const items = await queryAll({
+        IndexName: "byCommit",
+        KeyConditionExpression: "#commit = :commit",
+        ExpressionAttributeNames: { "#commit": "commit" },
+        ExpressionAttributeValues: { ":commit": commit },
+      });
+      return items
+        .map(toRecord)
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.sequence - b.sequence);
+    },
+  };
+  return translatingErrors(ledger);
+}
+
+function toItem(record: DeploymentRecord): Item {
+  const item: Item = { ...deploymentKey(record) };
+  for (const [name, value] of Object.entries(record)) {
+    if (value !== undefined) item[name] = value;
+  }
+  if (inFlightStates.includes(record.state)) {
+    item[ledgerTable.indexes.inFlight.sortKey] = deploymentSk(record.sequence);
+  }
+  return item;
+}
+
+function toRecord(item: Item): DeploymentRecord {
+  const fields = Object.fromEntries(
+    Object.entries(item).filter(([name]) => !keyAttributes.has(name)),
+  );
+  return DeploymentRecord.parse(fields);
+}
+
+function fieldUpdate(fields: DeploymentFields, at: string) {
+  const names: Record<string, string> = { "#updatedAt": "updatedAt" };
+  const values: Record<string, unknown> = { ":updatedAt": at };
+  const sets = ["#updatedAt = :updatedAt"];
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    names[`#${name}`] = name;
+    values[`:${name}`] = value;
+    sets.push(`#${name} = :${name}`);
+  }
+  return { names, values, sets };
+}
+
+/** Runs a conditional write: true if it applied, false if its condition did not hold. */
+async function conditionHolds(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (error instanceof Error && error.name === "ConditionalCheckFailedException") return false;
+    throw error;
+  }
+}
+
+function cancellationCodes(error: unknown): (string | undefined)[] | undefined {
+  if (!(error instanceof Error) || error.name !== "TransactionCanceledException") return undefined;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+  return reasons?.map((reason) => reason.Code);
+}
+
+const coreErrors = new Set([
+  "DeploymentNotFoundError",
+  "UnclaimedDeliveryError",
+  "InvalidTransitionError",
+  "RangeError",
+  "LedgerUnavailableError",
+]);
+
+/** Wraps every method so only core's typed errors or LedgerUnavailableError leave the adapter. */
+function translatingErrors(ledger: Ledger): Ledger {
+  const wrapped: Record<string, unknown> = {};
+  for (const [operation, method] of Object.entries(ledger) as [
+    string,
+    (...args: unknown[]) => Promise<unknown>,
+  ][]) {
+    wrapped[operation] = async (...args: unknown[]) => {
+      try {
+        return await method(...args);
+      } catch (error) {
+        if (error instanceof Error && coreErrors.has(error.name)) throw error;
+        throw new LedgerUnavailableError(operation, error);
+      }
+    };
+  }
+  return wrapped as unknown as Ledger;
+}
