@@ -3,7 +3,7 @@
 /**
  * One Slipway stage: `sst deploy --stage <stage>`. Reads like the system diagram, in order:
  * the network, the cluster on it, the registry and build that make images, the deployer
- * that rolls them out, the database the workload uses, and the workload's objects.
+ * that rolls them out and its lifecycle events, the database the workload uses, and the workload's objects.
  * Per-stage settings live in infra/settings.ts.
  */
 export default $config({
@@ -24,6 +24,7 @@ export default $config({
     const registry = await import("./infra/registry");
     const build = await import("./infra/build");
     const deployer = await import("./infra/deployer");
+    const events = await import("./infra/events");
     await import("./infra/database");
     await import("./infra/workload");
     const { stageSettings } = await import("./infra/settings");
@@ -35,6 +36,7 @@ export default $config({
       cluster: cluster.cluster.name,
       buildProject: build.project.name,
       vpc: network.vpc.id,
+      lifecycleBus: events.bus.name,
       appUrl: domain ? `https://${domain}` : "see `kubectl -n chat get ingress chat-web`",
     };
   },

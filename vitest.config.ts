@@ -46,6 +46,8 @@ export default defineConfig({
           exclude: excluded,
           globalSetup: ["infra/test/global-setup.ts"],
           testTimeout: 30_000,
+          // Loading SST and the providers takes 5-10 s, longer on a busy machine.
+          hookTimeout: 120_000,
         },
       },
       {

@@ -17,3 +17,15 @@ export function buildFinishedPattern(projectName: string) {
     },
   };
 }
+
+/** Lifecycle states that need a person: Slipway could not deliver the push. */
+export const alertingLifecycleStates = ["failed", "rolled_back", "build_failed"] as const;
+
+/** Matches Slipway's own lifecycle events that should page someone. */
+export function lifecycleAlertPattern() {
+  return {
+    source: ["slipway"],
+    "detail-type": ["Slipway Deployment State Change"],
+    detail: { status: [...alertingLifecycleStates] },
+  };
+}

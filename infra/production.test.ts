@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildFinishedPattern } from "./patterns.ts";
+import { buildFinishedPattern, lifecycleAlertPattern } from "./patterns.ts";
 import { deployStage } from "./test/deploy-stage.ts";
 import { named, ofType, type RecordedResource } from "./test/pulumi-mocks.ts";
 
@@ -165,5 +165,42 @@ describe("production stage resource graph", () => {
     expect(
       ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.name),
     ).toContain("DeployDeadLettersAlarm");
+  });
+});
+
+describe("production lifecycle events", () => {
+  it("archives the Slipway bus for replay and alerts on failures and rollbacks", () => {
+    const bus = ofType(resources, "aws:cloudwatch/eventBus:EventBus").find((b) =>
+      b.name.startsWith("Lifecycle"),
+    );
+    expect(bus).toBeDefined();
+    expect(
+      named(resources, "aws:cloudwatch/eventArchive:EventArchive", "LifecycleArchive").inputs,
+    ).toMatchObject({
+      eventSourceArn: expect.stringContaining("Lifecycle"),
+    });
+    const rule = named(resources, "aws:cloudwatch/eventRule:EventRule", "LifecycleAlerts");
+    expect(JSON.parse(String(rule.inputs.eventPattern))).toEqual(lifecycleAlertPattern());
+    const target = named(
+      resources,
+      "aws:cloudwatch/eventTarget:EventTarget",
+      "LifecycleAlertsTarget",
+    );
+    expect(target.inputs.arn).toEqual(expect.stringContaining("Alerts"));
+  });
+
+  it("alarms when lifecycle events cannot be published", () => {
+    const alarm = named(
+      resources,
+      "aws:cloudwatch/metricAlarm:MetricAlarm",
+      "LifecyclePublishFailuresAlarm",
+    );
+    expect(alarm.inputs).toMatchObject({
+      namespace: "Slipway",
+      metricName: "LifecyclePublishFailures",
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      alarmActions: [expect.stringContaining("Alerts")],
+    });
   });
 });
