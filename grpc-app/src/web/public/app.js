@@ -297,10 +297,13 @@ function closeStream() {
 
 // ---- rendering -----------------------------------------------------------------------
 
+/** Hues far enough apart to tell people apart at a glance; a name always gets the same. */
+const avatarHues = [4, 24, 150, 172, 200, 222, 258, 285, 322];
+
 function hue(name) {
   let hash = 0;
-  for (const char of name) hash = (hash * 31 + char.codePointAt(0)) % 360;
-  return hash;
+  for (const char of name) hash = (hash * 31 + char.codePointAt(0)) % 1_000_003;
+  return avatarHues[hash % avatarHues.length];
 }
 
 function paintAvatar(element, name) {
