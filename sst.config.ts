@@ -23,8 +23,9 @@ export default $config({
     const cluster = await import("./infra/cluster");
     const registry = await import("./infra/registry");
     const build = await import("./infra/build");
-    const deployer = await import("./infra/deployer");
+    await import("./infra/alerts");
     const events = await import("./infra/events");
+    const deployer = await import("./infra/deployer");
     await import("./infra/database");
     await import("./infra/workload");
     const { stageSettings } = await import("./infra/settings");

@@ -1,5 +1,7 @@
+import { alerts } from "./alerts";
 import { project } from "./build";
 import { cluster } from "./cluster";
+import { bus, publishFailureMetric } from "./events";
 import { vpc } from "./network";
 import { buildFinishedPattern } from "./patterns";
 import {
@@ -18,7 +20,6 @@ const settings = stageSettings($app.stage);
  */
 export const secrets = createSecrets();
 export const ledger = createLedger();
-export const alerts = createAlerts();
 export const deadLetters = createDeadLetters();
 export const webhook = createWebhookFunction();
 export const deploy = createDeployFunction();
@@ -55,12 +56,6 @@ function createLedger() {
   });
 }
 
-function createAlerts() {
-  const topic = new sst.aws.SnsTopic("Alerts");
-  if (settings.alertEmail) topic.subscribe("AlertsEmail", settings.alertEmail);
-  return topic;
-}
-
 function createDeadLetters() {
   // Events the deploy function could not handle after every retry. Never silent: alarmed.
   const queue = new sst.aws.Queue("DeployDeadLetters", {
@@ -85,6 +80,8 @@ function createDeadLetters() {
 function commonEnvironment() {
   return {
     SLIPWAY_STAGE: $app.stage,
+    LIFECYCLE_BUS_NAME: bus.name,
+    PUBLISH_FAILURE_METRIC: `${publishFailureMetric.namespace}/${publishFailureMetric.name}`,
     CODEBUILD_PROJECT: project.name,
     WORKLOAD_NAMESPACE: workloadNamespace,
     WORKLOAD_DEPLOYMENTS: workloadDeployments.join(","),
@@ -101,7 +98,7 @@ function createWebhookFunction() {
     concurrency: { reserved: 20 },
     timeout: "10 seconds", // GitHub gives up after 10 s
     memory: "512 MB",
-    link: [ledger, ...Object.values(secrets)],
+    link: [ledger, bus, ...Object.values(secrets)],
     environment: commonEnvironment(),
     permissions: [
       {
@@ -125,7 +122,7 @@ function createDeployFunction() {
     timeout: `${rolloutSeconds + 60} seconds`,
     memory: "1024 MB",
     retries: 2,
-    link: [ledger, ...Object.values(secrets)],
+    link: [ledger, bus, ...Object.values(secrets)],
     environment: {
       ...commonEnvironment(),
       EKS_CLUSTER_NAME: cluster.name,

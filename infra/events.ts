@@ -1,4 +1,4 @@
-import { alerts } from "./deployer";
+import { alerts } from "./alerts";
 import { lifecycleAlertPattern } from "./patterns";
 
 /**
