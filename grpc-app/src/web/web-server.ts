@@ -26,6 +26,8 @@ export type WebServer = {
   readonly port: number;
   /** The page's address, for people: `http://127.0.0.1:8080/`. */
   readonly url: string;
+  /** Event streams open now, one per browser tab. */
+  openStreams(): number;
   /** Stops accepting, ends event streams (browsers resume elsewhere), then closes. */
   close(graceMs?: number): Promise<void>;
 };
@@ -85,6 +87,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   return {
     port: bound,
     url,
+    openStreams: () => streams.size,
     close: (graceMs = 5_000) =>
       new Promise<void>((resolve) => {
         const force = setTimeout(() => server.closeAllConnections(), graceMs);

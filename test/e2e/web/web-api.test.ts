@@ -189,6 +189,33 @@ describe("web client API", () => {
   });
 });
 
+describe("web client shutdown", () => {
+  it("ends open event streams when it stops, so browsers resume on another replica", async () => {
+    // Prepare
+    const { chat, accounts } = await startChat(["carol"]);
+    const { web, gateway } = await startWeb(chat.address);
+    const [carol] = accounts as [Account];
+    const page = new PageClient(web.url);
+    await page.login(carol.username, carol.password);
+    const url = new URL("/api/rooms/general/events", web.url).toString();
+    try {
+      // Act: stop the server while a stream is open; the stream must end, not hang
+      const ended = collectEvents(url, { cookie: page.cookie }, () => false);
+      await waitFor(() => web.openStreams() === 1);
+      const stopping = performance.now();
+      const stopped = web.close(30_000);
+      // Assess: ended by the server at once, well before the grace period would cut it
+      const { status } = await ended;
+      expect(status).toBe(200);
+      await stopped;
+      expect(performance.now() - stopping).toBeLessThan(5_000);
+    } finally {
+      gateway.close();
+      await chat.shutdown(500);
+    }
+  });
+});
+
 describe("web client health", () => {
   it("answers 503 while the chat server is down and UP again once it is back", async () => {
     // Prepare
@@ -220,6 +247,11 @@ describe("web client health", () => {
     }
   });
 });
+
+/** Waits until `ready` holds, checking every 20 ms for up to 5 s. */
+async function waitFor(ready: () => boolean): Promise<void> {
+  expect(await poll(async () => ready(), true, 5_000)).toBe(true);
+}
 
 /** Repeats `probe` until it returns `want` or time runs out; returns the last answer. */
 async function poll<T>(probe: () => Promise<T>, want: T, timeoutMs: number): Promise<T> {
