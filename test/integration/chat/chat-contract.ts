@@ -75,8 +75,10 @@ export function chatContract(
       const wrongPassword = login(t.auth, username, "not-the-password");
       const unknownUser = login(t.auth, "nobody-here", "whatever");
 
-      await expect(wrongPassword).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
-      await expect(unknownUser).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
+      await Promise.all([
+        expect(wrongPassword).rejects.toMatchObject({ code: status.UNAUTHENTICATED }),
+        expect(unknownUser).rejects.toMatchObject({ code: status.UNAUTHENTICATED }),
+      ]);
     });
   });
 

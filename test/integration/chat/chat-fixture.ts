@@ -183,3 +183,36 @@ export function checkHealth(address: string, serviceName = ""): Promise<string> 
     });
   });
 }
+
+/** grpc.health.v1 Watch: every status the server reports, as a load balancer would see it. */
+export function watchHealth(address: string, serviceName = "") {
+  const client = new HealthClient(address, credentials.createInsecure());
+  const open = client.Watch as (request: {
+    service: string;
+  }) => ClientReadableStream<{ status: string }>;
+  const call = open.call(client, { service: serviceName });
+  const seen: string[] = [];
+  const waiters: { match: (s: string) => boolean; resolve: (s: string) => void }[] = [];
+  call.on("data", ({ status }: { status: string }) => {
+    seen.push(status);
+    for (const waiter of [...waiters]) {
+      if (!waiter.match(status)) continue;
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve(status);
+    }
+  });
+  call.on("error", () => client.close());
+  return {
+    seen,
+    /** The first status (already seen or coming) that matches. */
+    next(match: (s: string) => boolean): Promise<string> {
+      const past = seen.find(match);
+      if (past !== undefined) return Promise.resolve(past);
+      return new Promise((resolve) => waiters.push({ match, resolve }));
+    },
+    cancel() {
+      call.cancel();
+      client.close();
+    },
+  };
+}

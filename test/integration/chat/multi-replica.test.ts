@@ -19,7 +19,11 @@ const killAfter = 400;
 /** Ids that appear more than once, and acked ids never received. */
 function audit(acked: number[], received: number[]) {
   const seen = new Set<number>();
-  const duplicates = received.filter((id) => (seen.has(id) ? true : (seen.add(id), false)));
+  const duplicates: number[] = [];
+  for (const id of received) {
+    if (seen.has(id)) duplicates.push(id);
+    seen.add(id);
+  }
   const lost = acked.filter((id) => !seen.has(id));
   return { duplicates, lost };
 }
