@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { WorkloadTarget } from "./stage-config.ts";
+
+/**
+ * What one stage's deployer rolls out to: every Deployment that runs the stage's single image
+ * (DESIGN rule 4), and what GitHub is told about the environment.
+ *
+ * @example
+ * { "stage": "dev", "environmentUrl": "https://chat.example.com", "production": false,
+ *   "deployments": [{ "namespace": "chat", "name": "chat-server", "container": "server" },
+ *                   { "namespace": "chat", "name": "chat-web", "container": "web" }] }
+ */
+export const DeployTarget = z.object({
+  stage: z.string().min(1),
+  deployments: z.array(WorkloadTarget).min(1),
+  environmentUrl: z.url().optional(),
+  production: z.boolean().default(false),
+});
+export type DeployTarget = z.infer<typeof DeployTarget>;
+
+/**
+ * Parses `chat-server:server,chat-web:web` (Deployment:container pairs) in one namespace.
+ * The container must be named: a Deployment may run sidecars that must keep their image.
+ */
+export function parseWorkloadList(list: string, namespace: string): WorkloadTarget[] {
+  return list
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+    .map((entry) => {
+      const [name, container, extra] = entry.split(":");
+      if (!name || !container || extra !== undefined) {
+        throw new RangeError(
+          `workload "${entry}" must be "<deployment>:<container>", such as "chat-server:server"`,
+        );
+      }
+      return WorkloadTarget.parse({ namespace, name, container });
+    });
+}
+
+/** `namespace/name`, as people and logs name a Deployment. */
+export function workloadName(target: WorkloadTarget): string {
+  return `${target.namespace}/${target.name}`;
+}
