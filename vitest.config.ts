@@ -66,7 +66,6 @@ export default defineConfig({
           name: "e2e",
           include: e2eTests,
           exclude: excluded,
-          globalSetup: ["test/kube/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,
