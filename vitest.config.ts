@@ -9,6 +9,7 @@ const unitTests = [
   "functions/**/*.test.ts",
   "grpc-app/src/**/*.test.ts",
   "scripts/**/*.test.ts",
+  "bench/**/*.test.ts",
 ];
 const integrationTests = [
   "test/integration/**/*.test.ts",
