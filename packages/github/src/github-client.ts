@@ -1,0 +1,40 @@
+import { createAppAuth } from "@octokit/auth-app";
+import { Octokit } from "@octokit/rest";
+
+/**
+ * How Slipway authenticates to GitHub. A GitHub App is preferred: its installation tokens
+ * live an hour and are minted on demand (and cached) by @octokit/auth-app. It needs the
+ * `deployments: write` and `statuses: write` permissions.
+ */
+export type GitHubCredentials =
+  | { kind: "token"; token: string }
+  | { kind: "app"; appId: number; privateKey: string; installationId: number };
+
+export type GitHubClientOptions = {
+  /** GitHub Enterprise Server's `https://host/api/v3`, or a test stand-in. */
+  baseUrl?: string;
+  /** Replaces the global fetch (tests serve GitHub's contract in-process). */
+  fetch?: typeof fetch;
+};
+
+/** An Octokit client authenticated with a token or as an App installation. */
+export function createGitHubClient(
+  credentials: GitHubCredentials,
+  options: GitHubClientOptions = {},
+): Octokit {
+  const common = {
+    userAgent: "slipway",
+    ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl.replace(/\/$/, "") }),
+    ...(options.fetch === undefined ? {} : { request: { fetch: options.fetch } }),
+  };
+  if (credentials.kind === "token") return new Octokit({ ...common, auth: credentials.token });
+  return new Octokit({
+    ...common,
+    authStrategy: createAppAuth,
+    auth: {
+      appId: credentials.appId,
+      privateKey: credentials.privateKey,
+      installationId: credentials.installationId,
+    },
+  });
+}

@@ -1,0 +1,17 @@
+export {
+  createGitHubClient,
+  type GitHubClientOptions,
+  type GitHubCredentials,
+} from "./github-client.ts";
+export { createGitHubReporter, GitHubUnavailableError } from "./github-reporter.ts";
+export {
+  DeliveryHeaders,
+  readWebhookDelivery,
+  type WebhookOptions,
+  type WebhookRequest,
+} from "./read-webhook-delivery.ts";
+export {
+  InvalidSignatureError,
+  MalformedDeliveryError,
+  PayloadTooLargeError,
+} from "./webhook-errors.ts";

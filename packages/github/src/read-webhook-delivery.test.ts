@@ -1,0 +1,151 @@
+import { describe, expect, it } from "vitest";
+import { githubPayload, signatureOf } from "../../../test/events/github/fixtures.ts";
+import { readWebhookDelivery, type WebhookRequest } from "./read-webhook-delivery.ts";
+import {
+  InvalidSignatureError,
+  MalformedDeliveryError,
+  PayloadTooLargeError,
+} from "./webhook-errors.ts";
+
+const secret = "It's a Secret to Everybody";
+const options = { secret, maxBodyBytes: 64 * 1024 };
+const deliveryId = "72d3162e-cc78-11e3-81ab-4c9367dc0958";
+
+function signedRequest(body: string, overrides: Partial<WebhookRequest> = {}): WebhookRequest {
+  return {
+    headers: {
+      "x-github-event": "push",
+      "x-github-delivery": deliveryId,
+      "x-hub-signature-256": signatureOf(secret, body),
+    },
+    body,
+    isBase64Encoded: false,
+    ...overrides,
+  };
+}
+
+describe("readWebhookDelivery", () => {
+  it("returns the delivery id, event and parsed payload of a correctly signed push", async () => {
+    const body = JSON.stringify(githubPayload("push-branch"));
+
+    const delivery = await readWebhookDelivery(signedRequest(body), options);
+
+    expect(delivery).toEqual({ id: deliveryId, event: "push", payload: JSON.parse(body) });
+  });
+
+  it("verifies against GitHub's documented test vector", async () => {
+    // https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries#testing-the-webhook-payload-validation
+    const request = signedRequest("Hello, World!", {
+      headers: {
+        "x-github-event": "ping",
+        "x-github-delivery": deliveryId,
+        "x-hub-signature-256":
+          "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
+      },
+    });
+
+    // The signature holds, so the failure is about the body not being JSON.
+    await expect(readWebhookDelivery(request, options)).rejects.toThrow(MalformedDeliveryError);
+  });
+
+  it("decodes a base64 body before verifying it", async () => {
+    const body = JSON.stringify(githubPayload("ping"));
+    const request = signedRequest(body, {
+      body: Buffer.from(body).toString("base64"),
+      isBase64Encoded: true,
+    });
+
+    const delivery = await readWebhookDelivery(request, options);
+
+    expect(delivery.event).toBe("push");
+    expect(delivery.payload).toEqual(JSON.parse(body));
+  });
+
+  it("rejects a body whose signature was made for it before one byte was flipped", async () => {
+    const body = Buffer.from(JSON.stringify(githubPayload("push-branch")));
+    const signature = signatureOf(secret, body);
+    const flipped = Buffer.from(body);
+    flipped[100] = (flipped[100] ?? 0) ^ 0x01;
+
+    const request = signedRequest("", {
+      headers: { ...signedRequest("").headers, "x-hub-signature-256": signature },
+      body: flipped.toString("base64"),
+      isBase64Encoded: true,
+    });
+
+    await expect(readWebhookDelivery(request, options)).rejects.toThrow(InvalidSignatureError);
+  });
+
+  it.each([
+    ["no signature header", undefined],
+    ["an empty signature", ""],
+    ["a signature made with another secret", signatureOf("not the secret", "{}")],
+    ["a SHA-1 signature", "sha1=0123456789abcdef0123456789abcdef01234567"],
+  ])("rejects a request with %s", async (_, signature) => {
+    const body = JSON.stringify(githubPayload("push-branch"));
+    const headers = { ...signedRequest(body).headers, "x-hub-signature-256": signature };
+
+    await expect(
+      readWebhookDelivery({ headers, body, isBase64Encoded: false }, options),
+    ).rejects.toThrow(InvalidSignatureError);
+  });
+
+  it("rejects a signed empty body as unverifiable", async () => {
+    await expect(readWebhookDelivery(signedRequest(""), options)).rejects.toThrow(
+      InvalidSignatureError,
+    );
+  });
+
+  it("refuses a body over the limit before looking at its signature", async () => {
+    const body = "x".repeat(options.maxBodyBytes + 1);
+    const request = { headers: {}, body, isBase64Encoded: false };
+
+    await expect(readWebhookDelivery(request, options)).rejects.toThrow(PayloadTooLargeError);
+  });
+
+  it("refuses an oversized base64 body by its encoded length", async () => {
+    const body = Buffer.alloc(options.maxBodyBytes + 3).toString("base64");
+
+    await expect(
+      readWebhookDelivery({ headers: {}, body, isBase64Encoded: true }, options),
+    ).rejects.toThrow(PayloadTooLargeError);
+  });
+
+  it("counts bytes, not characters, against the limit", async () => {
+    const body = "é".repeat(options.maxBodyBytes / 2 + 1);
+
+    await expect(readWebhookDelivery(signedRequest(body), options)).rejects.toThrow(
+      PayloadTooLargeError,
+    );
+  });
+
+  it("rejects signed text that is not JSON as malformed", async () => {
+    await expect(readWebhookDelivery(signedRequest("payload=%7B%7D"), options)).rejects.toThrow(
+      MalformedDeliveryError,
+    );
+  });
+
+  it("rejects a signed delivery without an X-GitHub-Delivery header as malformed", async () => {
+    const request = signedRequest("{}");
+    const headers = { ...request.headers, "x-github-delivery": undefined };
+
+    await expect(readWebhookDelivery({ ...request, headers }, options)).rejects.toThrow(
+      MalformedDeliveryError,
+    );
+  });
+
+  it("reads headers whatever their case", async () => {
+    const body = "{}";
+    const request = {
+      headers: {
+        "X-GitHub-Event": "ping",
+        "X-GitHub-Delivery": deliveryId,
+        "X-Hub-Signature-256": signatureOf(secret, body),
+      },
+      body,
+      isBase64Encoded: false,
+    };
+
+    await expect(readWebhookDelivery(request, options)).resolves.toMatchObject({ event: "ping" });
+  });
+});
