@@ -10,10 +10,11 @@ try {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL });
   const chat = await startChatServer(config, { logger });
+  // Before anything else that takes time, so an early SIGTERM still drains.
+  onTerminate(logger, [() => chat.shutdown()]);
   const embedded = config.DATABASE_URL === undefined && config.SEED_USERS.length === 0;
   const demo = embedded ? await addDemoAccount(chat.store) : undefined;
   process.stderr.write(howToConnect(chat.address, demo));
-  onTerminate(logger, [() => chat.shutdown()]);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`${error.message}\n`);
