@@ -3,6 +3,6 @@
  * Powertools' Logger satisfies it; values must never contain secrets.
  */
 export interface DiagnosticLog {
-  info(message: string, attributes?: Record<string, unknown>): void;
-  warn(message: string, attributes?: Record<string, unknown>): void;
+  info(message: string, ...attributes: Record<string, unknown>[]): void;
+  warn(message: string, ...attributes: Record<string, unknown>[]): void;
 }

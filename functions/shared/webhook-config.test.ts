@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { readWebhookConfig, WebhookConfigError } from "./webhook-config.ts";
+
+const stages = JSON.stringify({
+  stages: [
+    {
+      name: "production",
+      branches: ["main"],
+      codebuildProject: "slipway-production",
+      deployments: [{ namespace: "chat", name: "chat-server", container: "server" }],
+    },
+  ],
+});
+const base = {
+  WEBHOOK_SECRET: "a-webhook-secret-long-enough",
+  GITHUB_TOKEN: "ghp_token_value",
+  LEDGER_TABLE: "slipway-ledger",
+  STAGE_CONFIG: stages,
+};
+
+describe("readWebhookConfig", () => {
+  it("reads a token setup with defaults for the limits", () => {
+    const config = readWebhookConfig(base);
+
+    expect(config).toMatchObject({
+      secret: base.WEBHOOK_SECRET,
+      maxBodyBytes: 5 * 1024 * 1024,
+      ledgerTable: "slipway-ledger",
+      github: { credentials: { kind: "token", token: "ghp_token_value" }, timeoutMs: 3000 },
+      stages: { stages: [expect.objectContaining({ name: "production", stopOlderBuilds: false })] },
+    });
+  });
+
+  it("prefers GitHub App credentials and restores newlines in a one-line private key", () => {
+    const config = readWebhookConfig({
+      ...base,
+      GITHUB_APP_ID: "123",
+      GITHUB_APP_INSTALLATION_ID: "456",
+      GITHUB_APP_PRIVATE_KEY: "-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----",
+    });
+
+    expect(config.github.credentials).toEqual({
+      kind: "app",
+      appId: 123,
+      installationId: 456,
+      privateKey: "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----",
+    });
+  });
+
+  it("refuses a short webhook secret, naming the variable but not its value", () => {
+    expect(() => readWebhookConfig({ ...base, WEBHOOK_SECRET: "hunter2" })).toThrow(
+      expect.objectContaining({
+        name: "WebhookConfigError",
+        message: expect.stringMatching(/WEBHOOK_SECRET/),
+      }),
+    );
+    expect(() => readWebhookConfig({ ...base, WEBHOOK_SECRET: "hunter2" })).not.toThrow(/hunter2/);
+  });
+
+  it("refuses a setup with no GitHub credentials", () => {
+    const { GITHUB_TOKEN: _, ...withoutToken } = base;
+
+    expect(() => readWebhookConfig(withoutToken)).toThrow(/GITHUB_TOKEN, or GITHUB_APP_ID/);
+  });
+
+  it("refuses a stage config that is not JSON or not valid", () => {
+    expect(() => readWebhookConfig({ ...base, STAGE_CONFIG: "{stages" })).toThrow(
+      WebhookConfigError,
+    );
+    expect(() => readWebhookConfig({ ...base, STAGE_CONFIG: '{"stages":[]}' })).toThrow(
+      /STAGE_CONFIG is invalid: stages/,
+    );
+  });
+});

@@ -1,0 +1,29 @@
+import { CodeBuildClient } from "@aws-sdk/client-codebuild";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { createCodeBuildBuilds } from "@slipway/aws";
+import type { AcceptPushDeps, DiagnosticLog } from "@slipway/core";
+import { createGitHubClient, createGitHubReporter } from "@slipway/github";
+import { createDynamoLedger } from "@slipway/ledger";
+import type { WebhookConfig } from "./webhook-config.ts";
+
+/** The production adapters behind acceptPush, built once per container. */
+export function createWebhookDeps(config: WebhookConfig, log: DiagnosticLog): AcceptPushDeps {
+  return {
+    ledger: createDynamoLedger({
+      client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+      tableName: config.ledgerTable,
+    }),
+    builds: createCodeBuildBuilds({ client: new CodeBuildClient({}) }),
+    github: createGitHubReporter({
+      octokit: createGitHubClient(
+        config.github.credentials,
+        config.github.baseUrl === undefined ? {} : { baseUrl: config.github.baseUrl },
+      ),
+      timeoutMs: config.github.timeoutMs,
+    }),
+    config: config.stages,
+    now: () => new Date(),
+    log,
+  };
+}
