@@ -6,8 +6,6 @@ export type StreamRegistry = {
   reserve(): "reserved" | "full" | "draining";
   /** Tracks a started stream in a reserved slot until it ends. */
   track(stream: NoteStream): void;
-  /** Frees a slot that was reserved but never used. */
-  release(): void;
   /** Stops every open stream as draining (they end with UNAVAILABLE) and refuses new ones. */
   drainAll(): void;
   size(): number;
@@ -32,9 +30,6 @@ export function createStreamRegistry(limit: number): StreamRegistry {
         open.delete(stream);
         reserved -= 1;
       });
-    },
-    release() {
-      reserved -= 1;
     },
     drainAll() {
       draining = true;
