@@ -68,7 +68,7 @@ export function createChatClient(options: {
   const targets = Array.isArray(options.address) ? options.address : [options.address];
   const channelCredentials = options.credentials ?? credentials.createInsecure();
   // Keepalive notices a replica that vanished without closing its connection.
-  const channelOptions = { "grpc.keepalive_time_ms": 10_000, "grpc.keepalive_timeout_ms": 5_000 };
+  const channelOptions = { "grpc.keepalive_time_ms": 30_000, "grpc.keepalive_timeout_ms": 10_000 };
   const stubs = targets.map((target) => ({
     target,
     auth: new AuthServiceClient(target, channelCredentials, channelOptions),

@@ -58,6 +58,10 @@ export async function startChatServer(
   const streams = createStreamRegistry(config.MAX_STREAMS);
   const server = new Server({
     interceptors: [createAuthInterceptor(tokens, ["/chat.v1.ChatService/"], logger)],
+    // Pings find clients that vanished without closing (a dead NAT entry, a crashed laptop),
+    // so their streams end and free their slots instead of holding them forever.
+    "grpc.keepalive_time_ms": 30_000,
+    "grpc.keepalive_timeout_ms": 10_000,
   });
   server.addService(AuthServiceService, createAuthService({ store, tokens, logger }));
   server.addService(
