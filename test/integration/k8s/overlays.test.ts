@@ -85,12 +85,24 @@ describe("k8s overlays", () => {
     });
 
     it("passes a server-side dry run on the real control plane", async () => {
-      const manifest = inNamespace(await render(overlay), `dry-run-${overlay}`);
-      const out = await kubectl(["apply", "--server-side", "--dry-run=server", "-f", "-"], {
-        kubeconfig: inject("kube").kubeconfigAdmin,
-        input: manifest,
-      });
-      expect(out).toMatch(/deployment.apps\/chat-server serverside-applied \(server dry run\)/);
+      const namespace = `dry-run-${overlay}`;
+      const { kubeconfigAdmin } = inject("kube");
+      // A dry run does not create the namespace, so the namespaced objects need a real one.
+      await kubectl(["create", "namespace", namespace], { kubeconfig: kubeconfigAdmin });
+      try {
+        const out = await kubectl(["apply", "--server-side", "--dry-run=server", "-f", "-"], {
+          kubeconfig: kubeconfigAdmin,
+          input: inNamespace(await render(overlay), namespace),
+        });
+        expect(out).toMatch(/deployment.apps\/chat-server serverside-applied \(server dry run\)/);
+        expect(out).toMatch(
+          /ingress.networking.k8s.io\/chat-web serverside-applied \(server dry run\)/,
+        );
+      } finally {
+        await kubectl(["delete", "namespace", namespace, "--wait=false"], {
+          kubeconfig: kubeconfigAdmin,
+        });
+      }
     });
   });
 
