@@ -64,6 +64,18 @@ export default defineConfig({
       },
       {
         test: {
+          // Failure drills, short form by default (SLIPWAY_DRILL=long for the long form).
+          name: "drill",
+          include: ["test/drills/**/*.test.ts"],
+          exclude: excluded,
+          globalSetup: ["test/kube/global-setup.ts"],
+          testTimeout: 600_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: "e2e",
           include: e2eTests,
           exclude: excluded,
