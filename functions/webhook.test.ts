@@ -2,7 +2,6 @@ import { CodeBuildClient, StartBuildCommand, StopBuildCommand } from "@aws-sdk/c
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   DynamoDBDocumentClient,
-  GetCommand,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -229,10 +228,13 @@ describe("webhook handler: accepted pushes", () => {
   });
 
   it("answers a redelivery as a duplicate naming the first build, and starts nothing", async () => {
-    const taken = new ConditionalCheckFailedException({ message: "taken", $metadata: {} });
+    // DynamoDB refuses the claim and returns the delivery as stored (ALL_OLD).
+    const taken = new ConditionalCheckFailedException({
+      message: "The conditional request failed",
+      $metadata: {},
+      Item: { deliveryState: { S: "started" }, startedBuildId: { S: buildId } },
+    });
     dynamo.on(PutCommand).rejects(taken);
-    dynamo.on(UpdateCommand).rejects(taken);
-    dynamo.on(GetCommand).resolves({ Item: { deliveryState: "started", startedBuildId: buildId } });
 
     const response = await call(push());
 

@@ -16,10 +16,15 @@ export function createWebhookDeps(config: WebhookConfig, log: DiagnosticLog): Ac
     }),
     builds: createCodeBuildBuilds({ client: new CodeBuildClient({}) }),
     github: createGitHubReporter({
-      octokit: createGitHubClient(
-        config.github.credentials,
-        config.github.baseUrl === undefined ? {} : { baseUrl: config.github.baseUrl },
-      ),
+      octokit: createGitHubClient(config.github.credentials, {
+        ...(config.github.baseUrl === undefined ? {} : { baseUrl: config.github.baseUrl }),
+        log: {
+          debug: () => {},
+          info: () => {},
+          warn: (message) => log.warn("GitHub client warning", { detail: message }),
+          error: (message) => log.warn("GitHub request failed", { detail: message }),
+        },
+      }),
       timeoutMs: config.github.timeoutMs,
     }),
     config: config.stages,

@@ -15,6 +15,18 @@ export type GitHubClientOptions = {
   baseUrl?: string;
   /** Replaces the global fetch (tests serve GitHub's contract in-process). */
   fetch?: typeof fetch;
+  /**
+   * Where Octokit reports each failed request (method, path, status, duration; never headers).
+   * Octokit's default is console.error, which bypasses structured logging.
+   */
+  log?: OctokitLog;
+};
+
+type OctokitLog = {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
 };
 
 /** An Octokit client authenticated with a token or as an App installation. */
@@ -26,6 +38,7 @@ export function createGitHubClient(
     userAgent: "slipway",
     ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl.replace(/\/$/, "") }),
     ...(options.fetch === undefined ? {} : { request: { fetch: options.fetch } }),
+    ...(options.log === undefined ? {} : { log: options.log }),
   };
   if (credentials.kind === "token") return new Octokit({ ...common, auth: credentials.token });
   return new Octokit({

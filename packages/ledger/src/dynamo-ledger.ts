@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -7,6 +8,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import {
   assertRetention,
   assertTransition,
@@ -100,7 +102,7 @@ export function createDynamoLedger(options: {
       const expiresAt = Math.ceil(claim.retainUntil.getTime() / 1000);
       // A fresh claim, or one whose record outlived its TTL but DynamoDB has not yet
       // deleted (TTL deletion lags by up to days).
-      const fresh = await conditionHolds(() =>
+      const fresh = await conditionalWrite(() =>
         client.send(
           new PutCommand({
             TableName,
@@ -113,37 +115,42 @@ export function createDynamoLedger(options: {
             ConditionExpression: "attribute_not_exists(#pk) OR #expiresAt <= :nowSeconds",
             ExpressionAttributeNames: { "#pk": "pk", "#expiresAt": "expiresAt" },
             ExpressionAttributeValues: { ":nowSeconds": Math.floor(now / 1000) },
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
           }),
         ),
       );
-      if (fresh) return { kind: "claimed" };
-      // Take over a claim whose holder died before recording a build; keep its sequence.
-      const takenOver = await conditionHolds(() =>
-        client.send(
-          new UpdateCommand({
-            TableName,
-            Key,
-            UpdateExpression: "SET #leaseUntil = :lease, #expiresAt = :expiresAt",
-            ConditionExpression: "#deliveryState = :claimed AND #leaseUntil <= :now",
-            ExpressionAttributeNames: {
-              "#leaseUntil": "leaseUntil",
-              "#expiresAt": "expiresAt",
-              "#deliveryState": "deliveryState",
-            },
-            ExpressionAttributeValues: {
-              ":lease": claim.leaseUntil.getTime(),
-              ":expiresAt": expiresAt,
-              ":claimed": "claimed",
-              ":now": now,
-            },
-          }),
-        ),
-      );
-      if (takenOver) return { kind: "claimed" };
-      const current = await getItem(Key);
+      if (fresh.held) return { kind: "claimed" };
+      let holder = fresh.old;
+      if (holder?.deliveryState === "claimed" && Number(holder.leaseUntil) <= now) {
+        // Take over a claim whose holder died before recording a build; keep its sequence.
+        const takenOver = await conditionalWrite(() =>
+          client.send(
+            new UpdateCommand({
+              TableName,
+              Key,
+              UpdateExpression: "SET #leaseUntil = :lease, #expiresAt = :expiresAt",
+              ConditionExpression: "#deliveryState = :claimed AND #leaseUntil <= :now",
+              ExpressionAttributeNames: {
+                "#leaseUntil": "leaseUntil",
+                "#expiresAt": "expiresAt",
+                "#deliveryState": "deliveryState",
+              },
+              ExpressionAttributeValues: {
+                ":lease": claim.leaseUntil.getTime(),
+                ":expiresAt": expiresAt,
+                ":claimed": "claimed",
+                ":now": now,
+              },
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+            }),
+          ),
+        );
+        if (takenOver.held) return { kind: "claimed" };
+        holder = takenOver.old;
+      }
       return {
         kind: "duplicate",
-        buildId: typeof current?.startedBuildId === "string" ? current.startedBuildId : undefined,
+        buildId: typeof holder?.startedBuildId === "string" ? holder.startedBuildId : undefined,
       } satisfies DeliveryClaimOutcome;
     },
 
@@ -151,7 +158,7 @@ export function createDynamoLedger(options: {
 
     async assignSequence(deliveryId, stage) {
       const candidate = await nextSequence(stage);
-      const bound = await conditionHolds(() =>
+      const bound = await conditionalWrite(() =>
         client.send(
           new UpdateCommand({
             TableName,
@@ -160,14 +167,14 @@ export function createDynamoLedger(options: {
             ConditionExpression: "attribute_exists(#pk) AND attribute_not_exists(#sequence)",
             ExpressionAttributeNames: { "#pk": "pk", "#sequence": "sequence" },
             ExpressionAttributeValues: { ":sequence": candidate },
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
           }),
         ),
       );
-      if (bound) return candidate;
+      if (bound.held) return candidate;
       // Already bound by an earlier attempt: that number wins (the candidate is a harmless gap).
-      const delivery = await getItem(deliveryKey(deliveryId));
-      if (delivery === undefined) throw new UnclaimedDeliveryError(deliveryId);
-      return Number(delivery.sequence);
+      if (bound.old === undefined) throw new UnclaimedDeliveryError(deliveryId);
+      return Number(bound.old.sequence);
     },
 
     async recordDeployment(record) {
@@ -235,7 +242,7 @@ export function createDynamoLedger(options: {
         return `:from${i}`;
       });
       let applied: Item | undefined;
-      const held = await conditionHolds(async () => {
+      const outcome = await conditionalWrite(async () => {
         const out = await client.send(
           new UpdateCommand({
             TableName,
@@ -245,17 +252,24 @@ export function createDynamoLedger(options: {
             ExpressionAttributeNames: { ...update.names, "#pk": "pk" },
             ExpressionAttributeValues: update.values,
             ReturnValues: "ALL_NEW",
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
           }),
         );
         applied = out.Attributes;
       });
-      if (held && applied !== undefined) return { kind: "applied", record: toRecord(applied) };
-      return { kind: "conflict", current: await get(key) };
+      if (outcome.held) {
+        if (applied === undefined) throw new Error("UpdateItem returned no attributes");
+        return { kind: "applied", record: toRecord(applied) };
+      }
+      return {
+        kind: "conflict",
+        current: outcome.old === undefined ? undefined : toRecord(outcome.old),
+      };
     },
 
     async annotate(key, fields, at) {
       const update = fieldUpdate(fields, at.toISOString());
-      const found = await conditionHolds(() =>
+      const found = await conditionalWrite(() =>
         client.send(
           new UpdateCommand({
             TableName,
@@ -267,7 +281,7 @@ export function createDynamoLedger(options: {
           }),
         ),
       );
-      if (!found) throw new DeploymentNotFoundError(key.stage, key.sequence);
+      if (!found.held) throw new DeploymentNotFoundError(key.stage, key.sequence);
     },
 
     get,
@@ -350,13 +364,20 @@ function fieldUpdate(fields: DeploymentFields, at: string) {
   return { names, values, sets };
 }
 
-/** Runs a conditional write: true if it applied, false if its condition did not hold. */
-async function conditionHolds(write: () => Promise<unknown>): Promise<boolean> {
+type WriteOutcome = { held: true } | { held: false; old: Item | undefined };
+
+/**
+ * Runs a conditional write. When its condition does not hold, DynamoDB returns the item as it
+ * was (ReturnValuesOnConditionCheckFailure: ALL_OLD), so the loser learns why without a read.
+ */
+async function conditionalWrite(write: () => Promise<unknown>): Promise<WriteOutcome> {
   try {
     await write();
-    return true;
+    return { held: true };
   } catch (error) {
-    if (error instanceof Error && error.name === "ConditionalCheckFailedException") return false;
+    if (error instanceof ConditionalCheckFailedException) {
+      return { held: false, old: error.Item === undefined ? undefined : unmarshall(error.Item) };
+    }
     throw error;
   }
 }

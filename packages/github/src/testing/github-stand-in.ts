@@ -154,12 +154,15 @@ export async function createGitHubStandIn(
         state: req.body.state,
         description: req.body.description ?? "",
         environment: req.body.environment ?? deployment.environment,
-        log_url: req.body.log_url ?? "",
-        target_url: req.body.target_url ?? req.body.log_url ?? "",
-        environment_url: req.body.environment_url ?? "",
+        // Required, format uri: GitHub's own "" default would break its description.
+        target_url: req.body.target_url ?? req.body.log_url ?? body.target_url,
         created_at: now(),
         updated_at: now(),
       });
+      for (const optional of ["log_url", "environment_url"] as const) {
+        if (req.body[optional] === undefined) delete body[optional];
+        else body[optional] = req.body[optional];
+      }
       return { status: 201, body };
     },
     "repos/create-commit-status": (req) => {
