@@ -1,0 +1,53 @@
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  type BenchReport,
+  type BenchSection,
+  machine,
+  writeIntoReadme,
+  writeReport,
+} from "./report.ts";
+
+/**
+ * `npm run bench`: runs every benchmark in one process on one machine, so ratios compare
+ * like with like, then writes bench/results/bench.{json,md} and the README's table.
+ * `--quick` shortens each run (for a smoke check); `--only <id>` runs one benchmark.
+ */
+type Bench = { id: string; module: string };
+
+const benches: Bench[] = [
+  { id: "webhook", module: "./webhook.ts" },
+  { id: "deploy", module: "./deploy.ts" },
+  { id: "push-to-rollout", module: "./push-to-rollout.ts" },
+  { id: "chat-fanout", module: "./chat-fanout.ts" },
+];
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    "no-readme": { type: "boolean", default: false },
+  },
+});
+
+const sections: BenchSection[] = [];
+for (const bench of benches) {
+  if (values.only && values.only !== bench.id) continue;
+  const started = Date.now();
+  process.stderr.write(`bench: ${bench.id}…\n`);
+  const module = (await import(bench.module)) as {
+    run(options: { quick: boolean }): Promise<BenchSection[]>;
+  };
+  sections.push(...(await module.run({ quick: values.quick })));
+  process.stderr.write(
+    `bench: ${bench.id} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
+}
+
+const report: BenchReport = { generatedAt: new Date().toISOString(), machine: machine(), sections };
+const resultsDir = join(import.meta.dirname, "results");
+const markdown = writeReport(resultsDir, values.only ? `bench-${values.only}` : "bench", report);
+if (!values.only && !values["no-readme"]) {
+  writeIntoReadme(join(import.meta.dirname, "..", "README.md"), "bench", markdown);
+}
+process.stdout.write(`${markdown}\n`);
