@@ -1,0 +1,82 @@
+import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, join, relative } from "node:path";
+import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+
+const root = join(import.meta.dirname, "..");
+
+/** One bundled function and what it weighs. */
+export type BundledFunction = {
+  name: string;
+  /** `dist/functions/<name>/index.mjs`, the file infra deploys (handler `index.handler`). */
+  outfile: string;
+  bytes: number;
+  gzipBytes: number;
+};
+
+/** The Lambda entry points: every `functions/*.ts` that is not a test. */
+export function functionNames(): string[] {
+  return readdirSync(join(root, "functions"))
+    .filter((file) => file.endsWith(".ts") && !file.endsWith(".test.ts"))
+    .map((file) => basename(file, ".ts"))
+    .sort();
+}
+
+/**
+ * Bundles each function into one minified ESM file for Lambda's nodejs24.x runtime, with
+ * everything inside (the AWS SDK too, so the deployed code is the tested code). The banner
+ * gives ESM a `require`, which CommonJS dependencies bundled into ESM still call.
+ */
+export async function bundleFunctions(
+  options: { names?: readonly string[]; outDir?: string } = {},
+): Promise<BundledFunction[]> {
+  const names = options.names?.length ? options.names : functionNames();
+  const outDir = options.outDir ?? join(root, "dist", "functions");
+  const bundled: BundledFunction[] = [];
+  for (const name of names) {
+    const outfile = join(outDir, name, "index.mjs");
+    mkdirSync(join(outDir, name), { recursive: true });
+    await build({
+      entryPoints: [join(root, "functions", `${name}.ts`)],
+      outfile,
+      bundle: true,
+      platform: "node",
+      target: "node24",
+      format: "esm",
+      minify: true,
+      // ESM builds of dependencies tree-shake better than their CommonJS ones.
+      mainFields: ["module", "main"],
+      banner: {
+        js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
+      },
+      logLevel: "warning",
+    });
+    bundled.push({
+      name,
+      outfile,
+      bytes: statSync(outfile).size,
+      gzipBytes: gzipSync(readFileSync(outfile)).length,
+    });
+  }
+  return bundled;
+}
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+if (import.meta.main) {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { json: { type: "boolean", default: false } },
+  });
+  const bundled = await bundleFunctions({ names: positionals });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(bundled, null, 2)}\n`);
+  } else {
+    for (const fn of bundled) {
+      process.stdout.write(
+        `${fn.name.padEnd(16)} ${kib(fn.bytes).padStart(12)} (gzip ${kib(fn.gzipBytes)})  ${relative(root, fn.outfile)}\n`,
+      );
+    }
+  }
+}
