@@ -1,0 +1,305 @@
+import { randomBytes } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { hashPassword } from "../grpc-app/src/auth/password-hash.ts";
+import { type PostgresServer, startPostgres } from "../test/harness/postgres.ts";
+import { postgresBinDir } from "../test/harness/requirements.ts";
+import { createSender, login, type Sender } from "./chat-sender.ts";
+import { baselineMain, chatMain, type ServerProcess, spawnServer } from "./chat-server-process.ts";
+import {
+  createSubscriberPool,
+  measuredText,
+  probeText,
+  type SubscriberPool,
+} from "./chat-subscribers.ts";
+import {
+  type BenchSection,
+  type Measurement,
+  machine,
+  median,
+  percentile,
+  toMarkdown,
+  writeReport,
+} from "./report.ts";
+
+type Settings = {
+  subscriberCounts: number[];
+  /** The sender's rate, unless that would offer more than `maxDeliveriesPerSecond`. */
+  perSecond: number;
+  /**
+   * 50 notes/s to 1,000 subscribers (50,000 deliveries/s) saturates this shared 2-core machine:
+   * the bare baseline delivered half of them and the chat server cut its readers as too slow
+   * (RESOURCE_EXHAUSTED, by design). Above this cap the rate drops so every case fits.
+   */
+  maxDeliveriesPerSecond: number;
+  seconds: number;
+  /** How long to wait for stragglers after the last send before counting what arrived. */
+  drainMs: number;
+};
+
+const rateFor = (s: Settings, subscribers: number) =>
+  Math.min(s.perSecond, s.maxDeliveriesPerSecond / subscribers);
+
+const settings = (quick: boolean): Settings => ({
+  subscriberCounts: [1, 100, 1000],
+  perSecond: 50,
+  maxDeliveriesPerSecond: 5000,
+  seconds: quick ? 2 : 10,
+  drainMs: quick ? 3000 : 5000,
+});
+
+type Kind = "baseline" | "memory" | "postgres";
+
+/** One server under test with its client side: a sender and a growing pool of subscribers. */
+type Target = {
+  kind: Kind;
+  server: ServerProcess;
+  sender: Sender;
+  pool: SubscriberPool;
+  idleRss: number;
+  lastId: number;
+  probes: number;
+};
+
+type Figures = {
+  subscribers: number;
+  perSecond: number;
+  sent: number;
+  deliveriesPerSecond: number;
+  /** Deliveries that arrived over those expected (sent × open streams). */
+  completeness: number;
+  p50: number;
+  p99: number;
+  rssPerSubscriberKiB: number;
+  cpuMsPerThousand: number;
+  /** Share of one core the server and the client process used during the window. */
+  serverCores: number;
+  clientCores: number;
+  ended: Record<string, number>;
+};
+
+const user = "bench";
+const kibibyte = 1024;
+
+async function sampleRss(server: ServerProcess, samples: number, everyMs: number) {
+  const values: number[] = [];
+  for (let i = 0; i < samples; i += 1) {
+    values.push(server.rssBytes());
+    await delay(everyMs);
+  }
+  return median(values);
+}
+
+async function prepare(kind: Kind, server: ServerProcess, password: string): Promise<Target> {
+  const token = kind === "baseline" ? "none" : await login(server.address, user, password);
+  const room = `bench-${randomBytes(4).toString("hex")}`;
+  const sender = createSender(server.address, room, token);
+  const pool = createSubscriberPool({ address: server.address, room, token, connections: 4 });
+  // Warm the send path (JIT, pooled connections) before the idle measurement.
+  let lastId = 0;
+  for (let i = 0; i < 20; i += 1) lastId = await sender.send(probeText(-1));
+  const idleRss = await sampleRss(server, 5, 100);
+  return { kind, server, sender, pool, idleRss, lastId, probes: 0 };
+}
+
+/** Opens streams up to `total` and waits until every one of them is live. */
+async function growTo(target: Target, total: number): Promise<void> {
+  target.pool.grow(total, target.lastId);
+  // A stream opened after a probe was sent may miss it on the baseline (which has no replay),
+  // so probe again until every stream has seen one. Bounded: 20 probes of 3 s.
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    target.probes += 1;
+    target.lastId = await target.sender.send(probeText(target.probes));
+    const seen = await target.pool.allSawProbe(target.probes, 3000).then(
+      () => true,
+      () => false,
+    );
+    if (seen) return;
+  }
+  throw new Error(`${target.kind}: not all of ${total} streams went live within 60 s`);
+}
+
+async function measure(target: Target, phase: number, s: Settings): Promise<Figures> {
+  const { server, pool, sender } = target;
+  const subscribers = pool.size();
+  const perSecond = rateFor(s, subscribers);
+  const count = Math.round(perSecond * s.seconds);
+  const rss: number[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    for (let i = 0; sampling && i < 10_000; i += 1) {
+      rss.push(server.rssBytes());
+      await delay(250);
+    }
+  })();
+  const cpuBefore = server.cpuMs();
+  const clientBefore = process.cpuUsage();
+  const wallBefore = performance.now();
+  const tally = pool.startPhase(phase);
+  const sent = await sender.atRate(count, perSecond, (seq, at) => measuredText(phase, seq, at));
+  await pool.delivered((count - sent.failed) * subscribers, s.drainMs);
+  const cpuMs = server.cpuMs() - cpuBefore;
+  const client = process.cpuUsage(clientBefore);
+  const wallMs = performance.now() - wallBefore;
+  sampling = false;
+  await sampler;
+  target.lastId = Math.max(target.lastId, sent.lastId);
+  // The last note leaves (count − 1) periods after the first; one more period is its share.
+  const seconds = (tally.lastDeliveryAt - sent.firstSentAt + 1000 / perSecond) / 1000;
+  return {
+    subscribers,
+    perSecond,
+    sent: count,
+    deliveriesPerSecond: seconds > 0 ? tally.delivered / seconds : 0,
+    completeness: tally.delivered / (count * subscribers),
+    p50: percentile(tally.latenciesMs, 50),
+    p99: percentile(tally.latenciesMs, 99),
+    rssPerSubscriberKiB: (median(rss) - target.idleRss) / subscribers / kibibyte,
+    cpuMsPerThousand: tally.delivered > 0 ? (cpuMs / tally.delivered) * 1000 : Number.NaN,
+    serverCores: cpuMs / wallMs,
+    clientCores: (client.user + client.system) / 1000 / wallMs,
+    ended: pool.ended(),
+  };
+}
+
+const titles: Record<Kind, string> = {
+  baseline: "Chat fan-out: bare grpc-js ceiling",
+  memory: "Chat fan-out: chat server, embedded (memory) store",
+  postgres: "Chat fan-out: chat server, PostgreSQL store",
+};
+
+function section(kind: Kind, figures: Figures[], baseline: Figures[], s: Settings): BenchSection {
+  const ratio = (pick: (f: Figures) => number, n: number, value: number) => {
+    if (kind === "baseline") return undefined;
+    const base = baseline.find((f) => f.subscribers === n);
+    return base === undefined || pick(base) === 0 ? undefined : value / pick(base);
+  };
+  const rows: Measurement[] = figures.flatMap((f): Measurement[] => {
+    const n = f.subscribers;
+    const ended = Object.entries(f.ended)
+      .map(([code, count]) => `${count} streams ended with code ${code}`)
+      .join(", ");
+    const deliveries: Measurement = {
+      name: `deliveries/s, ${n} subscribers`,
+      unit: "msg/s",
+      median: f.deliveriesPerSecond,
+      note: `total across subscribers at ${f.perSecond} notes/s; ${(f.completeness * 100).toFixed(1)}% of ${n} × ${
+        f.sent
+      } delivered; CPU: server ${f.serverCores.toFixed(2)}, client ${f.clientCores.toFixed(2)} cores${
+        ended ? `; ${ended}` : ""
+      }`,
+      ratioToBaseline: ratio((b) => b.deliveriesPerSecond, n, f.deliveriesPerSecond),
+    };
+    const latency: Measurement = {
+      name: `send→receive latency, ${n} subscribers`,
+      unit: "ms",
+      median: f.p50,
+      p99: f.p99,
+      note: "SendNote call to ChatStream message, same client process",
+      ratioToBaseline: ratio((b) => b.p50, n, f.p50),
+    };
+    const rss: Measurement = {
+      name: `server RSS per subscriber, ${n} subscribers`,
+      unit: "KiB",
+      median: f.rssPerSubscriberKiB,
+      note:
+        n === 1
+          ? "(VmRSS with the stream − VmRSS idle); one stream is below the noise of heap growth"
+          : "(VmRSS with N streams − VmRSS idle) / N",
+      ratioToBaseline: ratio((b) => b.rssPerSubscriberKiB, n, f.rssPerSubscriberKiB),
+    };
+    const cpu: Measurement = {
+      name: `server CPU per 1,000 deliveries, ${n} subscribers`,
+      unit: "ms",
+      median: f.cpuMsPerThousand,
+      note:
+        n === 1
+          ? "user + system time of the server process; fixed costs (timers, health) dominate"
+          : "user + system time of the server process during the window",
+      ratioToBaseline: ratio((b) => b.cpuMsPerThousand, n, f.cpuMsPerThousand),
+    };
+    return [deliveries, latency, rss, cpu];
+  });
+  return {
+    id: `chat-fanout-${kind}`,
+    title: titles[kind],
+    method:
+      `One server process; ${s.subscriberCounts.join(", ")} ChatStream subscribers of one room ` +
+      `over 4 HTTP/2 connections from one client process; a sender at ${s.perSecond} notes/s, ` +
+      `or fewer so as to offer at most ${s.maxDeliveriesPerSecond} deliveries/s (50 × 1,000 ` +
+      `saturates this shared 2-core machine), for ${s.seconds} s, stamping its send time in the text.`,
+    ...(kind === "baseline"
+      ? {}
+      : {
+          baseline:
+            "the same contract on bare grpc-js in its own process (no auth, store, queue or " +
+            "backpressure), same client, same rate, measured in the same run",
+        }),
+    rows,
+  };
+}
+
+/**
+ * Chat fan-out at 1, 100 and 1,000 subscribers on one server process, for the memory and the
+ * PostgreSQL store, against a bare grpc-js server in the same run. The cases are interleaved
+ * (each subscriber count on every server in turn) so a busy machine skews all of them alike.
+ */
+export async function run(options: { quick: boolean }): Promise<BenchSection[]> {
+  const s = settings(options.quick);
+  const password = randomBytes(12).toString("base64url");
+  const seed = `${user}:${await hashPassword(password)}`;
+  // `info` is the lowest level that still announces `server.listening`.
+  const common = { SEED_USERS: seed, MAX_STREAMS: "1000", LOG_LEVEL: "info" };
+  let postgres: PostgresServer | undefined;
+  const targets: Target[] = [];
+  try {
+    if (postgresBinDir() !== undefined) postgres = await startPostgres();
+    const databaseUrl = await postgres?.createDatabase("bench_chat_fanout");
+    const starts: Array<Promise<[Kind, ServerProcess]>> = [
+      spawnServer(baselineMain, {}).then((p) => ["baseline", p]),
+      spawnServer(chatMain, common).then((p) => ["memory", p]),
+    ];
+    if (databaseUrl !== undefined) {
+      const env = {
+        ...common,
+        DATABASE_URL: databaseUrl,
+        TOKEN_SECRET: randomBytes(32).toString("base64url"),
+      };
+      starts.push(spawnServer(chatMain, env).then((p) => ["postgres", p]));
+    }
+    for (const [kind, server] of await Promise.all(starts)) {
+      targets.push(await prepare(kind, server, password));
+    }
+    const figures = new Map<Kind, Figures[]>(targets.map((t) => [t.kind, []]));
+    let phase = 0;
+    for (const n of s.subscriberCounts) {
+      for (const target of targets) {
+        await growTo(target, n);
+        phase += 1;
+        figures.get(target.kind)?.push(await measure(target, phase, s));
+      }
+    }
+    const baseline = figures.get("baseline") ?? [];
+    return targets.map((t) => section(t.kind, figures.get(t.kind) ?? [], baseline, s));
+  } finally {
+    for (const target of targets) {
+      target.pool.close();
+      target.sender.close();
+    }
+    await Promise.all(targets.map((t) => t.server.stop()));
+    await postgres?.stop();
+  }
+}
+
+if (import.meta.main) {
+  const quick = process.argv.includes("--quick");
+  const sections = await run({ quick });
+  const report = { generatedAt: new Date().toISOString(), machine: machine(), sections };
+  // Only a full run is worth publishing; a quick one is a smoke test.
+  const dir = fileURLToPath(new URL("./results/", import.meta.url));
+  const markdown = quick ? toMarkdown(report) : writeReport(dir, "chat-fanout", report);
+  process.stdout.write(`${markdown}\n`);
+  if (postgresBinDir() === undefined) {
+    process.stderr.write("PostgreSQL is not installed: its section was left out.\n");
+  }
+}
