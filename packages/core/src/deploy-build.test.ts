@@ -292,6 +292,25 @@ describe("deployBuild", () => {
     await expect(deps.workloads.read(server)).resolves.toMatchObject({ image: bootImage });
   });
 
+  it("restores a sibling whose patch was still in flight when another Deployment refused", async () => {
+    const { deps, ledger, workloads } = kit({
+      target: { ...target, deployments: [server, { ...web, name: "chat-missing" }] },
+    });
+    const slowPatches = {
+      ...workloads,
+      setImage: async (...args: Parameters<typeof workloads.setImage>) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return workloads.setImage(...args);
+      },
+    };
+    const record = await seedDeployment(ledger, { stage: "dev", sequence: 3 });
+
+    const outcome = await deployBuild({ ...deps, workloads: slowPatches }, finishedBuildOf(record));
+
+    expect(outcome).toMatchObject({ kind: "rolled-back" });
+    expect(workloads.state(server).image).toBe(bootImage);
+  });
+
   it.each([
     ["another stage", { stage: "production" }],
     ["a build the ledger does not know", { sequence: 99 }],

@@ -1,9 +1,4 @@
-import {
-  type ApplyImageDeps,
-  type ApplyOutcome,
-  applyImage,
-  type OwnImage,
-} from "./apply-image.ts";
+import { type ApplyImageDeps, applyImage, type OwnImage } from "./apply-image.ts";
 import type { FinishedBuild } from "./build-event.ts";
 import { DeployAnnotation } from "./deploy-annotations.ts";
 import { type DeployReportDeps, reportDeploy } from "./deploy-report.ts";
@@ -108,18 +103,23 @@ export async function rollOut(
   own: OwnImage,
 ): Promise<DeployOutcome> {
   const targets = deps.target.deployments;
-  let applied: ApplyOutcome[];
-  try {
-    const annotations = deployAnnotations(record);
-    applied = await Promise.all(targets.map((t) => applyImage(deps, t, own, annotations)));
-  } catch (error) {
-    if (!(error instanceof RefusedError)) throw error;
+  const annotations = deployAnnotations(record);
+  // Settle every patch before judging: restoring while a sibling patch is still in flight
+  // would miss it and leave that Deployment on the new image.
+  const settled = await Promise.allSettled(
+    targets.map((t) => applyImage(deps, t, own, annotations)),
+  );
+  const errors = settled.flatMap((s) => (s.status === "rejected" ? [s.reason] : []));
+  const unexpected = errors.find((e) => !(e instanceof RefusedError));
+  if (unexpected !== undefined) throw unexpected;
+  if (errors.length > 0) {
     // Kubernetes will not take this patch (a missing Deployment, a forbidden namespace): a
     // retry cannot help, so undo what did land and report.
-    const reason = describeError(error);
+    const reason = errors.map(describeError).join("; ");
     const restored = await restoreAfterRefusal(deps, record, own, reason);
     return conclude(deps, record, own, { kind: "failed", reason }, restored);
   }
+  const applied = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   const newer = applied.flatMap((a) => (a.kind === "newer" ? [a.sequence] : []));
   if (newer.length > 0)
     return conclude(deps, record, own, { kind: "superseded", by: Math.max(...newer) });
