@@ -1,5 +1,6 @@
 export { BuildServiceError, createCodeBuildBuilds } from "./codebuild-builds.ts";
 export { codebuildLogUrl } from "./codebuild-log-url.ts";
+export { createEksCluster, type EksClusterOptions, type EksConnection } from "./eks-cluster.ts";
 export { type EksTokenInput, eksToken, eksTokenLifetimeSeconds } from "./eks-token.ts";
 export {
   createEventBridgePublisher,

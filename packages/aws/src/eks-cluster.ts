@@ -1,0 +1,98 @@
+import { type Cluster, DescribeClusterCommand, type EKSClient } from "@aws-sdk/client-eks";
+import { TransientError } from "@slipway/core";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { eksToken, eksTokenLifetimeSeconds } from "./eks-token.ts";
+
+/** What a Kubernetes client needs to reach one EKS cluster as the caller's IAM identity. */
+export type EksConnection = {
+  /** The API server endpoint, `https://…eks.amazonaws.com`. */
+  server: string;
+  /** The cluster CA bundle, base64-encoded PEM, as DescribeCluster returns it. */
+  certificateAuthorityData: string;
+  /** A bearer token valid for at least `minimumValidityMs` more; cached and renewed in time. */
+  token: () => Promise<string>;
+};
+
+export type EksClusterOptions = {
+  client: EKSClient;
+  clusterName: string;
+  region: string;
+  credentials: AwsCredentialIdentityProvider;
+  now?: () => Date;
+  /**
+   * A token is renewed once less than this is left of its life, so no request starts with
+   * one about to expire. @default 20_000 (of 60 s)
+   */
+  minimumValidityMs?: number;
+};
+
+/**
+ * The EKS cluster behind one deploy function container. DescribeCluster (endpoint and CA)
+ * runs once per container and is kept, since both are fixed for the cluster's life; a failed
+ * call is not kept, so the next invocation asks again. The bearer token is built in code
+ * (no aws CLI in Lambda) and renewed before it expires, so a long rollout watch keeps working.
+ */
+export function createEksCluster(options: EksClusterOptions): {
+  connect(): Promise<EksConnection>;
+} {
+  const now = options.now ?? (() => new Date());
+  const minimumValidityMs = options.minimumValidityMs ?? 20_000;
+  let described: Promise<{ server: string; certificateAuthorityData: string }> | undefined;
+  let cached: { token: string; expiresAt: number } | undefined;
+  let pending: Promise<string> | undefined;
+
+  const describe = async () => {
+    let cluster: Cluster | undefined;
+    try {
+      ({ cluster } = await options.client.send(
+        new DescribeClusterCommand({ name: options.clusterName }),
+      ));
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+        ?.httpStatusCode;
+      if (status === undefined || status === 429 || status >= 500) {
+        throw new TransientError(`DescribeCluster ${options.clusterName}`, { cause: error });
+      }
+      throw error;
+    }
+    const server = cluster?.endpoint;
+    const certificateAuthorityData = cluster?.certificateAuthority?.data;
+    if (!server || !certificateAuthorityData) {
+      throw new Error(
+        `EKS cluster ${options.clusterName} has no endpoint or CA yet (still creating?)`,
+      );
+    }
+    return { server, certificateAuthorityData };
+  };
+
+  const token = async (): Promise<string> => {
+    const at = now();
+    if (cached && cached.expiresAt - at.getTime() > minimumValidityMs) return cached.token;
+    pending ??= (async () => {
+      try {
+        const credentials = await options.credentials();
+        const value = await eksToken({
+          clusterName: options.clusterName,
+          region: options.region,
+          credentials,
+          now: at,
+        });
+        cached = { token: value, expiresAt: at.getTime() + eksTokenLifetimeSeconds * 1000 };
+        return value;
+      } finally {
+        pending = undefined;
+      }
+    })();
+    return pending;
+  };
+
+  return {
+    async connect() {
+      described ??= describe().catch((error: unknown) => {
+        described = undefined;
+        throw error;
+      });
+      return { ...(await described), token };
+    },
+  };
+}
