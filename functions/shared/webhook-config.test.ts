@@ -25,6 +25,7 @@ describe("readWebhookConfig", () => {
     expect(config).toMatchObject({
       secret: base.WEBHOOK_SECRET,
       maxBodyBytes: 5 * 1024 * 1024,
+      awsCallTimeoutMs: 2500,
       ledgerTable: "slipway-ledger",
       github: { credentials: { kind: "token", token: "ghp_token_value" }, timeoutMs: 3000 },
       stages: { stages: [expect.objectContaining({ name: "production", stopOlderBuilds: false })] },

@@ -20,6 +20,8 @@ export const WebhookEnv = z
     /** GitHub Enterprise Server's `https://host/api/v3`; api.github.com when unset. */
     GITHUB_API_URL: z.url().optional(),
     GITHUB_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
+    /** Per attempt, to connect and to answer; the SDK would otherwise wait forever. */
+    AWS_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(2500),
     LEDGER_TABLE: z.string().min(3),
     STAGE_CONFIG: z.string().min(2),
     /** Below Lambda's 6 MB request limit; GitHub caps payloads at 25 MB. */
@@ -43,6 +45,7 @@ export const WebhookEnv = z
 
 export type WebhookConfig = {
   secret: string;
+  awsCallTimeoutMs: number;
   maxBodyBytes: number;
   ledgerTable: string;
   stages: StageConfig;
@@ -79,6 +82,7 @@ export function readWebhookConfig(env: NodeJS.ProcessEnv): WebhookConfig {
       : { kind: "token", token: e.GITHUB_TOKEN ?? "" };
   return {
     secret: e.WEBHOOK_SECRET,
+    awsCallTimeoutMs: e.AWS_CALL_TIMEOUT_MS,
     maxBodyBytes: e.WEBHOOK_MAX_BODY_BYTES,
     ledgerTable: e.LEDGER_TABLE,
     stages,

@@ -9,12 +9,18 @@ import type { WebhookConfig } from "./webhook-config.ts";
 
 /** The production adapters behind acceptPush, built once per container. */
 export function createWebhookDeps(config: WebhookConfig, log: DiagnosticLog): AcceptPushDeps {
+  // Bounds every AWS call (the SDK waits forever by default): GitHub gives up after 10 s.
+  const timeout = config.awsCallTimeoutMs;
+  const awsClientConfig = {
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: timeout, requestTimeout: timeout },
+  };
   return {
     ledger: createDynamoLedger({
-      client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+      client: DynamoDBDocumentClient.from(new DynamoDBClient(awsClientConfig)),
       tableName: config.ledgerTable,
     }),
-    builds: createCodeBuildBuilds({ client: new CodeBuildClient({}) }),
+    builds: createCodeBuildBuilds({ client: new CodeBuildClient(awsClientConfig) }),
     github: createGitHubReporter({
       octokit: createGitHubClient(config.github.credentials, {
         ...(config.github.baseUrl === undefined ? {} : { baseUrl: config.github.baseUrl }),

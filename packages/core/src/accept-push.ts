@@ -68,8 +68,12 @@ export async function acceptPush(
   const recorded = await deps.ledger.recordDeployment(record);
   if (recorded.kind === "exists") return { kind: "duplicate", buildId: build.buildId };
 
-  const githubReport = await reportQueued(deps, plan, record);
-  const superseded = await supersedeOlder(deps, plan.stage, sequence);
+  // Independent of each other, and both may wait on GitHub: in parallel they stay well inside
+  // GitHub's 10 s even when every GitHub call runs into its timeout.
+  const [githubReport, superseded] = await Promise.all([
+    reportQueued(deps, plan, record),
+    supersedeOlder(deps, plan.stage, sequence),
+  ]);
   return {
     kind: "accepted",
     stage: plan.stage.name,
