@@ -4,6 +4,7 @@ import { LambdaFunctionUrlSchema } from "@aws-lambda-powertools/parser/schemas/l
 import { type DeliveryOutcome, receiveDelivery } from "@slipway/core";
 import { readWebhookDelivery } from "@slipway/github";
 import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from "aws-lambda";
+import { withLinkedSecrets } from "./shared/linked-secrets.ts";
 import { readWebhookConfig } from "./shared/webhook-config.ts";
 import { createWebhookDeps } from "./shared/webhook-deps.ts";
 import { webhookAnswer } from "./shared/webhook-response.ts";
@@ -11,7 +12,7 @@ import { recordAnswer } from "./shared/webhook-telemetry.ts";
 
 const logger = new Logger({ serviceName: "slipway-webhook" });
 const metrics = new Metrics({ namespace: "Slipway", serviceName: "webhook" });
-const config = readWebhookConfig(process.env);
+const config = readWebhookConfig(withLinkedSecrets(process.env));
 const deps = createWebhookDeps(config, logger);
 const FunctionUrlRequest = LambdaFunctionUrlSchema.pick({
   headers: true,
