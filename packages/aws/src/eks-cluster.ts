@@ -1,4 +1,5 @@
 import { type Cluster, DescribeClusterCommand, type EKSClient } from "@aws-sdk/client-eks";
+import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { TransientError } from "@slipway/core";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { eksToken, eksTokenLifetimeSeconds } from "./eks-token.ts";
@@ -17,7 +18,8 @@ export type EksClusterOptions = {
   client: EKSClient;
   clusterName: string;
   region: string;
-  credentials: AwsCredentialIdentityProvider;
+  /** @default the SDK's default chain (in Lambda, the function role from the environment) */
+  credentials?: AwsCredentialIdentityProvider;
   now?: () => Date;
   /**
    * A token is renewed once less than this is left of its life, so no request starts with
@@ -36,6 +38,7 @@ export function createEksCluster(options: EksClusterOptions): {
   connect(): Promise<EksConnection>;
 } {
   const now = options.now ?? (() => new Date());
+  const credentials = options.credentials ?? defaultProvider();
   const minimumValidityMs = options.minimumValidityMs ?? 20_000;
   let described: Promise<{ server: string; certificateAuthorityData: string }> | undefined;
   let cached: { token: string; expiresAt: number } | undefined;
@@ -70,11 +73,10 @@ export function createEksCluster(options: EksClusterOptions): {
     if (cached && cached.expiresAt - at.getTime() > minimumValidityMs) return cached.token;
     pending ??= (async () => {
       try {
-        const credentials = await options.credentials();
         const value = await eksToken({
           clusterName: options.clusterName,
           region: options.region,
-          credentials,
+          credentials: await credentials(),
           now: at,
         });
         cached = { token: value, expiresAt: at.getTime() + eksTokenLifetimeSeconds * 1000 };

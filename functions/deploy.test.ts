@@ -1,0 +1,211 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
+import { type DeployDeps, type DeployTarget, TransientError } from "@slipway/core";
+import { createMemoryLedger } from "@slipway/core/testing";
+import { createGitHubClient, createGitHubReporter } from "@slipway/github";
+import { createGitHubStandIn, type GitHubStandIn } from "@slipway/github/testing";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createMemoryWorkloads } from "../packages/core/src/testing/memory-workloads.ts";
+import { digestImage, seedDeployment } from "../packages/core/src/testing/seed-deployment.ts";
+import { buildEvent, buildEventFor } from "../test/events/codebuild/fixtures.ts";
+import { createDeployHandler } from "./shared/deploy-handler.ts";
+
+const token = "ghp_unitTestTokenNeverLogged0123";
+const server = { namespace: "chat", name: "chat-server", container: "server" };
+const web = { namespace: "chat", name: "chat-web", container: "web" };
+const target: DeployTarget = {
+  stage: "dev",
+  deployments: [server, web],
+  environmentUrl: "https://chat.example.test",
+  production: false,
+};
+const bootImage = digestImage(0xb007);
+
+let github: GitHubStandIn;
+let logLines: string[];
+
+beforeEach(async () => {
+  github = await createGitHubStandIn({ tokens: [token] });
+  logLines = [];
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, "write").mockImplementation((chunk) => {
+      logLines.push(String(chunk));
+      return true;
+    });
+  }
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+/** The real handler over in-memory ledger and Deployments, and GitHub's contract in-process. */
+function handlerKit() {
+  const ledger = createMemoryLedger();
+  const workloads = createMemoryWorkloads();
+  workloads.add(server, bootImage);
+  workloads.add(web, bootImage);
+  const logger = new Logger({ serviceName: "slipway-deploy" });
+  const deps: DeployDeps = {
+    ledger,
+    workloads,
+    github: createGitHubReporter({
+      octokit: createGitHubClient({ kind: "token", token }, { fetch: github.fetch }),
+    }),
+    target,
+    log: logger,
+    now: () => new Date(),
+    sleep: async () => {},
+    random: () => 0,
+    rolloutTimeoutMs: 2_000,
+  };
+  return { handler: createDeployHandler(deps, logger), ledger, workloads };
+}
+
+async function seeded(ledger: ReturnType<typeof createMemoryLedger>, sequence: number) {
+  // No GitHub Deployment yet, so the stand-in sees it created before any status.
+  return seedDeployment(ledger, { stage: "dev", sequence, githubDeploymentId: null });
+}
+
+const logged = () => logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+
+describe("deploy handler", () => {
+  it("loads from its environment and drops a malformed event without calling anything", async () => {
+    const eks = mockClient(EKSClient);
+    const dynamo = mockClient(DynamoDBClient);
+    vi.stubEnv("SLIPWAY_STAGE", "dev");
+    vi.stubEnv("WORKLOAD_DEPLOYMENTS", "chat-server:server,chat-web:web");
+    vi.stubEnv("LEDGER_TABLE", "slipway-ledger");
+    vi.stubEnv("EKS_CLUSTER_NAME", "slipway-dev");
+    vi.stubEnv("GITHUB_TOKEN", token);
+    const { handler } = await import("./deploy.ts");
+
+    const result = await handler({ source: "aws.codebuild", detail: { nonsense: true } });
+
+    expect(result).toEqual({ kind: "dropped", reason: "not a CodeBuild build state change" });
+    expect(eks.commandCalls(DescribeClusterCommand)).toHaveLength(0);
+    expect(dynamo.calls()).toHaveLength(0);
+    eks.restore();
+    dynamo.restore();
+  });
+
+  it("deploys a successful build's digest and reports in_progress, then success with the environment URL", async () => {
+    const { handler, ledger, workloads } = handlerKit();
+    const record = await seeded(ledger, 7);
+    const image = digestImage(7);
+
+    const result = await handler(buildEventFor("succeeded", { ...record, image }));
+
+    expect(result).toEqual({ kind: "succeeded", image });
+    expect(workloads.state(server).image).toBe(image);
+    expect(workloads.state(web).image).toBe(image);
+    expect(github.violations).toEqual([]);
+    const statuses = github.callsOf("repos/create-deployment-status").map((c) => c.body);
+    expect(statuses).toMatchObject([
+      { state: "in_progress", log_url: record.logUrl },
+      { state: "success", environment_url: "https://chat.example.test", log_url: record.logUrl },
+    ]);
+    expect(github.callsOf("repos/create-commit-status").map((c) => c.body)).toMatchObject([
+      { state: "success", context: "slipway/dev" },
+    ]);
+  });
+
+  it("reports a failed build as failure with the log link and patches nothing", async () => {
+    const { handler, ledger, workloads } = handlerKit();
+    const record = await seeded(ledger, 3);
+
+    const result = await handler(buildEventFor("failed", record));
+
+    expect(result).toEqual({ kind: "build-failed", status: "failed" });
+    expect(workloads.patches).toEqual([]);
+    expect(github.violations).toEqual([]);
+    expect(github.callsOf("repos/create-deployment-status").map((c) => c.body)).toMatchObject([
+      { state: "failure", log_url: record.logUrl },
+    ]);
+  });
+
+  it("does nothing new when EventBridge delivers the same event again", async () => {
+    const { handler, ledger, workloads } = handlerKit();
+    const record = await seeded(ledger, 4);
+    const event = buildEventFor("succeeded", { ...record, image: digestImage(4) });
+    await handler(event);
+    const before = { patches: workloads.patches.length, calls: github.calls.length };
+
+    const result = await handler(structuredClone(event));
+
+    expect(result).toEqual({ kind: "duplicate", state: "succeeded" });
+    expect(workloads.patches.length).toBe(before.patches);
+    expect(github.calls.length).toBe(before.calls);
+  });
+
+  it.each([
+    ["an in-progress build", buildEvent("in-progress"), "not-finished"],
+    [
+      "a build Slipway did not start",
+      stripSlipwayVariables(buildEvent("succeeded")),
+      "not-slipway",
+    ],
+    [
+      "an image by tag",
+      withImage(buildEvent("succeeded"), "registry.example/chat:latest"),
+      "malformed",
+    ],
+    ["something else entirely", { hello: "world" }, "not a CodeBuild build state change"],
+  ])("logs and drops %s without throwing", async (_, event, reason) => {
+    const { handler, workloads } = handlerKit();
+
+    const result = await handler(event);
+
+    expect(result).toEqual({ kind: "dropped", reason });
+    expect(workloads.patches).toEqual([]);
+    expect(logged()).toContainEqual(
+      expect.objectContaining({ level: "WARN", message: "event dropped" }),
+    );
+  });
+
+  it("rethrows a lasting transient error so that Lambda retries, logging the delivery id", async () => {
+    const { handler, ledger, workloads } = handlerKit();
+    const record = await seeded(ledger, 5);
+    workloads.failNext("read", new TransientError("get chat/chat-server"), 100);
+
+    await expect(
+      handler(buildEventFor("succeeded", { ...record, image: digestImage(5) })),
+    ).rejects.toBeInstanceOf(TransientError);
+    expect(logged()).toContainEqual(
+      expect.objectContaining({ level: "ERROR", deliveryId: record.deliveryId, sequence: 5 }),
+    );
+  });
+
+  it("keeps the delivery id on every line of one event and drops it before the next", async () => {
+    const { handler, ledger } = handlerKit();
+    const record = await seeded(ledger, 6);
+    await handler(buildEventFor("succeeded", { ...record, image: digestImage(6) }));
+    const during = logged();
+
+    await handler(buildEvent("in-progress"));
+
+    expect(during.at(-1)).toMatchObject({
+      message: "build handled",
+      deliveryId: record.deliveryId,
+    });
+    expect(logged().at(-1)).not.toHaveProperty("deliveryId");
+  });
+});
+
+function stripSlipwayVariables(event: ReturnType<typeof buildEvent>) {
+  const env = event.detail["additional-information"].environment;
+  env["environment-variables"] = env["environment-variables"].filter(
+    (v) => !v.name.startsWith("SLIPWAY_"),
+  );
+  return event;
+}
+
+function withImage(event: ReturnType<typeof buildEvent>, image: string) {
+  event.detail["additional-information"]["exported-environment-variables"] = [
+    { name: "IMAGE_URI", value: image },
+  ];
+  return event;
+}

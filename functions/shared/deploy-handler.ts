@@ -1,0 +1,62 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { parse } from "@aws-lambda-powertools/parser";
+import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
+import {
+  BuildStateChange,
+  type DeployDeps,
+  type DeployOutcome,
+  deployBuild,
+  describeError,
+  readFinishedBuild,
+} from "@slipway/core";
+import type { Context } from "aws-lambda";
+
+export type DeployResult = DeployOutcome | { kind: "dropped"; reason: string };
+
+const eventKeys = ["deliveryId", "stage", "sequence", "buildId"];
+
+/**
+ * EventBridge "CodeBuild Build State Change" → one deployBuild. Unknown or malformed events
+ * are logged and dropped (a retry could never fix them); infrastructure errors are rethrown,
+ * so Lambda retries the event and then parks it in the DLQ.
+ */
+export function createDeployHandler(deps: DeployDeps, logger: Logger) {
+  return async (event: unknown, context?: Context): Promise<DeployResult> => {
+    if (context) logger.addContext(context);
+    const parsed = parse(event, EventBridgeEnvelope, BuildStateChange, true);
+    if (!parsed.success) {
+      // Zod's messages name paths, never the event's values.
+      logger.warn("event dropped", {
+        reason: "malformed",
+        detail: describeError(parsed.error.cause),
+      });
+      return { kind: "dropped", reason: "not a CodeBuild build state change" };
+    }
+    const read = readFinishedBuild(parsed.data);
+    if (read.kind !== "finished") {
+      logger.warn("event dropped", { reason: read.kind, detail: read });
+      return { kind: "dropped", reason: read.kind };
+    }
+    const { build } = read;
+    // The delivery id follows the push from the webhook through the build to here.
+    logger.appendPersistentKeys({
+      deliveryId: build.deliveryId,
+      stage: build.stage,
+      sequence: build.sequence,
+      buildId: build.buildId,
+    });
+    try {
+      const outcome = await deployBuild(deps, build);
+      logger.info("build handled", { outcome });
+      return outcome;
+    } catch (error) {
+      logger.error("deploy failed; Lambda retries the event, then the DLQ", {
+        error: describeError(error),
+        cause: error instanceof Error ? describeError(error.cause) : undefined,
+      });
+      throw error;
+    } finally {
+      logger.removePersistentKeys(eventKeys);
+    }
+  };
+}
