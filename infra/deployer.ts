@@ -41,9 +41,22 @@ function createSecrets() {
 
 function createLedger() {
   return new sst.aws.Dynamo("Ledger", {
-    fields: { pk: "string", sk: "string", gsi1pk: "string", gsi1sk: "string" },
+    // The layout of packages/ledger/src/ledger-table.ts; a test keeps the two in step.
+    fields: {
+      pk: "string",
+      sk: "string",
+      inFlightSk: "string",
+      buildId: "string",
+      commit: "string",
+      createdAt: "string",
+    },
     primaryIndex: { hashKey: "pk", rangeKey: "sk" },
-    globalIndexes: { gsi1: { hashKey: "gsi1pk", rangeKey: "gsi1sk" } },
+    // Local, so supersede reads in-flight builds with strong consistency (a GSI would lag).
+    localIndexes: { inFlight: { rangeKey: "inFlightSk" } },
+    globalIndexes: {
+      byBuildId: { hashKey: "buildId" },
+      byCommit: { hashKey: "commit", rangeKey: "createdAt" },
+    },
     // Delivery claims expire after GitHub's 3-day redelivery window, never before.
     ttl: "expiresAt",
     deletionProtection: settings.retain,
@@ -77,14 +90,39 @@ function createDeadLetters() {
   return queue;
 }
 
+/** This stage as the webhook and deploy functions see it (core's StageConfig). */
+function stageConfig() {
+  return project.name.apply((codebuildProject) =>
+    JSON.stringify({
+      stages: [
+        {
+          name: $app.stage,
+          branches: settings.branches ?? [$app.stage],
+          codebuildProject,
+          deployments: workloadDeployments.map(({ name, container }) => ({
+            namespace: workloadNamespace,
+            name,
+            container,
+          })),
+          ...(settings.domain ? { environmentUrl: `https://${settings.domain}` } : {}),
+          production: settings.retain,
+          stopOlderBuilds: true,
+        },
+      ],
+    }),
+  );
+}
+
 function commonEnvironment() {
   return {
     SLIPWAY_STAGE: $app.stage,
+    STAGE_CONFIG: stageConfig(),
+    LEDGER_TABLE: ledger.name,
     LIFECYCLE_BUS_NAME: bus.name,
     PUBLISH_FAILURE_METRIC: `${publishFailureMetric.namespace}/${publishFailureMetric.name}`,
     CODEBUILD_PROJECT: project.name,
     WORKLOAD_NAMESPACE: workloadNamespace,
-    WORKLOAD_DEPLOYMENTS: workloadDeployments.join(","),
+    WORKLOAD_DEPLOYMENTS: workloadDeployments.map((d) => `${d.name}:${d.container}`).join(","),
     ...(settings.domain ? { ENVIRONMENT_URL: `https://${settings.domain}` } : {}),
   };
 }

@@ -1,4 +1,6 @@
+import { StageConfig } from "@slipway/core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ledgerTable } from "../packages/ledger/src/ledger-table.ts";
 import { buildFinishedPattern, lifecycleAlertPattern } from "./patterns.ts";
 import { deployStage } from "./test/deploy-stage.ts";
 import { named, ofType, type RecordedResource } from "./test/pulumi-mocks.ts";
@@ -202,5 +204,50 @@ describe("production lifecycle events", () => {
       comparisonOperator: "GreaterThanThreshold",
       alarmActions: [expect.stringContaining("Alerts")],
     });
+  });
+});
+
+describe("production deployer wiring", () => {
+  it("creates the ledger table with the layout the DynamoDB ledger uses", () => {
+    const table = ofType(resources, "aws:dynamodb/table:Table").find((t) =>
+      t.name.startsWith("Ledger"),
+    );
+    const { indexes } = ledgerTable;
+    expect(table?.inputs).toMatchObject({
+      hashKey: ledgerTable.partitionKey,
+      rangeKey: ledgerTable.sortKey,
+      ttl: { attributeName: ledgerTable.ttlAttribute, enabled: true },
+      localSecondaryIndexes: [
+        expect.objectContaining({ name: "inFlight", rangeKey: indexes.inFlight.sortKey }),
+      ],
+      globalSecondaryIndexes: expect.arrayContaining([
+        expect.objectContaining({ name: "byBuildId", hashKey: indexes.byBuildId.partitionKey }),
+        expect.objectContaining({
+          name: "byCommit",
+          hashKey: indexes.byCommit.partitionKey,
+          rangeKey: indexes.byCommit.sortKey,
+        }),
+      ]),
+    });
+  });
+
+  it("gives both functions a stage config the core accepts, mapping main to production", () => {
+    for (const name of ["WebhookFunction", "DeployFunction"]) {
+      const fn = ofType(resources, "aws:lambda/function:Function").find((f) => f.name === name);
+      const variables = (fn?.inputs.environment as { variables: Record<string, string> }).variables;
+      const config = StageConfig.parse(JSON.parse(variables.STAGE_CONFIG ?? ""));
+      expect(config.stages).toEqual([
+        expect.objectContaining({
+          name: "production",
+          branches: ["main"],
+          production: true,
+          deployments: [
+            { namespace: "chat", name: "chat-server", container: "server" },
+            { namespace: "chat", name: "chat-web", container: "web" },
+          ],
+        }),
+      ]);
+      expect(variables.LEDGER_TABLE).toBeTruthy();
+    }
   });
 });

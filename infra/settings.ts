@@ -38,6 +38,11 @@ export interface StageSettings {
   certificateArn?: string;
   /** Public host name of the app, used for the environment URL reported to GitHub. */
   domain?: string;
+  /**
+   * Branch globs whose pushes deploy to this stage (`main`, `release/*`).
+   * @default the stage's own name, so `sst deploy --stage alice` deploys branch `alice`
+   */
+  branches?: string[];
   /** Kustomize overlay in `k8s/overlays/` applied on first deploy. */
   overlay: "dev" | "production";
   /** How long the deploy function waits for a rollout before handing over to the re-check. */
@@ -56,7 +61,10 @@ export const workloadNamespace = "chat";
 export const deployerGroup = "slipway:deployers";
 
 /** The Deployments one build rolls out together (server and web client share the image). */
-export const workloadDeployments = ["chat-server", "chat-web"] as const;
+export const workloadDeployments = [
+  { name: "chat-server", container: "server" },
+  { name: "chat-web", container: "web" },
+] as const;
 
 const dev: StageSettings = {
   ha: false,
@@ -68,6 +76,7 @@ const dev: StageSettings = {
 };
 
 const production: StageSettings = {
+  branches: ["main"],
   ha: true,
   retain: true,
   nodes: { min: 2, desired: 3, max: 6, instanceTypes: ["m7i.large"] },
