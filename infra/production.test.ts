@@ -234,7 +234,10 @@ describe("production deployer wiring", () => {
   it("gives both functions a stage config the core accepts, mapping main to production", () => {
     for (const name of ["WebhookFunction", "DeployFunction"]) {
       const fn = ofType(resources, "aws:lambda/function:Function").find((f) => f.name === name);
-      const variables = (fn?.inputs.environment as { variables: Record<string, string> }).variables;
+      const environment = fn?.inputs.environment as
+        | { variables?: Record<string, string> }
+        | undefined;
+      const variables = environment?.variables ?? {};
       const config = StageConfig.parse(JSON.parse(variables.STAGE_CONFIG ?? ""));
       expect(config.stages).toEqual([
         expect.objectContaining({
