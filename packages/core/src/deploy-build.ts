@@ -85,23 +85,36 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
       image: current.imageDigest ?? build.image,
     });
   }
-  await reportDeploy(deps, started.record, {
+  const reported = reportDeploy(deps, started.record, {
     state: "in_progress",
     description: `Deploying #${record.sequence} (${short(record.commit)}) to ${record.stage}`,
     logUrl: record.logUrl,
   });
-  return rollOut(deps, started.record, { sequence: record.sequence, image: build.image });
+  return rollOut(deps, started.record, { sequence: record.sequence, image: build.image }, reported);
 }
 
 /**
  * Patches every Deployment (idempotently: a Deployment already at this image is left alone),
- * follows the rollout within `deps.rolloutTimeoutMs`, and concludes it.
+ * follows the rollout within `deps.rolloutTimeoutMs`, and concludes it. `reported` is the
+ * in_progress report, sent alongside the patch so that GitHub's latency never delays it,
+ * and awaited before the final report so that GitHub sees the states in order.
  */
 export async function rollOut(
   deps: DeployDeps,
   record: DeploymentRecord,
   own: OwnImage,
+  reported: Promise<void> = Promise.resolve(),
 ): Promise<DeployOutcome> {
+  const { progress, restored } = await followRollout(deps, record, own);
+  await reported;
+  return conclude(deps, record, own, progress, restored);
+}
+
+async function followRollout(
+  deps: DeployDeps,
+  record: DeploymentRecord,
+  own: OwnImage,
+): Promise<{ progress: RolloutProgress; restored?: RestoreOutcome[] }> {
   const targets = deps.target.deployments;
   const annotations = deployAnnotations(record);
   // Settle every patch before judging: restoring while a sibling patch is still in flight
@@ -117,20 +130,16 @@ export async function rollOut(
     // retry cannot help, so undo what did land and report.
     const reason = errors.map(describeError).join("; ");
     const restored = await restoreAfterRefusal(deps, record, own, reason);
-    return conclude(deps, record, own, { kind: "failed", reason }, restored);
+    return { progress: { kind: "failed", reason }, restored };
   }
   const applied = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   const newer = applied.flatMap((a) => (a.kind === "newer" ? [a.sequence] : []));
-  if (newer.length > 0)
-    return conclude(deps, record, own, { kind: "superseded", by: Math.max(...newer) });
+  if (newer.length > 0) return { progress: { kind: "superseded", by: Math.max(...newer) } };
   if (applied.some((a) => a.kind === "restored")) {
-    return conclude(deps, record, own, {
-      kind: "replaced",
-      reason: "an earlier attempt already restored the previous image",
-    });
+    const reason = "an earlier attempt already restored the previous image";
+    return { progress: { kind: "replaced", reason } };
   }
-  const progress = await awaitRollouts(deps, targets, own, deps.rolloutTimeoutMs);
-  return conclude(deps, record, own, progress);
+  return { progress: await awaitRollouts(deps, targets, own, deps.rolloutTimeoutMs) };
 }
 
 /**
