@@ -71,6 +71,8 @@ type Figures = {
   p50: number;
   p99: number;
   rssPerSubscriberKiB: number;
+  /** Median VmRSS during the window, in bytes. */
+  rssBytes: number;
   cpuMsPerThousand: number;
   /** Share of one core the server and the client process used during the window. */
   serverCores: number;
@@ -155,6 +157,7 @@ async function measure(target: Target, phase: number, s: Settings): Promise<Figu
     p50: percentile(tally.latenciesMs, 50),
     p99: percentile(tally.latenciesMs, 99),
     rssPerSubscriberKiB: (median(rss) - target.idleRss) / subscribers / kibibyte,
+    rssBytes: median(rss),
     cpuMsPerThousand: tally.delivered > 0 ? (cpuMs / tally.delivered) * 1000 : Number.NaN,
     serverCores: cpuMs / wallMs,
     clientCores: (client.user + client.system) / 1000 / wallMs,
@@ -174,8 +177,33 @@ function section(kind: Kind, figures: Figures[], baseline: Figures[], s: Setting
     const base = baseline.find((f) => f.subscribers === n);
     return base === undefined || pick(base) === 0 ? undefined : value / pick(base);
   };
-  const rows: Measurement[] = figures.flatMap((f): Measurement[] => {
+  // Between two subscriber counts of one process the heap's one-off growth (young generation,
+  // JIT, pools) is mostly behind us, so the difference is what streams themselves cost.
+  const marginal = (list: Figures[], n: number) => {
+    const index = list.findIndex((f) => f.subscribers === n);
+    const [before, after] = [list[index - 1], list[index]];
+    if (before === undefined || after === undefined) return undefined;
+    return (after.rssBytes - before.rssBytes) / (after.subscribers - before.subscribers) / kibibyte;
+  };
+  const rows: Measurement[] = figures.flatMap((f, index): Measurement[] => {
     const n = f.subscribers;
+    const previous = figures[index - 1]?.subscribers;
+    const added = marginal(figures, n);
+    const addedBase = marginal(baseline, n);
+    const perAdded: Measurement[] =
+      added === undefined
+        ? []
+        : [
+            {
+              name: `server RSS per added subscriber, ${previous} → ${n}`,
+              unit: "KiB",
+              median: added,
+              note: "(VmRSS at the larger count − VmRSS at the smaller) / subscribers added",
+              ...(kind === "baseline" || addedBase === undefined || addedBase <= 0
+                ? {}
+                : { ratioToBaseline: added / addedBase }),
+            },
+          ];
     const ended = Object.entries(f.ended)
       .map(([code, count]) => `${count} streams ended with code ${code}`)
       .join(", ");
@@ -218,7 +246,7 @@ function section(kind: Kind, figures: Figures[], baseline: Figures[], s: Setting
           : "user + system time of the server process during the window",
       ratioToBaseline: ratio((b) => b.cpuMsPerThousand, n, f.cpuMsPerThousand),
     };
-    return [deliveries, latency, rss, cpu];
+    return [deliveries, latency, rss, ...perAdded, cpu];
   });
   return {
     id: `chat-fanout-${kind}`,
