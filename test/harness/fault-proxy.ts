@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { request as httpsRequest } from "node:https";
+import { Agent, request as httpsRequest } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 
 /** One fault to inject: the next `times` requests that match get this answer instead. */
@@ -53,6 +53,12 @@ export async function startFaultProxy(options: {
   const upstream = new URL(options.upstream);
   const rules: Array<Required<Pick<FaultRule, "fault">> & FaultRule & { left: number }> = [];
   const sockets = new Set<Socket>();
+  // Kept-alive upstream connections, so the proxy adds no TLS handshake per request.
+  const agent = new Agent({
+    keepAlive: true,
+    ...(options.caPem ? { ca: options.caPem } : {}),
+    rejectUnauthorized: !options.skipTlsVerify,
+  });
 
   const proxy: FaultProxy = {
     url: "",
@@ -62,6 +68,7 @@ export async function startFaultProxy(options: {
     },
     async stop() {
       for (const socket of sockets) socket.destroy();
+      agent.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
@@ -86,8 +93,7 @@ export async function startFaultProxy(options: {
         method: req.method,
         path: req.url,
         headers: { ...req.headers, host: upstream.host },
-        ...(options.caPem ? { ca: options.caPem } : {}),
-        rejectUnauthorized: !options.skipTlsVerify,
+        agent,
       },
       (upstreamRes) => {
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
