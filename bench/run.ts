@@ -1,9 +1,11 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   type BenchReport,
   type BenchSection,
   machine,
+  toMarkdown,
   writeIntoReadme,
   writeReport,
 } from "./report.ts";
@@ -47,7 +49,21 @@ for (const bench of benches) {
 const report: BenchReport = { generatedAt: new Date().toISOString(), machine: machine(), sections };
 const resultsDir = join(import.meta.dirname, "results");
 const markdown = writeReport(resultsDir, values.only ? `bench-${values.only}` : "bench", report);
+const readme = join(import.meta.dirname, "..", "README.md");
 if (!values.only && !values["no-readme"]) {
-  writeIntoReadme(join(import.meta.dirname, "..", "README.md"), "bench", markdown);
+  writeIntoReadme(readme, "bench", markdown);
+  writeIntoReadme(readme, "drills", drillMarkdown());
 }
 process.stdout.write(`${markdown}\n`);
+
+/** The drills' long-form results (`npm run drill:long` writes bench/results/drill-*.json). */
+function drillMarkdown(): string {
+  const files = existsSync(resultsDir)
+    ? readdirSync(resultsDir).filter((f) => f.startsWith("drill-") && f.endsWith(".json"))
+    : [];
+  if (files.length === 0) return "No drill results yet: run `npm run drill:long`.";
+  return files
+    .sort()
+    .map((f) => toMarkdown(JSON.parse(readFileSync(join(resultsDir, f), "utf8")) as BenchReport))
+    .join("\n");
+}
