@@ -2,9 +2,10 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { readDeployConfig } from "./shared/deploy-config.ts";
 import { createDeployDeps } from "./shared/deploy-deps.ts";
 import { createDeployHandler } from "./shared/deploy-handler.ts";
+import { withLinkedSecrets } from "./shared/linked-secrets.ts";
 
 const logger = new Logger({ serviceName: "slipway-deploy" });
-const deps = createDeployDeps(readDeployConfig(process.env), logger);
+const deps = createDeployDeps(readDeployConfig(withLinkedSecrets(process.env)), logger);
 
 /**
  * CodeBuild finished → the stage's Deployments roll out by digest, or roll back, and GitHub

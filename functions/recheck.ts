@@ -1,10 +1,11 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { readDeployConfig } from "./shared/deploy-config.ts";
 import { createDeployDeps } from "./shared/deploy-deps.ts";
+import { withLinkedSecrets } from "./shared/linked-secrets.ts";
 import { createRecheckHandler } from "./shared/recheck-handler.ts";
 
 const logger = new Logger({ serviceName: "slipway-recheck" });
-const config = readDeployConfig(process.env);
+const config = readDeployConfig(withLinkedSecrets(process.env));
 const deps = createDeployDeps(config, logger);
 
 /**
