@@ -23,8 +23,12 @@ export const ledger = createLedger();
 export const deadLetters = createDeadLetters();
 export const webhook = createWebhookFunction();
 export const deploy = createDeployFunction();
+export const recheck = createRecheckFunction();
 export const buildFinishedRule = createBuildFinishedRule();
-export const accessEntry = createAccessEntry();
+export const accessEntries = [
+  createAccessEntry("DeployAccess", deploy),
+  createAccessEntry("RecheckAccess", recheck),
+];
 
 function createSecrets() {
   return {
@@ -147,25 +151,32 @@ function createWebhookFunction() {
   });
 }
 
-function createDeployFunction() {
-  const rolloutSeconds = seconds(settings.rolloutTimeout);
-  return new sst.aws.Function("Deploy", {
-    handler: "functions/deploy.handler",
+/** What both cluster-facing functions (deploy and re-check) need: the VPC, the cluster, the ledger. */
+function clusterFunctionArgs(rolloutSeconds: number) {
+  return {
     // In the private subnets, so the cluster endpoint can stay private.
     vpc,
     // `sst dev` replaces live functions with a stub that acknowledges events even when the
-    // local process is gone, which would swallow build events. This one always runs in AWS.
-    dev: false,
-    // Leaves a minute after the rollout bound to roll back and report.
-    timeout: `${rolloutSeconds + 60} seconds`,
-    memory: "1024 MB",
-    retries: 2,
+    // local process is gone, which would swallow build events. These always run in AWS.
+    dev: false as const,
     link: [ledger, bus, ...Object.values(secrets)],
     environment: {
       ...commonEnvironment(),
       EKS_CLUSTER_NAME: cluster.name,
       ROLLOUT_TIMEOUT_SECONDS: String(rolloutSeconds),
     },
+  };
+}
+
+function createDeployFunction() {
+  const rolloutSeconds = seconds(settings.rolloutTimeout);
+  return new sst.aws.Function("Deploy", {
+    handler: "functions/deploy.handler",
+    ...clusterFunctionArgs(rolloutSeconds),
+    // Leaves a minute after the rollout bound to roll back and report.
+    timeout: `${rolloutSeconds + 60} seconds`,
+    memory: "1024 MB",
+    retries: 2,
     permissions: [
       { actions: ["eks:DescribeCluster"], resources: [cluster.arn] },
       { actions: ["sqs:SendMessage"], resources: [deadLetters.arn] },
@@ -177,6 +188,32 @@ function createDeployFunction() {
       },
     },
   });
+}
+
+/**
+ * Every minute, concludes rollouts that outlived the deploy function (a rollout slower than
+ * the function's timeout still gets success or a rollback, and GitHub hears of it).
+ */
+function createRecheckFunction() {
+  const fn = new sst.aws.Function("Recheck", {
+    handler: "functions/recheck.handler",
+    ...clusterFunctionArgs(seconds(settings.rolloutTimeout)),
+    timeout: "60 seconds",
+    memory: "512 MB",
+    permissions: [{ actions: ["eks:DescribeCluster"], resources: [cluster.arn] }],
+  });
+  const schedule = new aws.cloudwatch.EventRule("RecheckSchedule", {
+    description: "Conclude rollouts that outlived the deploy function",
+    scheduleExpression: "rate(1 minute)",
+  });
+  new aws.lambda.Permission("RecheckInvoke", {
+    action: "lambda:InvokeFunction",
+    function: fn.name,
+    principal: "events.amazonaws.com",
+    sourceArn: schedule.arn,
+  });
+  new aws.cloudwatch.EventTarget("RecheckTarget", { rule: schedule.name, arn: fn.arn });
+  return fn;
 }
 
 function createBuildFinishedRule() {
@@ -215,12 +252,12 @@ function createBuildFinishedRule() {
   return rule;
 }
 
-function createAccessEntry() {
-  // The deploy function's role maps to one Kubernetes group, which k8s/base/rbac.yaml binds to
-  // a Role in the workload namespace only: get/patch/watch Deployments, list ReplicaSets.
-  return new aws.eks.AccessEntry("DeployAccess", {
+function createAccessEntry(name: string, fn: sst.aws.Function) {
+  // The function's role maps to one Kubernetes group, which k8s/base/rbac.yaml binds to a
+  // Role in the workload namespace only: get/patch/watch Deployments, list ReplicaSets.
+  return new aws.eks.AccessEntry(name, {
     clusterName: cluster.name,
-    principalArn: deploy.nodes.role.arn,
+    principalArn: fn.nodes.role.arn,
     kubernetesGroups: [deployerGroup],
     type: "STANDARD",
   });

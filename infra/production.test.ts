@@ -64,18 +64,35 @@ describe("production stage resource graph", () => {
     );
   });
 
-  it("maps only the deploy function's role to the deployer group", () => {
+  it("maps only the deploy and re-check functions' roles to the deployer group", () => {
     const entries = ofType(resources, "aws:eks/accessEntry:AccessEntry");
-    expect(entries).toHaveLength(1);
-    const deployRole = ofType(resources, "aws:iam/role:Role").find((r) =>
-      r.name.startsWith("DeployRole"),
+    const roleOf = (prefix: string) =>
+      ofType(resources, "aws:iam/role:Role").find((r) => r.name.startsWith(prefix))?.name ??
+      "missing";
+    expect(entries).toHaveLength(2);
+    expect(entries.map((e) => e.inputs)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          principalArn: expect.stringContaining(roleOf("DeployRole")),
+          kubernetesGroups: ["slipway:deployers"],
+          type: "STANDARD",
+        }),
+        expect.objectContaining({
+          principalArn: expect.stringContaining(roleOf("RecheckRole")),
+          kubernetesGroups: ["slipway:deployers"],
+          type: "STANDARD",
+        }),
+      ]),
     );
-    expect(deployRole).toBeDefined();
-    expect(entries[0]?.inputs).toMatchObject({
-      principalArn: expect.stringContaining(`${deployRole?.name}`),
-      kubernetesGroups: ["slipway:deployers"],
-      type: "STANDARD",
-    });
+  });
+
+  it("re-checks unfinished rollouts every minute from inside the VPC", () => {
+    const schedule = named(resources, "aws:cloudwatch/eventRule:EventRule", "RecheckSchedule");
+    expect(schedule.inputs.scheduleExpression).toBe("rate(1 minute)");
+    const recheck = ofType(resources, "aws:lambda/function:Function").find(
+      (f) => f.name === "RecheckFunction",
+    );
+    expect(recheck?.inputs.vpcConfig).toBeDefined();
   });
 
   it("subscribes the deploy function to this project's finished builds only", () => {
