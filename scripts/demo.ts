@@ -1,0 +1,276 @@
+// `npm run demo`: one push goes all the way to a completed rollout, on this machine.
+//   signed push → real webhook handler → CodeBuild stand-in → Build State Change event
+//   → real deploy handler → chat-server and chat-web roll out on a local Kubernetes.
+// Stand-ins: CodeBuild (builds nothing; it invents the image digest and emits the event),
+// EventBridge (the event is handed to the deploy handler in-process), GitHub (a local server
+// that checks every call against GitHub's OpenAPI description), the nodes (kwok pretends to
+// run pods). Real: both handlers, the DynamoDB ledger protocol (on moto), and the Kubernetes
+// control plane (etcd, kube-apiserver, controller-manager, scheduler), driven as the
+// restricted deployer identity.
+import { createHash, randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { AppsV1Api, KubeConfig, type V1Deployment } from "@kubernetes/client-node";
+import { rolloutVerdict } from "@slipway/core";
+import { createGitHubStandIn } from "@slipway/github/testing";
+import { createLedgerTable } from "@slipway/ledger";
+import type { LambdaFunctionURLEvent } from "aws-lambda";
+import { parseAllDocuments } from "yaml";
+import { buildEventFor } from "../test/events/codebuild/fixtures.ts";
+import { functionUrlDelivery, githubPayload } from "../test/events/github/fixtures.ts";
+import { kubectl } from "../test/harness/kubectl.ts";
+import { motoInstalled, startMoto } from "../test/harness/moto.ts";
+import { resolveCluster } from "../test/kube/resolve-cluster.ts";
+
+const started = performance.now();
+let say = (step: string, text: string) =>
+  process.stdout.write(
+    `${`[${((performance.now() - started) / 1000).toFixed(1)} s]`.padEnd(9)} ${step.padEnd(11)} ${text}\n`,
+  );
+const stops: Array<() => Promise<unknown>> = [];
+
+/** The cluster the demo deploys to: the harness's local control plane, or any KUBECONFIG. */
+export type DemoCluster = {
+  kubeconfigAdmin: string;
+  kubeconfigDeployer: string;
+  namespace: string;
+  server: string;
+};
+
+export type DemoResult = {
+  ok: boolean;
+  deployed: unknown;
+  images: string[];
+  githubStates: string[];
+};
+
+type StartBuildRequest = {
+  projectName: string;
+  sourceVersion: string;
+  environmentVariablesOverride: Array<{ name: string; value: string }>;
+};
+
+/**
+ * CodeBuild's StartBuild over AWS's JSON protocol, answered locally. It builds nothing: after
+ * a moment it makes up the image digest from the commit and emits the SUCCEEDED Build State
+ * Change event (shaped like a real one) that EventBridge would deliver to the deploy function.
+ */
+async function startCodeBuildStandIn(onFinished: (event: object) => Promise<void>) {
+  const finished: Promise<void>[] = [];
+  const server = createServer(async (req, res) => {
+    const body = JSON.parse(await text(req)) as StartBuildRequest;
+    const target = String(req.headers["x-amz-target"] ?? "");
+    if (!target.endsWith(".StartBuild")) {
+      res.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end("{}");
+      return;
+    }
+    const buildId = `${body.projectName}:${randomUUID()}`;
+    const arn = `arn:aws:codebuild:us-east-1:123456789012:build/${buildId}`;
+    res
+      .writeHead(200, { "content-type": "application/x-amz-json-1.1" })
+      .end(JSON.stringify({ build: { id: buildId, arn, buildStatus: "IN_PROGRESS" } }));
+    const env = Object.fromEntries(body.environmentVariablesOverride.map((v) => [v.name, v.value]));
+    const digest = createHash("sha256").update(body.sourceVersion).digest("hex");
+    const image = `127.0.0.1:5000/slipway-chat@sha256:${digest}`;
+    say("codebuild", `StartBuild ${buildId} for ${body.sourceVersion.slice(0, 7)}; "building"…`);
+    finished.push(
+      new Promise((resolve) => setTimeout(resolve, 1_000)).then(async () => {
+        say("codebuild", `SUCCEEDED, exported IMAGE_URI=${image.replace(/[0-9a-f]{52}$/, "…")}`);
+        await onFinished(
+          buildEventFor("succeeded", {
+            stage: env.SLIPWAY_STAGE ?? "",
+            sequence: Number(env.SLIPWAY_SEQUENCE),
+            commit: env.SLIPWAY_COMMIT ?? "",
+            deliveryId: env.SLIPWAY_DELIVERY_ID ?? "",
+            buildId,
+            image,
+          }),
+        );
+      }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  stops.push(() => new Promise((resolve) => server.close(resolve)));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    idle: async () => {
+      while (finished.length > 0) await finished.shift();
+    },
+  };
+}
+
+async function text(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * One push through both handlers to a completed rollout on `cluster`. Deployment names get
+ * `prefix`, so a test can run it beside others. Environment changes are undone at the end.
+ */
+export async function runDemo(
+  cluster: DemoCluster,
+  options: { prefix?: string; quiet?: boolean } = {},
+): Promise<DemoResult> {
+  if (options.quiet) say = () => true;
+  const savedEnv = { ...process.env };
+  try {
+    return await pushToRollout(cluster, options.prefix ?? "");
+  } finally {
+    for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
+    Object.assign(process.env, savedEnv);
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => {});
+  }
+}
+
+async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<DemoResult> {
+  const moto = await startMoto();
+  stops.push(moto.stop);
+  const dynamo = new DynamoDBClient(moto.clientConfig);
+  await createLedgerTable(dynamo, "slipway-ledger");
+  dynamo.destroy();
+  say("ledger", `DynamoDB table slipway-ledger on moto at ${moto.endpoint}`);
+  const token = "ghp_demoTokenNeverLeavesThisMachine";
+  const github = await createGitHubStandIn({ tokens: [token] });
+  const githubServer = await github.listen();
+  stops.push(githubServer.close);
+
+  // The workload from the dev overlay, as infra applies it on the first deploy.
+  const admin = new KubeConfig();
+  admin.loadFromFile(cluster.kubeconfigAdmin);
+  const apps = admin.makeApiClient(AppsV1Api);
+  const rendered = await kubectl([
+    "kustomize",
+    join(import.meta.dirname, "..", "k8s", "overlays", "dev"),
+  ]);
+  const deployments = parseAllDocuments(rendered)
+    .map((doc) => doc.toJSON() as V1Deployment & { kind: string })
+    .filter((o) => o.kind === "Deployment");
+  for (const body of deployments) {
+    body.metadata = {
+      ...body.metadata,
+      name: `${prefix}${body.metadata?.name}`,
+      namespace: cluster.namespace,
+    };
+    await apps.createNamespacedDeployment({ namespace: cluster.namespace, body });
+  }
+  const names = deployments.map((d) => d.metadata?.name ?? "");
+  say(
+    "workload",
+    `${names.join(", ")} from k8s/overlays/dev, image ${deployments[0]?.spec?.template.spec?.containers[0]?.image}`,
+  );
+
+  const secret = "demo-webhook-secret-0123456789";
+  const stageConfig = {
+    stages: [
+      {
+        name: "dev",
+        branches: ["master"],
+        codebuildProject: "slipway-dev",
+        deployments: deployments.map((d) => ({
+          namespace: cluster.namespace,
+          name: d.metadata?.name,
+          container: d.spec?.template.spec?.containers[0]?.name,
+        })),
+        environmentUrl: "http://chat.localhost",
+      },
+    ],
+  };
+  let deployed: unknown;
+  let deployHandler: ((event: unknown) => Promise<unknown>) | undefined;
+  const codebuild = await startCodeBuildStandIn(async (event) => {
+    say("eventbridge", "Build State Change → deploy function");
+    deployed = await deployHandler?.(event);
+  });
+  Object.assign(process.env, {
+    SLIPWAY_STAGE: "dev",
+    STAGE_CONFIG: JSON.stringify(stageConfig),
+    LEDGER_TABLE: "slipway-ledger",
+    WEBHOOK_SECRET: secret,
+    GITHUB_TOKEN: token,
+    GITHUB_API_URL: githubServer.baseUrl,
+    KUBECONFIG: cluster.kubeconfigDeployer,
+    ROLLOUT_TIMEOUT_SECONDS: "60",
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "demo",
+    AWS_SECRET_ACCESS_KEY: "demo",
+    AWS_ENDPOINT_URL_DYNAMODB: moto.endpoint,
+    AWS_ENDPOINT_URL_CODEBUILD: codebuild.url,
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
+    POWERTOOLS_METRICS_DISABLED: "true",
+  });
+  const webhook = (await import("../functions/webhook.ts")) as {
+    handler: (event: LambdaFunctionURLEvent) => Promise<{ statusCode?: number; body?: string }>;
+  };
+  deployHandler = (
+    (await import("../functions/deploy.ts")) as {
+      handler: (event: unknown) => Promise<unknown>;
+    }
+  ).handler;
+
+  const push = githubPayload("push-branch");
+  const delivery = functionUrlDelivery({
+    event: "push",
+    deliveryId: randomUUID(),
+    body: push,
+    secret,
+  });
+  say("github", `signed push of ${push.after.slice(0, 7)} to ${push.ref} → webhook`);
+  const answer = await webhook.handler(delivery);
+  say("webhook", `${answer.statusCode} ${answer.body}`);
+  await codebuild.idle();
+  say("deploy", JSON.stringify(deployed));
+
+  const images: string[] = [];
+  let complete = true;
+  for (const name of names) {
+    const d = await apps.readNamespacedDeployment({ name, namespace: cluster.namespace });
+    const image = d.spec?.template.spec?.containers[0]?.image ?? "";
+    const verdict = rolloutVerdict(d);
+    complete &&= verdict.kind === "complete";
+    images.push(image);
+    say("rollout", `${name}: ${verdict.message}; image ${image.replace(/[0-9a-f]{52}$/, "…")}`);
+  }
+  const githubStates: string[] = [];
+  for (const call of github.calls) {
+    const body = call.body as { state?: string; environment_url?: string } | undefined;
+    githubStates.push(`${call.operationId} ${body?.state ?? ""}`.trimEnd());
+    say(
+      "github",
+      `${call.operationId} ${body?.state ?? ""} ${body?.environment_url ?? ""}`.trimEnd(),
+    );
+  }
+  const ok =
+    (deployed as { kind?: string } | undefined)?.kind === "succeeded" &&
+    complete &&
+    github.violations.length === 0;
+  say(
+    ok ? "done" : "FAILED",
+    ok
+      ? "the push reached the cluster by digest, and GitHub knows"
+      : JSON.stringify(github.violations),
+  );
+  return { ok, deployed, images, githubStates };
+}
+
+if (import.meta.main) {
+  if (!motoInstalled()) {
+    process.stderr.write(
+      "moto is not provisioned: run scripts/provision-moto.sh (or npm run test:full) first\n",
+    );
+    process.exitCode = 1;
+  } else {
+    say("cluster", "starting the local control plane (the first run builds it: minutes)…");
+    const cluster = await resolveCluster();
+    say("cluster", `ready at ${cluster.server}, namespace ${cluster.namespace}`);
+    try {
+      process.exitCode = (await runDemo(cluster)).ok ? 0 : 1;
+    } finally {
+      say("cluster", "stopping");
+      await cluster.stop();
+    }
+  }
+}
