@@ -105,7 +105,8 @@ async function eventToPatch(quick: boolean): Promise<BenchSection> {
       now: () => new Date(),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       random: Math.random,
-      rolloutTimeoutMs: 60_000,
+      // The figure is about the patch; a rollout that lags is left to the re-check.
+      rolloutTimeoutMs: 5_000,
     };
     const handler = createDeployHandler(deps, logger);
     const first: number[] = [];
@@ -125,8 +126,9 @@ async function eventToPatch(quick: boolean): Promise<BenchSection> {
       const started = performance.now();
       const outcome = await handler(event);
       proxy.onRequest = undefined;
-      if (outcome.kind !== "succeeded")
+      if (outcome.kind !== "succeeded" && outcome.kind !== "rolling") {
         throw new Error(`deploy #${sequence} ended ${outcome.kind}`);
+      }
       const getStarted = performance.now();
       await workloads.read(targets[0] as WorkloadTarget);
       const getTime = performance.now() - getStarted;
@@ -149,7 +151,7 @@ async function eventToPatch(quick: boolean): Promise<BenchSection> {
       method:
         `${events} successful-build events after ${warmup} warm-up ones, each a real-shaped CodeBuild event through the ` +
         "real handler (zod parse, ledger checks, guarded patch of 2 Deployments as the restricted deployer), one at a " +
-        "time, each rollout completing before the next. The patch time is when the request reaches a pass-through " +
+        "time, each rollout followed (up to 5 s) before the next event. The patch time is when the request reaches a pass-through " +
         "proxy on loopback. Ledger in memory and GitHub canned: add DynamoDB's ~5-10 ms per call (3 before the patch) in AWS.",
       baseline: "one GET of a Deployment through the same client and proxy",
       rows: [
