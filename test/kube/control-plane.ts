@@ -186,6 +186,9 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       `--manage-nodes-with-annotation-selector=${kwokNodeSelector}`,
       // The default /24 caps live pods near 250 (one IP each); a /16 leaves room.
       "--cidr=10.244.0.0/16",
+      // Without node leases the node controller marks the fake nodes NotReady ~50 s after start
+      // and every pod on them Ready=False for good (kwok's pod-ready stage only handles Pending pods).
+      "--node-lease-duration-seconds=40",
     ]);
 
     await createWorkloadAccess(admin, namespace);
