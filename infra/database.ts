@@ -21,5 +21,9 @@ export const database = new sst.aws.Postgres("Database", {
   },
 });
 
-/** The URL the chat server reads as DATABASE_URL; it reaches pods as a Kubernetes Secret only. */
-export const databaseUrl = $interpolate`postgres://${database.username}:${database.password}@${database.host}:${database.port}/${database.database}?sslmode=require`;
+/**
+ * The URL the chat server reads as DATABASE_URL; it reaches pods as a Kubernetes Secret only.
+ * `uselibpqcompat` gives `sslmode=require` libpq's meaning (encrypted, as RDS enforces) rather
+ * than node-postgres' newer reading as verify-full, which would need the RDS CA in the image.
+ */
+export const databaseUrl = $interpolate`postgres://${database.username}:${$output(database.password).apply(encodeURIComponent)}@${database.host}:${database.port}/${database.database}?sslmode=require&uselibpqcompat=true`;
