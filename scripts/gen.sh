@@ -4,4 +4,3 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npx buf lint
 npx buf generate
-npx biome format --write grpc-app/src/gen >/dev/null
