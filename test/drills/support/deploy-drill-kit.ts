@@ -1,0 +1,111 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import {
+  type DeployDeps,
+  type DeploymentRecord,
+  DeploymentState,
+  type DeployTarget,
+  type Ledger,
+} from "@slipway/core";
+import {
+  createDeployHandler,
+  type DeployResult,
+} from "../../../functions/shared/deploy-handler.ts";
+import { digestImage, seedDeployment } from "../../../packages/core/src/testing/seed-deployment.ts";
+import { buildEventFor } from "../../events/codebuild/fixtures.ts";
+import {
+  createWorkloads,
+  imageOf,
+  uniqueName,
+  workloadManifest,
+} from "../../integration/deploy/cluster-kit.ts";
+
+export const registry = "127.0.0.1:5000/slipway-chat";
+
+/** The chat-server and chat-web pair at digest 1, one replica each (kwok runs nothing). */
+export async function drillStage(prefix: string): Promise<DeployTarget> {
+  const base = uniqueName(prefix);
+  const image = digestImage(1, registry);
+  const deployments = await createWorkloads([
+    workloadManifest({ name: `${base}-server`, container: "server", image, replicas: 1 }),
+    workloadManifest({ name: `${base}-web`, container: "web", image, replicas: 1 }),
+  ]);
+  return { stage: "dev", deployments, production: false };
+}
+
+/** The deploy function's real handler (Powertools envelope, zod parse, deployBuild), quiet. */
+export function drillHandler(deps: DeployDeps): (event: unknown) => Promise<DeployResult> {
+  const logger = new Logger({ serviceName: "slipway-deploy", logLevel: "SILENT" });
+  return createDeployHandler(deps, logger);
+}
+
+/** A run of `count` builds recorded as the webhook would, each with its real SUCCEEDED event. */
+export async function seedRun(ledger: Ledger, firstSequence: number, count: number) {
+  const builds = [];
+  for (let sequence = firstSequence; sequence < firstSequence + count; sequence++) {
+    const record = await seedDeployment(ledger, { stage: "dev", sequence });
+    const image = digestImage(sequence, registry);
+    builds.push({ record, image, event: buildEventFor("succeeded", { ...record, image }) });
+  }
+  return builds;
+}
+
+/** Fisher–Yates with the drill's seeded generator. */
+export function shuffle<T>(items: readonly T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+const terminal: readonly DeploymentState[] = [
+  DeploymentState.succeeded,
+  DeploymentState.failed,
+  DeploymentState.superseded,
+  DeploymentState.rolledBack,
+];
+
+/**
+ * What the cluster and the ledger say after a run: each Deployment's image, each sequence's
+ * state and digest, and the problems found against "the newest build runs, and the ledger
+ * says so": the newest succeeded with its digest, every older one ended, none still open.
+ */
+export async function auditRun(
+  ledger: Ledger,
+  target: DeployTarget,
+  runSequences: readonly number[],
+): Promise<{ images: string[]; states: string[]; problems: string[] }> {
+  const newest = Math.max(...runSequences);
+  const want = digestImage(newest, registry);
+  const images = await Promise.all(target.deployments.map(async (t) => (await imageOf(t)) ?? ""));
+  const records = await Promise.all(
+    runSequences.map((sequence) => ledger.get({ stage: "dev", sequence })),
+  );
+  const problems: string[] = [];
+  images.forEach((image, i) => {
+    if (image !== want)
+      problems.push(`${target.deployments[i]?.name} runs ${image}, not #${newest}`);
+  });
+  const states = records.map((r, i) => `#${runSequences[i]}:${r?.state ?? "missing"}`);
+  for (const record of records as Array<DeploymentRecord | undefined>) {
+    if (record === undefined) {
+      problems.push("a record is missing");
+      continue;
+    }
+    if (record.sequence === newest) {
+      if (record.state !== DeploymentState.succeeded)
+        problems.push(`newest #${newest} is ${record.state}`);
+      if (record.imageDigest !== want)
+        problems.push(`newest #${newest} records digest ${record.imageDigest}`);
+    } else if (!terminal.includes(record.state) || record.state === DeploymentState.failed) {
+      problems.push(`older #${record.sequence} is ${record.state}`);
+    }
+  }
+  const latest = (await ledger.history("dev", 50)).find(
+    (r) => r.state === DeploymentState.succeeded,
+  );
+  if (latest?.sequence !== newest)
+    problems.push(`the ledger's latest success is #${latest?.sequence}, not #${newest}`);
+  return { images, states, problems };
+}
