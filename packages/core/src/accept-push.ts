@@ -62,7 +62,10 @@ export async function acceptPush(
 
   const sequence = await deps.ledger.assignSequence(input.deliveryId, plan.stage.name);
   const build = await deps.builds.start(withSequence(plan.request, sequence));
-  const record = newRecord(plan, input.deliveryId, sequence, build, deps.now());
+  const record = {
+    ...newRecord(plan, input.deliveryId, sequence, build, deps.now()),
+    receivedAt: claimedAt.toISOString(),
+  };
   // Only a second claimant after an expired lease gets here with the same delivery; CodeBuild
   // returned it the same build (same token and request), so it is a duplicate, not a new build.
   const recorded = await deps.ledger.recordDeployment(record);

@@ -6,6 +6,7 @@ import type { DeploymentRecord } from "./deployment-record.ts";
 import { DeploymentState, inFlightStates } from "./deployment-state.ts";
 import { describeError } from "./describe-error.ts";
 import { RefusedError } from "./infrastructure-errors.ts";
+import type { StagePin, TransitionOutcome } from "./ports/ledger.ts";
 import { type RestoreOutcome, restoreImages, truncate } from "./restore-images.ts";
 import { awaitRollouts, type RolloutProgress } from "./rollout-progress.ts";
 
@@ -21,6 +22,8 @@ export type DeployOutcome =
   | { kind: "duplicate"; state: DeploymentState }
   | { kind: "build-failed"; status: "failed" | "stopped" }
   | { kind: "superseded"; by: number }
+  /** The stage is pinned: the build is recorded `held`, not deployed, until an unpin. */
+  | { kind: "held"; reason: string }
   | { kind: "succeeded"; image: string }
   | { kind: "rolled-back"; reason: string; restored: RestoreOutcome[] }
   /** Failed and nothing could be restored (a first deploy, or Kubernetes refused the patch). */
@@ -66,14 +69,21 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
   }
   if (!inFlightStates.includes(record.state)) return { kind: "duplicate", state: record.state };
 
-  const newer = await newerOnCluster(deps, record);
+  const history = await deps.ledger.history(record.stage, 50);
+  const newer = newerOnCluster(history, record);
   if (newer !== undefined) return supersede(deps, record, newer);
+  const previousDigest = history.find(
+    (r) => r.sequence < record.sequence && r.state === DeploymentState.succeeded,
+  )?.imageDigest;
+  // The pin is checked in the same atomic write as the move to deploying (see Ledger.pin).
   const started = await deps.ledger.transition(key(record), {
     from: inFlightStates,
     to: DeploymentState.deploying,
     at: deps.now(),
-    fields: { imageDigest: build.image },
+    fields: { imageDigest: build.image, ...(previousDigest ? { previousDigest } : {}) },
+    unlessPinned: true,
   });
+  if (started.kind === "pinned") return hold(deps, record, build.image, started.pin);
   if (started.kind === "conflict") {
     // Another run of the same event won the transition; it reports, this one only resumes.
     const current = started.current;
@@ -133,6 +143,7 @@ async function followRollout(
     return { progress: { kind: "failed", reason }, restored };
   }
   const applied = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+  if (applied.some((a) => a.kind === "applied" && a.patched)) await notePatched(deps, record);
   const newer = applied.flatMap((a) => (a.kind === "newer" ? [a.sequence] : []));
   if (newer.length > 0) return { progress: { kind: "superseded", by: Math.max(...newer) } };
   if (applied.some((a) => a.kind === "restored")) {
@@ -172,8 +183,7 @@ export async function conclude(
         to: DeploymentState.succeeded,
         at,
       });
-      if (done.kind === "conflict")
-        return { kind: "duplicate", state: done.current?.state ?? record.state };
+      if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
       await reportDeploy(deps, done.record, {
         state: "success",
         description: `Deployed #${record.sequence} (${short(record.commit)}) to ${record.stage}`,
@@ -202,8 +212,7 @@ export async function conclude(
         at,
         fields: { reason: truncate(reason, 1000) },
       });
-      if (done.kind === "conflict")
-        return { kind: "duplicate", state: done.current?.state ?? record.state };
+      if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
       await reportDeploy(deps, done.record, {
         state: "failure",
         description: `${to === DeploymentState.rolledBack ? "Rolled back" : "Failed"} #${record.sequence}: ${reason}`,
@@ -228,8 +237,7 @@ async function failBuild(
     at: deps.now(),
     fields: { reason: `build ${status}` },
   });
-  if (done.kind === "conflict")
-    return { kind: "duplicate", state: done.current?.state ?? record.state };
+  if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
   await reportDeploy(deps, done.record, {
     state: "failure",
     description: `Build #${record.sequence} ${status}; nothing was deployed`,
@@ -251,8 +259,7 @@ async function supersede(
     at: deps.now(),
     fields: { supersededBy: by },
   });
-  if (done.kind === "conflict")
-    return { kind: "duplicate", state: done.current?.state ?? record.state };
+  if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
   await reportDeploy(deps, done.record, {
     state: "inactive",
     description: `Superseded by #${by}`,
@@ -264,12 +271,56 @@ async function supersede(
 }
 
 /** The newest deployment of the stage, newer than this one, whose image reached the cluster. */
-async function newerOnCluster(
+function newerOnCluster(
+  history: readonly DeploymentRecord[],
+  record: DeploymentRecord,
+): number | undefined {
+  return history.find((r) => r.sequence > record.sequence && onCluster.includes(r.state))?.sequence;
+}
+
+/**
+ * Records a successful build of a pinned stage as `held` (with its image, so an unpin can roll
+ * it out) and tells GitHub its deployment is inactive, with the pin's reason. A build already
+ * held (a redelivered event) changes nothing.
+ */
+async function hold(
   deps: DeployDeps,
   record: DeploymentRecord,
-): Promise<number | undefined> {
-  const history = await deps.ledger.history(record.stage, 50);
-  return history.find((r) => r.sequence > record.sequence && onCluster.includes(r.state))?.sequence;
+  image: string,
+  pin: StagePin,
+): Promise<DeployOutcome> {
+  const reason = truncate(`stage ${record.stage} is pinned by ${pin.by}: ${pin.reason}`, 1000);
+  if (record.state === DeploymentState.held) return { kind: "held", reason };
+  const done = await deps.ledger.transition(key(record), {
+    from: [DeploymentState.queued, DeploymentState.building],
+    to: DeploymentState.held,
+    at: deps.now(),
+    fields: { imageDigest: image, reason },
+  });
+  if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
+  await reportDeploy(deps, done.record, {
+    state: "inactive",
+    description: `Held: ${pin.reason}`,
+    logUrl: record.logUrl,
+  });
+  return { kind: "held", reason };
+}
+
+function stateAfter(
+  outcome: Exclude<TransitionOutcome, { kind: "applied" }>,
+  record: DeploymentRecord,
+): DeploymentState {
+  return outcome.kind === "conflict" ? (outcome.current?.state ?? record.state) : record.state;
+}
+
+/** Stores when the patch reached the cluster, for the trace; a failure only loses that time. */
+async function notePatched(deps: DeployDeps, record: DeploymentRecord): Promise<void> {
+  const at = deps.now();
+  try {
+    await deps.ledger.annotate(key(record), { patchedAt: at.toISOString() }, at);
+  } catch (error) {
+    deps.log.warn("could not store the patch time", { error: describeError(error) });
+  }
 }
 
 async function restoreAfterRefusal(

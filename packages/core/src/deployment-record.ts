@@ -42,8 +42,24 @@ export const DeploymentRecord = z.object({
   supersededBy: z.number().int().positive().optional(),
   /** `repo@sha256:…` once the build has produced it. */
   imageDigest: z.string().optional(),
-  /** Why the deployment ended as it did, in words, for `failed` and `rolled_back`. */
+  /** Why the deployment ended as it did, in words, for `failed` and `rolled_back` (and `held`). */
   reason: z.string().optional(),
+  /** The image the stage ran before this deployment (the ledger's previous success). */
+  previousDigest: z.string().optional(),
+  /** When the webhook received the push (the delivery's claim): the trace's first step. */
+  receivedAt: isoTime.optional(),
+  /** When the image patch reached the cluster: the trace's "patch sent" step. */
+  patchedAt: isoTime.optional(),
+  /** An operator's rollback away from this deployment (`slipway rollback`). */
+  operatorRollback: z
+    .object({
+      at: isoTime,
+      by: z.string(),
+      toImage: z.string(),
+      toCommit: z.string().optional(),
+      toSequence: z.number().int().positive().optional(),
+    })
+    .optional(),
   createdAt: isoTime,
   updatedAt: isoTime,
   transitions: z.array(z.object({ state: z.enum(DeploymentState), at: isoTime })).min(1),
@@ -54,7 +70,14 @@ export type DeploymentRecord = z.infer<typeof DeploymentRecord>;
 export type DeploymentFields = Partial<
   Pick<
     DeploymentRecord,
-    "githubReport" | "githubDeploymentId" | "supersededBy" | "imageDigest" | "reason"
+    | "githubReport"
+    | "githubDeploymentId"
+    | "supersededBy"
+    | "imageDigest"
+    | "reason"
+    | "previousDigest"
+    | "patchedAt"
+    | "operatorRollback"
   >
 >;
 

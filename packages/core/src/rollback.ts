@@ -3,6 +3,8 @@ import { DeployAnnotation, guardSequence } from "./deploy-annotations.ts";
 import type { DeployTarget } from "./deploy-target.ts";
 import type { DeploymentRecord } from "./deployment-record.ts";
 import { DeploymentState } from "./deployment-state.ts";
+import { describeError } from "./describe-error.ts";
+import type { DiagnosticLog } from "./ports/diagnostic-log.ts";
 import type { Ledger } from "./ports/ledger.ts";
 import type { WorkloadState } from "./ports/workloads.ts";
 import { previousRevisionImage, truncate } from "./restore-images.ts";
@@ -13,6 +15,9 @@ export type RollbackDeps = ApplyImageDeps & {
   ledger: Ledger;
   target: DeployTarget;
   rolloutTimeoutMs: number;
+  /** When given, the rollback is recorded on the deployment it rolled away from. */
+  now?: () => Date;
+  log?: DiagnosticLog;
 };
 
 /** The image an operator's rollback goes to, and where it was found. */
@@ -80,6 +85,7 @@ export async function rollbackStage(
   );
   const newer = raced.filter((n): n is number => n !== undefined);
   if (newer.length > 0) return { kind: "raced", sequence: Math.max(...newer) };
+  await recordRollback(deps, states[0]?.image, to, request.requestedBy);
   const progress = await awaitRollouts(
     deps,
     targets,
@@ -87,6 +93,40 @@ export async function rollbackStage(
     deps.rolloutTimeoutMs,
   );
   return { kind: "rolled-back", choice: to, progress };
+}
+
+/**
+ * Notes the operator's rollback on the newest deployment that put the replaced image on the
+ * cluster, so the ledger's history and trace show it. Losing the note never fails the rollback.
+ */
+async function recordRollback(
+  deps: RollbackDeps,
+  replaced: string | undefined,
+  to: RollbackChoice,
+  by: string | undefined,
+): Promise<void> {
+  if (deps.now === undefined || replaced === undefined) return;
+  const at = deps.now();
+  try {
+    const history = await deps.ledger.history(deps.target.stage, 200);
+    const from = history.find((r) => r.imageDigest === replaced && r.state !== "held");
+    if (from === undefined) return;
+    await deps.ledger.annotate(
+      { stage: from.stage, sequence: from.sequence },
+      {
+        operatorRollback: {
+          at: at.toISOString(),
+          by: by ?? "unknown",
+          toImage: to.image,
+          ...(to.commit ? { toCommit: to.commit } : {}),
+          ...(to.sequence ? { toSequence: to.sequence } : {}),
+        },
+      },
+      at,
+    );
+  } catch (error) {
+    deps.log?.warn("could not record the rollback in the ledger", { error: describeError(error) });
+  }
 }
 
 type Choice = { kind: "chosen"; choice: RollbackChoice } | { kind: "none"; reason: string };

@@ -19,6 +19,7 @@ import {
   DeploymentRecord,
   inFlightStates,
   type Ledger,
+  type StagePin,
   UnclaimedDeliveryError,
 } from "@slipway/core";
 import { LedgerUnavailableError } from "./ledger-error.ts";
@@ -28,6 +29,8 @@ type Item = Record<string, unknown>;
 
 const deliveryKey = (deliveryId: string) => ({ pk: `DELIVERY#${deliveryId}`, sk: "DELIVERY" });
 const counterKey = (stage: string) => ({ pk: `STAGE#${stage}`, sk: "SEQUENCE" });
+// The pin and the deploy guard share one item, so DynamoDB serializes them.
+const pinKey = (stage: string) => ({ pk: `STAGE#${stage}`, sk: "PIN" });
 // Zero-padded so the sort key orders numerically: a stage's history is one ordered Query.
 const deploymentSk = (sequence: number) => `DEPLOYMENT#${String(sequence).padStart(12, "0")}`;
 const deploymentKey = (key: DeploymentKey) => ({
@@ -93,6 +96,59 @@ export function createDynamoLedger(options: {
         Limit: limit,
       }),
     );
+
+  /**
+   * The deploy guard: the deployment's compare-and-set and a check-and-mark of the stage's pin
+   * item in one transaction. A pin is a conditional write on that same item, so the two are
+   * serialized: either the guard ran first (and `lastGuarded` tells the pin so) or it sees the pin.
+   */
+  const guardedTransition = async (
+    key: DeploymentKey,
+    write: {
+      UpdateExpression: string;
+      ConditionExpression: string;
+      ExpressionAttributeNames: Record<string, string>;
+      ExpressionAttributeValues: Record<string, unknown>;
+    },
+  ) => {
+    try {
+      await client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: { TableName, Key: deploymentKey(key), ...write } },
+            {
+              Update: {
+                TableName,
+                Key: pinKey(key.stage),
+                UpdateExpression: "SET #lastGuarded = :sequence",
+                ConditionExpression: "attribute_not_exists(#pinAt)",
+                ExpressionAttributeNames: { "#lastGuarded": "lastGuarded", "#pinAt": "pinAt" },
+                ExpressionAttributeValues: { ":sequence": key.sequence },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      const reasons = cancellationCodes(error);
+      if (reasons === undefined) throw error;
+      if (reasons[0] === "ConditionalCheckFailed") {
+        return { kind: "conflict" as const, current: await get(key) };
+      }
+      const pin = reasons[1] === "ConditionalCheckFailed" ? await pinOf(key.stage) : undefined;
+      // Unpinned between the failed write and this read: let the caller retry as a conflict.
+      if (pin === undefined) return { kind: "conflict" as const, current: await get(key) };
+      return { kind: "pinned" as const, pin };
+    }
+    const record = await get(key);
+    if (record === undefined) throw new DeploymentNotFoundError(key.stage, key.sequence);
+    return { kind: "applied" as const, record };
+  };
+
+  const pinOf = async (stage: string) => {
+    const item = await getItem(pinKey(stage));
+    return item?.pinAt === undefined ? undefined : toPin(item);
+  };
 
   const ledger: Ledger = {
     async claimDelivery(claim) {
@@ -241,6 +297,15 @@ export function createDynamoLedger(options: {
         update.values[`:from${i}`] = state;
         return `:from${i}`;
       });
+      const condition = `attribute_exists(#pk) AND #state IN (${fromValues.join(", ")})`;
+      if (change.unlessPinned) {
+        return guardedTransition(key, {
+          UpdateExpression: `SET ${update.sets.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { ...update.names, "#pk": "pk" },
+          ExpressionAttributeValues: update.values,
+        });
+      }
       let applied: Item | undefined;
       const outcome = await conditionalWrite(async () => {
         const out = await client.send(
@@ -248,7 +313,7 @@ export function createDynamoLedger(options: {
             TableName,
             Key: deploymentKey(key),
             UpdateExpression: `SET ${update.sets.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
-            ConditionExpression: `attribute_exists(#pk) AND #state IN (${fromValues.join(", ")})`,
+            ConditionExpression: condition,
             ExpressionAttributeNames: { ...update.names, "#pk": "pk" },
             ExpressionAttributeValues: update.values,
             ReturnValues: "ALL_NEW",
@@ -329,6 +394,69 @@ export function createDynamoLedger(options: {
         .map(toRecord)
         .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.sequence - b.sequence);
     },
+
+    async pin(stage, pin) {
+      let pinned: Item | undefined;
+      const outcome = await conditionalWrite(async () => {
+        const out = await client.send(
+          new UpdateCommand({
+            TableName,
+            Key: pinKey(stage),
+            UpdateExpression: `SET #pinAt = :at, #pinBy = :by, #pinReason = :reason${pin.toCommit ? ", #pinToCommit = :toCommit" : " REMOVE #pinToCommit"}`,
+            ConditionExpression: "attribute_not_exists(#pinAt)",
+            ExpressionAttributeNames: {
+              "#pinAt": "pinAt",
+              "#pinBy": "pinBy",
+              "#pinReason": "pinReason",
+              "#pinToCommit": "pinToCommit",
+            },
+            ExpressionAttributeValues: {
+              ":at": pin.at.toISOString(),
+              ":by": pin.by,
+              ":reason": pin.reason,
+              ...(pin.toCommit ? { ":toCommit": pin.toCommit } : {}),
+            },
+            ReturnValues: "ALL_NEW",
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+          }),
+        );
+        pinned = out.Attributes;
+      });
+      if (!outcome.held) {
+        const current = outcome.old ?? (await getItem(pinKey(stage)));
+        return { kind: "already", pin: current ? toPin(current) : pin };
+      }
+      return { kind: "pinned", pin, lastGuarded: Number(pinned?.lastGuarded ?? 0) };
+    },
+
+    async unpin(stage) {
+      let released: Item | undefined;
+      const out = await conditionalWrite(() =>
+        client
+          .send(
+            new UpdateCommand({
+              TableName,
+              Key: pinKey(stage),
+              UpdateExpression: "REMOVE #pinAt, #pinBy, #pinReason, #pinToCommit",
+              ConditionExpression: "attribute_exists(#pinAt)",
+              ExpressionAttributeNames: {
+                "#pinAt": "pinAt",
+                "#pinBy": "pinBy",
+                "#pinReason": "pinReason",
+                "#pinToCommit": "pinToCommit",
+              },
+              ReturnValues: "ALL_OLD",
+            }),
+          )
+          .then((result) => {
+            released = result.Attributes;
+          }),
+      );
+      if (!out.held || released === undefined) return { kind: "not-pinned" };
+      return { kind: "unpinned", pin: toPin(released) };
+    },
+
+    pinOf,
   };
   return translatingErrors(ledger);
 }
@@ -349,6 +477,15 @@ function toRecord(item: Item): DeploymentRecord {
     Object.entries(item).filter(([name]) => !keyAttributes.has(name)),
   );
   return DeploymentRecord.parse(fields);
+}
+
+function toPin(item: Item): StagePin {
+  return {
+    reason: String(item.pinReason ?? ""),
+    by: String(item.pinBy ?? ""),
+    at: new Date(String(item.pinAt)),
+    ...(typeof item.pinToCommit === "string" ? { toCommit: item.pinToCommit } : {}),
+  };
 }
 
 function fieldUpdate(fields: DeploymentFields, at: string) {

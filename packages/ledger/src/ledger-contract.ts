@@ -393,5 +393,65 @@ export function describeLedgerContract(name: string, create: () => Promise<Ledge
         expect(await ledger.byBuildId("unknown:build")).toBeUndefined();
       });
     });
+
+    describe("stage pin", () => {
+      const pin = { reason: "incident 42", by: "ana", at: at(5000), toCommit: sha(3) };
+      const toDeploying = () => ({
+        from: ["queued" as const],
+        to: "deploying" as const,
+        at: at(6000),
+        unlessPinned: true,
+      });
+
+      it("pins once, reads the pin back, and refuses a second pin until unpinned", async () => {
+        const ledger = await create();
+
+        const first = await ledger.pin("production", pin);
+        const second = await ledger.pin("production", { ...pin, reason: "other" });
+        const read = await ledger.pinOf("production");
+        const released = await ledger.unpin("production");
+        const again = await ledger.unpin("production");
+
+        expect(first).toEqual({ kind: "pinned", pin, lastGuarded: 0 });
+        expect(second).toEqual({ kind: "already", pin });
+        expect(read).toEqual(pin);
+        expect(released).toEqual({ kind: "unpinned", pin });
+        expect(again).toEqual({ kind: "not-pinned" });
+        expect(await ledger.pinOf("production")).toBeUndefined();
+        expect(await ledger.pinOf("staging")).toBeUndefined();
+      });
+
+      it("refuses a guarded transition while pinned and changes nothing", async () => {
+        const ledger = await create();
+        const record = await recorded(ledger, { sequence: 1 });
+        await ledger.pin("production", pin);
+
+        const outcome = await ledger.transition(record, toDeploying());
+
+        expect(outcome).toEqual({ kind: "pinned", pin });
+        expect((await ledger.get(record))?.state).toBe("queued");
+      });
+
+      it("tells the pin which sequence passed the guard before it", async () => {
+        const ledger = await create();
+        const record = await recorded(ledger, { sequence: 1 });
+
+        const moved = await ledger.transition(record, toDeploying());
+        const pinned = await ledger.pin("production", pin);
+
+        expect(moved.kind).toBe("applied");
+        expect(pinned).toEqual({ kind: "pinned", pin, lastGuarded: 1 });
+      });
+
+      it("still reports a state conflict before the pin on a guarded transition", async () => {
+        const ledger = await create();
+        const record = await recorded(ledger, { sequence: 1 });
+        await ledger.transition(record, { from: ["queued"], to: "failed", at: at(1) });
+
+        const outcome = await ledger.transition(record, toDeploying());
+
+        expect(outcome).toMatchObject({ kind: "conflict", current: { state: "failed" } });
+      });
+    });
   });
 }

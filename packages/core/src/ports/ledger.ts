@@ -25,11 +25,37 @@ export type TransitionChange = {
   to: DeploymentState;
   at: Date;
   fields?: DeploymentFields;
+  /**
+   * Applies only while the stage is not pinned, checked in the same atomic write as the state
+   * (the deploy function's guard): a pin and this transition are serialized, never interleaved.
+   */
+  unlessPinned?: boolean;
 };
 
 export type TransitionOutcome =
   | { kind: "applied"; record: DeploymentRecord }
-  | { kind: "conflict"; current: DeploymentRecord | undefined };
+  | { kind: "conflict"; current: DeploymentRecord | undefined }
+  /** Only with `unlessPinned`: the stage is pinned, nothing was written. */
+  | { kind: "pinned"; pin: StagePin };
+
+/** An operator's hold on a stage: successful builds are recorded `held`, not deployed. */
+export type StagePin = {
+  reason: string;
+  /** Who pinned (an operator's name or ARN). */
+  by: string;
+  at: Date;
+  /** The commit the stage was rolled back to when pinning, if any. */
+  toCommit?: string;
+};
+
+export type PinOutcome =
+  /**
+   * `lastGuarded` is the highest sequence that passed the deploy guard before the pin: every
+   * build up to it may reach the cluster, none after it can until unpinned.
+   */
+  { kind: "pinned"; pin: StagePin; lastGuarded: number } | { kind: "already"; pin: StagePin };
+
+export type UnpinOutcome = { kind: "unpinned"; pin: StagePin } | { kind: "not-pinned" };
 
 /** The longest time a claim may be kept is bounded by this minimum (GitHub's redelivery window). */
 export const githubRedeliveryWindowMs = 3 * 24 * 60 * 60 * 1000;
@@ -64,4 +90,10 @@ export interface Ledger {
   byBuildId(buildId: string): Promise<DeploymentRecord | undefined>;
   /** Every deployment of a commit, across stages, oldest first. */
   byCommit(commit: string): Promise<DeploymentRecord[]>;
+  /** Pins the stage unless it is pinned already (a conditional write). */
+  pin(stage: string, pin: StagePin): Promise<PinOutcome>;
+  /** Releases the stage's pin, if any. */
+  unpin(stage: string): Promise<UnpinOutcome>;
+  /** The stage's pin, read consistently; undefined when the stage is not pinned. */
+  pinOf(stage: string): Promise<StagePin | undefined>;
 }

@@ -1,6 +1,7 @@
 export { createFakeBuilds, type FakeBuilds } from "./fake-builds.ts";
 export { createFakeGitHub, type FakeGitHub } from "./fake-github.ts";
 export { createMemoryLedger } from "./memory-ledger.ts";
+export { createMemoryPublisher, type MemoryPublisher } from "./memory-publisher.ts";
 export {
   createMemoryWorkloads,
   type MemoryWorkloads,

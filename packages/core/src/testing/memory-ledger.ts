@@ -5,7 +5,7 @@ import {
   DeploymentNotFoundError,
   UnclaimedDeliveryError,
 } from "../ledger-errors.ts";
-import type { Ledger } from "../ports/ledger.ts";
+import type { Ledger, StagePin } from "../ports/ledger.ts";
 
 type DeliveryEntry = {
   state: "claimed" | "started";
@@ -23,6 +23,9 @@ export function createMemoryLedger(): Ledger {
   const deliveries = new Map<string, DeliveryEntry>();
   const counters = new Map<string, number>();
   const deployments = new Map<string, DeploymentRecord>();
+  const pins = new Map<string, StagePin>();
+  /** Per stage, the highest sequence that passed the deploy guard (`unlessPinned`). */
+  const guarded = new Map<string, number>();
   const id = (key: DeploymentKey) => `${key.stage}#${key.sequence}`;
   const copy = <T>(value: T): T => structuredClone(value);
   const all = () => [...deployments.values()];
@@ -81,6 +84,11 @@ export function createMemoryLedger(): Ledger {
       if (current === undefined || !change.from.includes(current.state)) {
         return { kind: "conflict", current: current && copy(current) };
       }
+      if (change.unlessPinned) {
+        const pin = pins.get(key.stage);
+        if (pin !== undefined) return { kind: "pinned", pin: copy(pin) };
+        guarded.set(key.stage, Math.max(guarded.get(key.stage) ?? 0, key.sequence));
+      }
       const at = change.at.toISOString();
       const next: DeploymentRecord = {
         ...current,
@@ -131,6 +139,22 @@ export function createMemoryLedger(): Ledger {
           .filter((r) => r.commit === commit)
           .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.sequence - b.sequence),
       );
+    },
+    async pin(stage, pin) {
+      const existing = pins.get(stage);
+      if (existing !== undefined) return { kind: "already", pin: copy(existing) };
+      pins.set(stage, copy(pin));
+      return { kind: "pinned", pin: copy(pin), lastGuarded: guarded.get(stage) ?? 0 };
+    },
+    async unpin(stage) {
+      const existing = pins.get(stage);
+      if (existing === undefined) return { kind: "not-pinned" };
+      pins.delete(stage);
+      return { kind: "unpinned", pin: existing };
+    },
+    async pinOf(stage) {
+      const pin = pins.get(stage);
+      return pin && copy(pin);
     },
   };
 }

@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { type DeployDeps, deployBuild } from "./deploy-build.ts";
+import type { DeployTarget } from "./deploy-target.ts";
+import { withLifecycleEvents } from "./lifecycle-ledger.ts";
+import type { DiagnosticLog } from "./ports/diagnostic-log.ts";
+import {
+  createFakeGitHub,
+  createMemoryLedger,
+  createMemoryPublisher,
+  createMemoryWorkloads,
+} from "./testing/index.ts";
+import { digestImage, finishedBuildOf, seedDeployment } from "./testing/seed-deployment.ts";
+
+const server = { namespace: "chat", name: "chat-server", container: "server" };
+const target: DeployTarget = {
+  stage: "dev",
+  deployments: [server],
+  environmentUrl: "https://chat.example.test",
+  production: false,
+};
+
+function kit() {
+  const publisher = createMemoryPublisher();
+  const warnings: string[] = [];
+  const log: DiagnosticLog = { info() {}, warn: (message) => warnings.push(message) };
+  const ledger = withLifecycleEvents(createMemoryLedger(), {
+    publisher,
+    log,
+    links: { appUrl: "https://chat.example.test" },
+  });
+  const workloads = createMemoryWorkloads();
+  workloads.add(server, digestImage(0xb007));
+  const deps: DeployDeps = {
+    ledger,
+    github: createFakeGitHub(),
+    workloads,
+    log,
+    target,
+    now: () => new Date("2026-11-26T10:15:00.000Z"),
+    sleep: async () => {},
+    random: () => 0,
+    rolloutTimeoutMs: 1_000,
+  };
+  return { deps, ledger, publisher, warnings, workloads };
+}
+
+describe("withLifecycleEvents", () => {
+  it("publishes each state change of a deployment with the push's correlation id and links", async () => {
+    const { deps, ledger, publisher } = kit();
+    const record = await seedDeployment(ledger, { stage: "dev", sequence: 3 });
+
+    await deployBuild(deps, finishedBuildOf(record));
+    await ledger.settled();
+
+    expect(publisher.published.map((d) => d.status)).toEqual([
+      "queued",
+      "building",
+      "deploying",
+      "succeeded",
+    ]);
+    expect(publisher.published.at(-1)).toMatchObject({
+      stage: "dev",
+      repository: `${record.repository.owner}/${record.repository.name}`,
+      commit: record.commit,
+      sequence: 3,
+      deliveryId: record.deliveryId,
+      buildId: record.buildId,
+      imageDigest: finishedBuildOf(record).image,
+      links: {
+        buildLog: record.logUrl,
+        appUrl: "https://chat.example.test",
+        githubDeployment: expect.stringContaining("/deployments/dev"),
+      },
+    });
+  });
+
+  it("reports a failed build as build_failed", async () => {
+    const { deps, ledger, publisher } = kit();
+    const record = await seedDeployment(ledger, { stage: "dev", sequence: 4 });
+
+    await deployBuild(deps, { ...finishedBuildOf(record), status: "failed", image: undefined });
+    await ledger.settled();
+
+    expect(publisher.published.at(-1)).toMatchObject({
+      status: "build_failed",
+      reason: "build failed",
+    });
+  });
+
+  it("never fails or undoes the deployment when publishing fails", async () => {
+    const { deps, ledger, publisher, workloads } = kit();
+    publisher.publish = async () => {
+      throw new Error("bus gone");
+    };
+    const record = await seedDeployment(ledger, { stage: "dev", sequence: 5 });
+
+    const outcome = await deployBuild(deps, finishedBuildOf(record));
+    await ledger.settled();
+
+    expect(outcome.kind).toBe("succeeded");
+    expect(workloads.state(server).image).toBe(finishedBuildOf(record).image);
+    expect((await ledger.get({ stage: "dev", sequence: 5 }))?.state).toBe("succeeded");
+  });
+});
