@@ -38,5 +38,9 @@ async function deliver(event: LambdaFunctionURLEvent): Promise<DeliveryOutcome> 
   const delivery = await readWebhookDelivery(FunctionUrlRequest.parse(event), config);
   // The delivery id is the correlation id: the build and the deploy function carry it on.
   logger.appendKeys({ deliveryId: delivery.id, githubEvent: delivery.event });
-  return receiveDelivery(deps, delivery);
+  try {
+    return await receiveDelivery(deps, delivery);
+  } finally {
+    await deps.settled();
+  }
 }

@@ -1,6 +1,7 @@
 import { DeployTarget, parseWorkloadList, StageConfig } from "@slipway/core";
 import type { GitHubCredentials } from "@slipway/github";
 import { z } from "zod";
+import { type LifecycleSettings, readLifecycleSettings } from "./lifecycle-publishing.ts";
 
 /**
  * The deploy function's settings (and the re-check's), read once per container. The stage's
@@ -54,6 +55,7 @@ export type DeployConfig = {
   rolloutTimeoutMs: number;
   awsCallTimeoutMs: number;
   github: { credentials: GitHubCredentials; baseUrl?: string; timeoutMs: number };
+  lifecycle: LifecycleSettings;
 };
 
 /** The settings are missing or invalid; the message names variables, never their values. */
@@ -88,6 +90,7 @@ export function readDeployConfig(env: NodeJS.ProcessEnv): DeployConfig {
       ...(e.GITHUB_API_URL === undefined ? {} : { baseUrl: e.GITHUB_API_URL }),
       timeoutMs: e.GITHUB_TIMEOUT_MS,
     },
+    lifecycle: readLifecycleSettings(env),
   };
 }
 

@@ -10,6 +10,7 @@ import {
   readFinishedBuild,
 } from "@slipway/core";
 import type { Context } from "aws-lambda";
+import type { LifecycleFlush } from "./lifecycle-publishing.ts";
 
 export type DeployResult = DeployOutcome | { kind: "dropped"; reason: string };
 
@@ -20,7 +21,7 @@ const eventKeys = ["deliveryId", "stage", "sequence", "buildId"];
  * are logged and dropped (a retry could never fix them); infrastructure errors are rethrown,
  * so Lambda retries the event and then parks it in the DLQ.
  */
-export function createDeployHandler(deps: DeployDeps, logger: Logger) {
+export function createDeployHandler(deps: DeployDeps & Partial<LifecycleFlush>, logger: Logger) {
   return async (event: unknown, context?: Context): Promise<DeployResult> => {
     if (context) logger.addContext(context);
     const parsed = parse(event, EventBridgeEnvelope, BuildStateChange, true);
@@ -56,6 +57,8 @@ export function createDeployHandler(deps: DeployDeps, logger: Logger) {
       });
       throw error;
     } finally {
+      // Lifecycle events run beside the rollout; none may be lost when the container freezes.
+      await deps.settled?.();
       logger.removePersistentKeys(eventKeys);
     }
   };

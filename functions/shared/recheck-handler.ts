@@ -1,6 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { type DeployDeps, describeError, type RecheckResult, recheckRollouts } from "@slipway/core";
 import type { Context } from "aws-lambda";
+import type { LifecycleFlush } from "./lifecycle-publishing.ts";
 
 export type RecheckSettings = {
   /** How long this run follows each rollout it finds still going; well below its timeout. */
@@ -14,7 +15,11 @@ export type RecheckSettings = {
  * reports, or rolls back), so every deployment gets an outcome. Errors are logged and
  * rethrown; the next scheduled run tries again.
  */
-export function createRecheckHandler(deps: DeployDeps, settings: RecheckSettings, logger: Logger) {
+export function createRecheckHandler(
+  deps: DeployDeps & Partial<LifecycleFlush>,
+  settings: RecheckSettings,
+  logger: Logger,
+) {
   return async (_event: unknown, context?: Context): Promise<RecheckResult[]> => {
     if (context) logger.addContext(context);
     try {
@@ -32,6 +37,8 @@ export function createRecheckHandler(deps: DeployDeps, settings: RecheckSettings
         error: describeError(error),
       });
       throw error;
+    } finally {
+      await deps.settled?.();
     }
   };
 }

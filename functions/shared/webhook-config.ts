@@ -1,6 +1,7 @@
 import { StageConfig } from "@slipway/core";
 import type { GitHubCredentials } from "@slipway/github";
 import { z } from "zod";
+import { type LifecycleSettings, readLifecycleSettings } from "./lifecycle-publishing.ts";
 
 /** GitHub may sign with any secret; a short one is guessable, so refuse it at start-up. */
 const minimumSecretLength = 16;
@@ -50,6 +51,7 @@ export type WebhookConfig = {
   ledgerTable: string;
   stages: StageConfig;
   github: { credentials: GitHubCredentials; baseUrl?: string; timeoutMs: number };
+  lifecycle: LifecycleSettings;
 };
 
 /** The settings are missing or invalid; the message names variables, never their values. */
@@ -86,6 +88,7 @@ export function readWebhookConfig(env: NodeJS.ProcessEnv): WebhookConfig {
     maxBodyBytes: e.WEBHOOK_MAX_BODY_BYTES,
     ledgerTable: e.LEDGER_TABLE,
     stages,
+    lifecycle: readLifecycleSettings(env),
     github: {
       credentials,
       ...(e.GITHUB_API_URL === undefined ? {} : { baseUrl: e.GITHUB_API_URL }),

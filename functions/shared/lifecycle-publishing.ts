@@ -1,0 +1,84 @@
+import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { createEventBridgePublisher } from "@slipway/aws";
+import {
+  type DiagnosticLog,
+  type Ledger,
+  type LifecycleLinks,
+  type PublishingLedger,
+  withLifecycleEvents,
+} from "@slipway/core";
+import { z } from "zod";
+
+/**
+ * Where lifecycle events go: LIFECYCLE_BUS_NAME (infra sets it; unset only in local runs that
+ * publish nothing), and the metric a dropped event counts in, `<namespace>/<name>`, which the
+ * publish-failure alarm watches.
+ */
+export const LifecycleEnv = z.object({
+  LIFECYCLE_BUS_NAME: z.string().min(1).optional(),
+  PUBLISH_FAILURE_METRIC: z
+    .string()
+    .regex(/^[^/]+\/[^/]+$/, "expected <namespace>/<name>")
+    .default("Slipway/LifecyclePublishFailures"),
+  /** The app stage, the metric's `stage` dimension (the alarm's); the webhook may lack it. */
+  SLIPWAY_STAGE: z.string().min(1).default("default"),
+});
+export type LifecycleSettings = {
+  busName?: string;
+  metric: { namespace: string; name: string };
+  stage: string;
+};
+
+/** What a handler awaits before returning, so no started publish is lost to a frozen container. */
+export type LifecycleFlush = { settled(): Promise<void> };
+
+/** Reads the lifecycle settings; the message names variables, never values. */
+export function readLifecycleSettings(env: NodeJS.ProcessEnv): LifecycleSettings {
+  const e = LifecycleEnv.parse(env);
+  const [namespace = "Slipway", name = "LifecyclePublishFailures"] =
+    e.PUBLISH_FAILURE_METRIC.split("/");
+  return {
+    ...(e.LIFECYCLE_BUS_NAME ? { busName: e.LIFECYCLE_BUS_NAME } : {}),
+    metric: { namespace, name },
+    stage: e.SLIPWAY_STAGE,
+  };
+}
+
+/**
+ * Wraps the ledger so each state change is published to the bus. A dropped event is logged and
+ * counted in the metric (dimensions service=slipway and stage, as the alarm expects), flushed
+ * at once so it is never lost with a frozen container: never silent, never failing a deploy.
+ */
+export function publishingLedger(
+  ledger: Ledger,
+  options: {
+    client: EventBridgeClient;
+    busName: string;
+    stage: string;
+    metrics: Metrics;
+    metricName: string;
+    logger: DiagnosticLog & {
+      error(message: string, ...attributes: Record<string, unknown>[]): void;
+    };
+    links: LifecycleLinks;
+  },
+): PublishingLedger {
+  const publisher = createEventBridgePublisher({
+    client: options.client,
+    busName: options.busName,
+    onDropped(detail, reason) {
+      options.logger.error("lifecycle event dropped", {
+        status: detail.status,
+        stage: detail.stage,
+        sequence: detail.sequence,
+        deliveryId: detail.deliveryId,
+        reason,
+      });
+      const metric = options.metrics.singleMetric();
+      metric.addDimension("stage", options.stage);
+      metric.addMetric(options.metricName, MetricUnit.Count, 1);
+    },
+  });
+  return withLifecycleEvents(ledger, { publisher, log: options.logger, links: options.links });
+}
