@@ -1,7 +1,10 @@
 // The operator CLI, on the same core as the deploy function:
 //   npm run slipway -- history  --stage dev [--limit 20] [--json]
 //   npm run slipway -- status   --stage dev [--json]
-//   npm run slipway -- rollback --stage dev [--to <commit>] [--timeout 300]
+//   npm run slipway -- rollback --stage dev [--to <commit>] [--timeout 300] [--no-pin] [--reason "…"]
+//   npm run slipway -- pin      --stage dev [--to <commit>] --reason "…"
+//   npm run slipway -- unpin    --stage dev [--deploy-latest]
+//   npm run slipway -- trace    <commit | delivery id> --stage dev [--json]
 // Ledger: --table (or SLIPWAY_LEDGER_TABLE), in the default AWS region and credentials
 // (AWS_ENDPOINT_URL_DYNAMODB points it at moto). Cluster: --kubeconfig (or KUBECONFIG), your
 // own kubectl identity, or --cluster <EKS name> (or EKS_CLUSTER_NAME) with your AWS identity.
@@ -14,20 +17,30 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { createEksCluster } from "@slipway/aws";
 import {
   type DeploymentRecord,
+  type DeploymentTrace,
   type DeployTarget,
+  formatDuration,
+  type GitHubReporter,
   type Ledger,
+  matchTraceQuery,
+  type PinStageOutcome,
   parseWorkloadList,
+  pinStage,
   type RollbackOutcome,
   rollbackStage,
   type StageStatus,
   stageStatus,
+  traceDeployment,
+  type UnpinStageOutcome,
+  unpinStage,
   type Workloads,
 } from "@slipway/core";
+import { createGitHubClient, createGitHubReporter } from "@slipway/github";
 import { bearerKubeConfig, createKubeWorkloads } from "@slipway/kube";
 import { createDynamoLedger } from "@slipway/ledger";
 
-/** What the commands run against; tests pass their own. */
-export type CliDeps = { ledger: Ledger; workloads: Workloads };
+/** What the commands run against; tests pass their own. GitHub only for unpin --deploy-latest. */
+export type CliDeps = { ledger: Ledger; workloads: Workloads; github?: GitHubReporter };
 
 export type CliIo = {
   out: (line: string) => void;
@@ -43,9 +56,16 @@ export type ConnectOptions = {
 };
 
 const usage = `usage: slipway <history|status|rollback> --stage <stage> [options]
+       slipway <pin|unpin> --stage <stage> [options]
+       slipway trace <commit | delivery id> --stage <stage> [--json]
   history   the stage's deployments, newest first (--limit N)
   status    what the stage runs now: each Deployment's image, sequence and rollout
-  rollback  every Deployment back to the previous successful image, or --to <commit>
+  rollback  every Deployment back to the previous successful image, or --to <commit>;
+            pins the stage first (--reason "…") unless --no-pin
+  pin       hold the stage: successful builds are recorded held, not deployed;
+            --to <commit> also rolls back to that commit's build; --reason "…" required
+  unpin     release the stage; --deploy-latest rolls out the newest held build
+  trace     <commit | delivery id>: one push's timeline from the ledger (--json)
 options: --table <ledger table> --kubeconfig <file> | --cluster <eks name> --region <region>
          --namespace chat --deployments chat-server:server,chat-web:web --json --timeout <s>`;
 
@@ -59,6 +79,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 2;
   }
   const { command, values } = parsed;
+  const positionals = parsed.positionals;
   if (command === "help" || values.help) {
     io.out(usage);
     return 0;
@@ -93,14 +114,75 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.out(values.json ? JSON.stringify(records, null, 2) : historyTable(records));
     return 0;
   }
+  if (command === "trace") {
+    const query = positionals[1];
+    if (!query) {
+      io.err(`trace needs a commit or a delivery id\n${usage}`);
+      return 2;
+    }
+    const traces = matchTraceQuery(await deps.ledger.history(stage, 500), query)
+      .sort((a, b) => a.sequence - b.sequence)
+      .map((record) => traceDeployment(record));
+    if (traces.length === 0) {
+      io.err(`no deployment of ${query} in ${stage}'s ledger`);
+      return 1;
+    }
+    io.out(values.json ? JSON.stringify(traces, null, 2) : traces.map(traceText).join("\n\n"));
+    return 0;
+  }
+  const by = userInfo().username;
+  const now = () => new Date();
+  if (command === "pin" || (command === "rollback" && values.pin)) {
+    const reason = values.reason ?? (command === "rollback" ? "rolled back by an operator" : "");
+    if (!reason) {
+      io.err(`pin needs --reason "…"\n${usage}`);
+      return 2;
+    }
+    const rollback =
+      command === "rollback" || values.to
+        ? { ...(values.to ? { toCommit: values.to } : {}) }
+        : undefined;
+    const outcome = await pinStage(
+      { ...common, now, rolloutTimeoutMs: Number(values.timeout) * 1000 },
+      { reason, by, ...(rollback ? { rollback } : {}) },
+    );
+    io.out(values.json ? JSON.stringify(outcome, null, 2) : pinText(stage, outcome));
+    const rolled = outcome.rollback;
+    return rolled === undefined ||
+      rolled.kind === "already" ||
+      (rolled.kind === "rolled-back" && rolled.progress.kind === "complete")
+      ? 0
+      : 1;
+  }
+  if (command === "unpin") {
+    const outcome = await unpinStage(
+      {
+        ...common,
+        github: deps.github ?? noGitHub,
+        log: {
+          info: () => {},
+          warn: (message, ...rest) => io.err(`${message} ${JSON.stringify(rest)}`),
+        },
+        now,
+        rolloutTimeoutMs: Number(values.timeout) * 1000,
+      },
+      { deployLatest: values["deploy-latest"] },
+    );
+    io.out(values.json ? JSON.stringify(outcome, null, 2) : unpinText(stage, outcome));
+    return outcome.kind === "unpinned" &&
+      outcome.deployed !== undefined &&
+      outcome.deployed.outcome.kind !== "succeeded"
+      ? 1
+      : 0;
+  }
   if (command === "status") {
     const status = await stageStatus(common);
     io.out(values.json ? JSON.stringify(status, null, 2) : statusText(status));
     return status.workloads.every((w) => w.verdict.kind === "complete") ? 0 : 1;
   }
   const outcome = await rollbackStage(
-    { ...common, rolloutTimeoutMs: Number(values.timeout) * 1000 },
-    { ...(values.to ? { toCommit: values.to } : {}), requestedBy: userInfo().username },
+    { ...common, now, rolloutTimeoutMs: Number(values.timeout) * 1000 },
+    { ...(values.to ? { toCommit: values.to } : {}), requestedBy: by },
   );
   io.out(values.json ? JSON.stringify(outcome, null, 2) : rollbackText(outcome));
   return outcome.kind === "already" ||
@@ -113,7 +195,11 @@ function parseCli(argv: readonly string[]) {
   const { positionals, values } = parseArgs({
     args: [...argv],
     allowPositionals: true,
+    allowNegative: true,
     options: {
+      reason: { type: "string" },
+      pin: { type: "boolean", default: true },
+      "deploy-latest": { type: "boolean", default: false },
       stage: { type: "string" },
       to: { type: "string" },
       limit: { type: "string", default: "20" },
@@ -129,10 +215,10 @@ function parseCli(argv: readonly string[]) {
     },
   });
   const command = positionals[0] ?? "help";
-  if (!["history", "status", "rollback", "help"].includes(command)) {
+  if (!["history", "status", "rollback", "pin", "unpin", "trace", "help"].includes(command)) {
     throw new Error(`unknown command "${command}"`);
   }
-  return { command, values };
+  return { command, values, positionals };
 }
 
 /** Production connections: DynamoDB in the default account, and KUBECONFIG or EKS. */
@@ -141,10 +227,21 @@ async function connect(options: ConnectOptions): Promise<CliDeps> {
     client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: options.region })),
     tableName: options.table,
   });
+  const token = process.env.GITHUB_TOKEN;
+  const github = token
+    ? {
+        github: createGitHubReporter({
+          octokit: createGitHubClient(
+            { kind: "token", token },
+            process.env.GITHUB_API_URL ? { baseUrl: process.env.GITHUB_API_URL } : {},
+          ),
+        }),
+      }
+    : {};
   if (options.kubeconfig) {
     const config = new KubeConfig();
     config.loadFromFile(options.kubeconfig);
-    return { ledger, workloads: createKubeWorkloads({ config }) };
+    return { ledger, workloads: createKubeWorkloads({ config }), ...github };
   }
   if (!options.cluster)
     throw new Error("set --kubeconfig (or KUBECONFIG) or --cluster (or EKS_CLUSTER_NAME)");
@@ -158,7 +255,7 @@ async function connect(options: ConnectOptions): Promise<CliDeps> {
     certificateAuthorityData: eks.certificateAuthorityData,
     token: eks.token,
   });
-  return { ledger, workloads: createKubeWorkloads({ config }) };
+  return { ledger, workloads: createKubeWorkloads({ config }), ...github };
 }
 
 const shortImage = (image: string | undefined) =>
@@ -212,6 +309,44 @@ function rollbackText(outcome: RollbackOutcome): string {
     }
   }
 }
+
+function pinText(stage: string, outcome: PinStageOutcome): string {
+  const pinned =
+    outcome.kind === "pinned"
+      ? `pinned ${stage}: ${outcome.pin.reason} (builds after #${outcome.lastGuarded} are held)`
+      : `${stage} was already pinned by ${outcome.pin.by} at ${outcome.pin.at.toISOString()}: ${outcome.pin.reason}`;
+  return outcome.rollback ? `${pinned}\n${rollbackText(outcome.rollback)}` : pinned;
+}
+
+function unpinText(stage: string, outcome: UnpinStageOutcome): string {
+  if (outcome.kind === "not-pinned") return `${stage} was not pinned`;
+  const released = `unpinned ${stage} (pinned by ${outcome.pin.by}: ${outcome.pin.reason})`;
+  if (outcome.deployed === undefined) return released;
+  const { sequence, outcome: deployed } = outcome.deployed;
+  return `${released}\ndeployed held #${sequence}: ${deployed.kind}${"reason" in deployed ? ` (${deployed.reason})` : ""}`;
+}
+
+function traceText(trace: DeploymentTrace): string {
+  const head = `${trace.stage} #${trace.sequence} ${trace.commit.slice(0, 7)} (delivery ${trace.deliveryId}): ${trace.state}`;
+  const rows = trace.steps.map((s) => [
+    s.at.replace(/Z$/, "Z"),
+    s.sincePreviousMs === undefined ? "" : `+${formatDuration(s.sincePreviousMs)}`,
+    s.step,
+    s.detail === undefined ? "" : shortImage(s.detail),
+  ]);
+  const links = [
+    `build log: ${trace.links.buildLog}`,
+    ...(trace.links.githubDeployment ? [`GitHub deployment: ${trace.links.githubDeployment}`] : []),
+  ];
+  return `${head}\n${table(rows)}\n${links.join("\n")}`;
+}
+
+/** Without GitHub credentials the CLI still deploys; the ledger marks the report owed. */
+const noGitHub: GitHubReporter = {
+  createDeployment: () => Promise.reject(new Error("no GitHub credentials (set GITHUB_TOKEN)")),
+  setDeploymentStatus: () => Promise.reject(new Error("no GitHub credentials (set GITHUB_TOKEN)")),
+  setCommitStatus: () => Promise.reject(new Error("no GitHub credentials (set GITHUB_TOKEN)")),
+};
 
 function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];

@@ -10,6 +10,7 @@ export * from "./deploy-report.ts";
 export * from "./deploy-target.ts";
 export * from "./deployment-record.ts";
 export * from "./deployment-state.ts";
+export * from "./deployment-trace.ts";
 export * from "./describe-error.ts";
 export * from "./infrastructure-errors.ts";
 export * from "./ledger-errors.ts";
