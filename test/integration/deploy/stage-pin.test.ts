@@ -1,0 +1,181 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { KubeConfig } from "@kubernetes/client-node";
+import { type DeployTarget, deployBuild, type Ledger } from "@slipway/core";
+import { createKubeWorkloads } from "@slipway/kube";
+import { createDynamoLedger, createLedgerTable } from "@slipway/ledger";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  digestImage,
+  finishedBuildOf,
+  seedDeployment,
+} from "../../../packages/core/src/testing/seed-deployment.ts";
+import { runCli } from "../../../scripts/slipway.ts";
+import { type MotoServer, motoInstalled, startMoto } from "../../harness/moto.ts";
+import { serverAvailable } from "../../harness/requirements.ts";
+import {
+  createWorkloads,
+  deleteWorkloads,
+  deployDeps,
+  deployerWorkloads,
+  imageOf,
+  kube,
+  namespace,
+  uniqueName,
+  workloadManifest,
+} from "./cluster-kit.ts";
+
+const registry = "127.0.0.1:5000/slipway-chat";
+let kit: Awaited<ReturnType<typeof deployerWorkloads>>;
+let moto: MotoServer;
+let dynamo: DynamoDBClient;
+let tables = 0;
+const created: Awaited<ReturnType<typeof createWorkloads>> = [];
+
+/** A fresh DynamoDB ledger on moto: the pin's serialization is DynamoDB's, not memory's. */
+async function motoLedger(): Promise<Ledger> {
+  const tableName = `pin-ledger-${++tables}`;
+  await createLedgerTable(dynamo, tableName);
+  return createDynamoLedger({ client: DynamoDBDocumentClient.from(dynamo), tableName });
+}
+
+/** One Deployment of one replica at image #1, and the deploy function's deps over a moto ledger. */
+async function stage(prefix: string) {
+  const [server] = await createWorkloads([
+    workloadManifest({
+      name: uniqueName(prefix),
+      container: "server",
+      image: digestImage(1, registry),
+      replicas: 1,
+    }),
+  ]);
+  if (server === undefined) throw new Error("no workload created");
+  created.push(server);
+  const target: DeployTarget = { stage: "dev", deployments: [server], production: false };
+  const ledger = await motoLedger();
+  const { deps, github } = deployDeps(kit.workloads, target);
+  return { server, target, ledger, github, deps: { ...deps, ledger } };
+}
+
+const build = (record: Parameters<typeof finishedBuildOf>[0], n: number) =>
+  finishedBuildOf(record, { image: digestImage(n, registry) });
+
+describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
+  "stage pin on the real control plane",
+  () => {
+    beforeAll(async () => {
+      kit = await deployerWorkloads();
+      moto = await startMoto();
+      dynamo = new DynamoDBClient(moto.clientConfig);
+    });
+    afterAll(async () => {
+      await deleteWorkloads(created);
+      await kit?.proxy.stop();
+      dynamo?.destroy();
+      await moto?.stop();
+    });
+
+    function cli(ledger: Ledger, target: DeployTarget) {
+      const operator = new KubeConfig();
+      operator.loadFromFile(kube.kubeconfigAdmin);
+      const lines: string[] = [];
+      const io = {
+        out: (line: string) => lines.push(line),
+        err: (line: string) => lines.push(`ERR ${line}`),
+        connect: async () => ({ ledger, workloads: createKubeWorkloads({ config: operator }) }),
+      };
+      const run = (...command: string[]) =>
+        runCli(
+          [
+            ...command,
+            ...["--stage", "dev", "--table", "unused", "--namespace", namespace, "--timeout", "30"],
+            ...[
+              "--deployments",
+              target.deployments.map((t) => `${t.name}:${t.container}`).join(","),
+            ],
+          ],
+          io,
+        );
+      return { run, text: () => lines.splice(0).join("\n") };
+    }
+
+    it("leaves the image unchanged when a build completes while the stage is pinned", async () => {
+      const { server, target, ledger, github, deps } = await stage("pin-hold");
+      const { run, text } = cli(ledger, target);
+      expect(await run("pin", "--reason", "incident 42"), text()).toBe(0);
+      const record = await seedDeployment(ledger, { stage: "dev", sequence: 2 });
+
+      const outcome = await deployBuild(deps, build(record, 2));
+
+      expect(outcome.kind).toBe("held");
+      expect(await imageOf(server)).toBe(digestImage(1, registry));
+      expect((await ledger.get({ stage: "dev", sequence: 2 }))?.state).toBe("held");
+      expect(github.deploymentStatuses.at(-1)).toMatchObject({
+        state: "inactive",
+        description: "Held: incident 42",
+      });
+    });
+
+    it("rolls out the newest held build on unpin --deploy-latest", async () => {
+      const { server, target, ledger, deps } = await stage("pin-latest");
+      const { run, text } = cli(ledger, target);
+      await run("pin", "--reason", "freeze");
+      text();
+      for (const sequence of [2, 3]) {
+        const record = await seedDeployment(ledger, { stage: "dev", sequence });
+        await deployBuild(deps, build(record, sequence));
+      }
+
+      const code = await run("unpin", "--deploy-latest");
+
+      const output = text();
+      expect(code, output).toBe(0);
+      expect(output).toContain("deployed held #3: succeeded");
+      expect(await imageOf(server)).toBe(digestImage(3, registry));
+      expect(await ledger.pinOf("dev")).toBeUndefined();
+    });
+
+    it("pins the stage on rollback, so the next build is held", async () => {
+      const { server, target, ledger, deps } = await stage("pin-rollback");
+      for (const sequence of [2, 3]) {
+        const record = await seedDeployment(ledger, { stage: "dev", sequence });
+        await deployBuild(deps, build(record, sequence));
+      }
+      const { run, text } = cli(ledger, target);
+
+      const code = await run("rollback");
+      const next = await seedDeployment(ledger, { stage: "dev", sequence: 4 });
+      const outcome = await deployBuild(deps, build(next, 4));
+
+      expect(code, text()).toBe(0);
+      expect(await ledger.pinOf("dev")).toMatchObject({ reason: "rolled back by an operator" });
+      expect(outcome.kind).toBe("held");
+      expect(await imageOf(server)).toBe(digestImage(2, registry));
+      expect((await ledger.get({ stage: "dev", sequence: 3 }))?.operatorRollback).toMatchObject({
+        toSequence: 2,
+      });
+    });
+
+    it("never deploys past the pin when a pin races a completing build, 20 times", async () => {
+      const { server, ledger, deps } = await stage("pin-race");
+      let running = digestImage(1, registry);
+      for (let sequence = 2; sequence <= 21; sequence++) {
+        const record = await seedDeployment(ledger, { stage: "dev", sequence });
+        const pin = { reason: `race ${sequence}`, by: "drill", at: new Date() };
+
+        const [pinned, outcome] = await Promise.all([
+          ledger.pin("dev", pin),
+          deployBuild(deps, build(record, sequence)),
+        ]);
+
+        // The build reached the cluster exactly when it passed the guard before the pin.
+        if (pinned.kind !== "pinned") throw new Error("the stage was pinned already");
+        const before = pinned.lastGuarded >= sequence;
+        expect(outcome.kind, `#${sequence}`).toBe(before ? "succeeded" : "held");
+        if (before) running = digestImage(sequence, registry);
+        expect(await imageOf(server), `#${sequence}`).toBe(running);
+        await ledger.unpin("dev");
+      }
+    });
+  },
+);
