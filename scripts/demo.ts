@@ -12,8 +12,9 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { AppsV1Api, KubeConfig, type V1Deployment } from "@kubernetes/client-node";
-import { rolloutVerdict } from "@slipway/core";
+import { type DeploymentTrace, rolloutVerdict } from "@slipway/core";
 import { createGitHubStandIn } from "@slipway/github/testing";
 import { createLedgerTable } from "@slipway/ledger";
 import type { LambdaFunctionURLEvent } from "aws-lambda";
@@ -23,6 +24,7 @@ import { functionUrlDelivery, githubPayload } from "../test/events/github/fixtur
 import { kubectl } from "../test/harness/kubectl.ts";
 import { motoInstalled, startMoto } from "../test/harness/moto.ts";
 import { resolveCluster } from "../test/kube/resolve-cluster.ts";
+import { runCli } from "./slipway.ts";
 
 const started = performance.now();
 let say = (step: string, text: string) =>
@@ -44,6 +46,10 @@ export type DemoResult = {
   deployed: unknown;
   images: string[];
   githubStates: string[];
+  /** The push's delivery id: the correlation id the trace is looked up by. */
+  deliveryId: string;
+  /** `slipway trace <delivery id>` against the demo's ledger, as text and as --json. */
+  trace: { text: string; timelines: DeploymentTrace[] };
 };
 
 type StartBuildRequest = {
@@ -133,6 +139,11 @@ async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<Demo
   await createLedgerTable(dynamo, "slipway-ledger");
   dynamo.destroy();
   say("ledger", `DynamoDB table slipway-ledger on moto at ${moto.endpoint}`);
+  // Lifecycle events go to a bus on moto too, through the real publisher and PutEvents.
+  const eventBridge = new EventBridgeClient(moto.clientConfig);
+  await eventBridge.send(new CreateEventBusCommand({ Name: "slipway-dev-Lifecycle" }));
+  eventBridge.destroy();
+  say("events", "EventBridge bus slipway-dev-Lifecycle on moto");
   const token = "ghp_demoTokenNeverLeavesThisMachine";
   const github = await createGitHubStandIn({ tokens: [token] });
   const githubServer = await github.listen();
@@ -198,6 +209,8 @@ async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<Demo
     AWS_ACCESS_KEY_ID: "demo",
     AWS_SECRET_ACCESS_KEY: "demo",
     AWS_ENDPOINT_URL_DYNAMODB: moto.endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: moto.endpoint,
+    LIFECYCLE_BUS_NAME: "slipway-dev-Lifecycle",
     AWS_ENDPOINT_URL_CODEBUILD: codebuild.url,
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
     POWERTOOLS_METRICS_DISABLED: "true",
@@ -212,9 +225,10 @@ async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<Demo
   ).handler;
 
   const push = githubPayload("push-branch");
+  const deliveryId = randomUUID();
   const delivery = functionUrlDelivery({
     event: "push",
-    deliveryId: randomUUID(),
+    deliveryId,
     body: push,
     secret,
   });
@@ -243,6 +257,8 @@ async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<Demo
       `${call.operationId} ${body?.state ?? ""} ${body?.environment_url ?? ""}`.trimEnd(),
     );
   }
+  const trace = await traceOf(deliveryId);
+  for (const line of trace.text.split("\n")) say("trace", line);
   const ok =
     (deployed as { kind?: string } | undefined)?.kind === "succeeded" &&
     complete &&
@@ -253,7 +269,23 @@ async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<Demo
       ? "the push reached the cluster by digest, and GitHub knows"
       : JSON.stringify(github.violations),
   );
-  return { ok, deployed, images, githubStates };
+  return { ok, deployed, images, githubStates, deliveryId, trace };
+}
+
+/** The operator CLI's trace of the push, read from the demo's ledger on moto. */
+async function traceOf(deliveryId: string): Promise<DemoResult["trace"]> {
+  const run = async (...extra: string[]) => {
+    const out: string[] = [];
+    const code = await runCli(
+      ["trace", deliveryId, "--stage", "dev", "--table", "slipway-ledger", ...extra],
+      { out: (line) => out.push(line), err: (line) => out.push(line) },
+    );
+    if (code !== 0) throw new Error(`slipway trace failed: ${out.join("\n")}`);
+    return out.join("\n");
+  };
+  const text = await run();
+  const timelines = JSON.parse(await run("--json")) as DeploymentTrace[];
+  return { text, timelines };
 }
 
 if (import.meta.main) {
