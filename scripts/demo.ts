@@ -48,6 +48,8 @@ export type DemoResult = {
   githubStates: string[];
   /** The push's delivery id: the correlation id the trace is looked up by. */
   deliveryId: string;
+  /** Where else that id landed: each Deployment's annotation and the GitHub Deployment's payload. */
+  correlation: { annotations: string[]; githubPayloads: string[] };
   /** `slipway trace <delivery id>` against the demo's ledger, as text and as --json. */
   trace: { text: string; timelines: DeploymentTrace[] };
 };
@@ -239,6 +241,7 @@ async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<Demo
   say("deploy", JSON.stringify(deployed));
 
   const images: string[] = [];
+  const annotations: string[] = [];
   let complete = true;
   for (const name of names) {
     const d = await apps.readNamespacedDeployment({ name, namespace: cluster.namespace });
@@ -246,6 +249,7 @@ async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<Demo
     const verdict = rolloutVerdict(d);
     complete &&= verdict.kind === "complete";
     images.push(image);
+    annotations.push(d.metadata?.annotations?.["slipway.dev/delivery-id"] ?? "");
     say("rollout", `${name}: ${verdict.message}; image ${image.replace(/[0-9a-f]{52}$/, "…")}`);
   }
   const githubStates: string[] = [];
@@ -257,6 +261,9 @@ async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<Demo
       `${call.operationId} ${body?.state ?? ""} ${body?.environment_url ?? ""}`.trimEnd(),
     );
   }
+  const githubPayloads = github.calls
+    .filter((c) => c.operationId === "repos/create-deployment")
+    .map((c) => String((c.body as { payload?: { deliveryId?: string } }).payload?.deliveryId));
   const trace = await traceOf(deliveryId);
   for (const line of trace.text.split("\n")) say("trace", line);
   const ok =
@@ -269,7 +276,15 @@ async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<Demo
       ? "the push reached the cluster by digest, and GitHub knows"
       : JSON.stringify(github.violations),
   );
-  return { ok, deployed, images, githubStates, deliveryId, trace };
+  return {
+    ok,
+    deployed,
+    images,
+    githubStates,
+    deliveryId,
+    correlation: { annotations, githubPayloads },
+    trace,
+  };
 }
 
 /** The operator CLI's trace of the push, read from the demo's ledger on moto. */

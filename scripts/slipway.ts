@@ -12,9 +12,10 @@ import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EKSClient } from "@aws-sdk/client-eks";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { KubeConfig } from "@kubernetes/client-node";
-import { createEksCluster } from "@slipway/aws";
+import { createEksCluster, createEventBridgePublisher } from "@slipway/aws";
 import {
   type DeploymentRecord,
   type DeploymentTrace,
@@ -34,13 +35,22 @@ import {
   type UnpinStageOutcome,
   unpinStage,
   type Workloads,
+  withLifecycleEvents,
 } from "@slipway/core";
 import { createGitHubClient, createGitHubReporter } from "@slipway/github";
 import { bearerKubeConfig, createKubeWorkloads } from "@slipway/kube";
 import { createDynamoLedger } from "@slipway/ledger";
 
-/** What the commands run against; tests pass their own. GitHub only for unpin --deploy-latest. */
-export type CliDeps = { ledger: Ledger; workloads: Workloads; github?: GitHubReporter };
+/**
+ * What the commands run against; tests pass their own. GitHub only for unpin --deploy-latest;
+ * `settled` waits for the lifecycle events of the CLI's own state changes.
+ */
+export type CliDeps = {
+  ledger: Ledger;
+  workloads: Workloads;
+  github?: GitHubReporter;
+  settled?: () => Promise<void>;
+};
 
 export type CliIo = {
   out: (line: string) => void;
@@ -71,6 +81,19 @@ options: --table <ledger table> --kubeconfig <file> | --cluster <eks name> --reg
 
 /** Runs one command; returns the process exit code (0 ok, 1 failed, 2 usage). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const flush: { settled?: () => Promise<void> } = {};
+  try {
+    return await runCommand(argv, io, flush);
+  } finally {
+    await flush.settled?.();
+  }
+}
+
+async function runCommand(
+  argv: readonly string[],
+  io: CliIo,
+  flush: { settled?: () => Promise<void> },
+): Promise<number> {
   let parsed: ReturnType<typeof parseCli>;
   try {
     parsed = parseCli(argv);
@@ -103,6 +126,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     ...(kubeconfig ? { kubeconfig } : {}),
     ...(cluster ? { cluster } : {}),
   });
+  if (deps.settled) flush.settled = deps.settled;
   const common = {
     ...deps,
     target,
@@ -221,12 +245,36 @@ function parseCli(argv: readonly string[]) {
   return { command, values, positionals };
 }
 
-/** Production connections: DynamoDB in the default account, and KUBECONFIG or EKS. */
+/**
+ * Production connections: DynamoDB in the default account, and KUBECONFIG or EKS. With
+ * LIFECYCLE_BUS_NAME, the CLI's own state changes (a held build rolled out on unpin) are
+ * published like the functions'; a dropped event is printed, never fatal.
+ */
 async function connect(options: ConnectOptions): Promise<CliDeps> {
-  const ledger = createDynamoLedger({
+  const dynamoLedger = createDynamoLedger({
     client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: options.region })),
     tableName: options.table,
   });
+  const busName = process.env.LIFECYCLE_BUS_NAME;
+  const log = {
+    info: () => {},
+    warn: (message: string) => process.stderr.write(`${message}\n`),
+  };
+  const published = busName
+    ? withLifecycleEvents(dynamoLedger, {
+        publisher: createEventBridgePublisher({
+          client: new EventBridgeClient({ region: options.region }),
+          busName,
+          onDropped: (detail, reason) =>
+            process.stderr.write(
+              `lifecycle event ${detail.status} #${detail.sequence} dropped: ${reason}\n`,
+            ),
+        }),
+        log,
+      })
+    : undefined;
+  const ledger = published ?? dynamoLedger;
+  const settled = published ? { settled: () => published.settled() } : {};
   const token = process.env.GITHUB_TOKEN;
   const github = token
     ? {
@@ -241,7 +289,7 @@ async function connect(options: ConnectOptions): Promise<CliDeps> {
   if (options.kubeconfig) {
     const config = new KubeConfig();
     config.loadFromFile(options.kubeconfig);
-    return { ledger, workloads: createKubeWorkloads({ config }), ...github };
+    return { ledger, workloads: createKubeWorkloads({ config }), ...github, ...settled };
   }
   if (!options.cluster)
     throw new Error("set --kubeconfig (or KUBECONFIG) or --cluster (or EKS_CLUSTER_NAME)");
@@ -255,7 +303,7 @@ async function connect(options: ConnectOptions): Promise<CliDeps> {
     certificateAuthorityData: eks.certificateAuthorityData,
     token: eks.token,
   });
-  return { ledger, workloads: createKubeWorkloads({ config }), ...github };
+  return { ledger, workloads: createKubeWorkloads({ config }), ...github, ...settled };
 }
 
 const shortImage = (image: string | undefined) =>

@@ -39,12 +39,17 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))("npm run dem
     );
   });
 
-  it("traces the push by its delivery id from the ledger on moto, every step in order", async () => {
+  it("follows the delivery id from the push to the trace, every step in order on the moto ledger", async () => {
     const result = await demoRun();
 
     const [timeline, ...others] = result.trace.timelines;
     expect(others).toEqual([]);
     expect(timeline?.deliveryId).toBe(result.deliveryId);
+    // The same id reached both Deployments' annotations and the GitHub Deployment's payload.
+    expect(result.correlation).toEqual({
+      annotations: [result.deliveryId, result.deliveryId],
+      githubPayloads: [result.deliveryId],
+    });
     expect(timeline?.state).toBe("succeeded");
     expect(timeline?.steps.map((s) => s.step)).toEqual([
       "push received",
