@@ -17,6 +17,9 @@ const deploys = longForm ? 100 : 20;
 const mix = { rate: 0.15, burstChance: 0.01, burstLength: 12 };
 // Lambda runs an async event up to 3 times (the first try and 2 retries), then the DLQ.
 const lambdaAttempts = 3;
+// Deploys during which the API server stays down for all of Lambda's runs: they must reach the
+// DLQ, and a redrive once it is back must account for them.
+const downFor = longForm ? [17, 41, 73] : [6];
 
 let kit: { workloads: Parameters<typeof deployDeps>[0]; proxy: FaultProxy };
 const created: Parameters<typeof deleteWorkloads>[0][number][] = [];
@@ -50,7 +53,9 @@ describe(`API server faults drill (${formName} form)`, () => {
     const faults = injectAtRate(kit.proxy, mix, random);
 
     // Act: one deploy at a time, each event retried as Lambda would, then parked in the DLQ.
-    for (const build of builds) {
+    const parked: typeof builds = [];
+    for (const [index, build] of builds.entries()) {
+      faults.down = downFor.includes(index);
       const started = performance.now();
       let ending: Ending = "dlq";
       let attempts = 0;
@@ -63,6 +68,8 @@ describe(`API server faults drill (${formName} form)`, () => {
           ending = "dlq";
         }
       }
+      faults.down = false;
+      if (ending === "dlq") parked.push(build);
       deployMs.push(performance.now() - started);
       attemptsUsed.push(attempts);
       endings.set(ending, (endings.get(ending) ?? 0) + 1);
@@ -86,7 +93,17 @@ describe(`API server faults drill (${formName} form)`, () => {
     faults.stop();
     const requests = kit.proxy.requests.slice(requestsBefore);
 
-    // What the DLQ left, the scheduled re-check concludes once the API server is healthy.
+    // Once the API server is healthy: the DLQ redriven (each parked event delivered again),
+    // then the scheduled re-check for any rollout a dead run left behind.
+    const redriven = new Map<string, number>();
+    for (const build of parked) {
+      const kind = (await handler(build.event)).kind;
+      redriven.set(kind, (redriven.get(kind) ?? 0) + 1);
+      const record = await ledger.get({ stage: "dev", sequence: build.record.sequence });
+      if (!["superseded", "succeeded"].includes(kind) || record?.state !== kind) {
+        wrong.push(`redriven #${build.record.sequence} ended ${kind}, ledger ${record?.state}`);
+      }
+    }
     const rechecked = await recheckRollouts({ ...deps, settleAfterMs: 0 });
     const open = (await ledger.history("dev", deploys + 10)).filter(
       (r) =>
@@ -106,7 +123,8 @@ describe(`API server faults drill (${formName} form)`, () => {
           "against 2 Deployments on the local control plane, through a loopback proxy that answers " +
           `${Math.round(mix.rate * 100)}% of requests with 409 (writes) / 429 / 500 / a reset, and starts a ` +
           `${mix.burstLength}-request outage with ${mix.burstChance * 100}% chance per request. An event that ` +
-          `throws is retried as Lambda does (${lambdaAttempts} runs), then counted for the DLQ. Seed ${seed}.`,
+          `throws is retried as Lambda does (${lambdaAttempts} runs), then counted for the DLQ; during ${downFor.length} ` +
+          `deploys the API server stays down for all runs, and the DLQ is redriven at the end. Seed ${seed}.`,
         rows: [
           { name: "deploys", unit: "events", median: deploys },
           { name: "API requests", unit: "requests", median: requests.length },
@@ -122,7 +140,7 @@ describe(`API server faults drill (${formName} form)`, () => {
             name: "to the DLQ",
             unit: "events",
             median: count("dlq"),
-            note: `after ${lambdaAttempts} runs; the re-check concluded ${rechecked.length}`,
+            note: `after ${lambdaAttempts} runs; redriven: ${JSON.stringify(Object.fromEntries(redriven))}; the re-check concluded ${rechecked.length}`,
           },
           {
             name: "needed a Lambda retry",
@@ -141,10 +159,11 @@ describe(`API server faults drill (${formName} form)`, () => {
       },
       `${deploys} deploys, ${requests.length} API requests, ${injectedTotal} faults ` +
         `(${JSON.stringify(Object.fromEntries(faults.injected))}); endings ${JSON.stringify(Object.fromEntries(endings))}; ` +
-        `Lambda retries ${attemptsUsed.filter((a) => a > 1).length}; re-check concluded ${rechecked.length}; seed ${seed}`,
+        `Lambda retries ${attemptsUsed.filter((a) => a > 1).length}; DLQ redriven ${JSON.stringify(Object.fromEntries(redriven))}; re-check concluded ${rechecked.length}; seed ${seed}`,
     );
 
     expect(wrong).toEqual([]);
+    expect(count("dlq")).toBeGreaterThanOrEqual(downFor.length);
     expect([...endings.values()].reduce((a, b) => a + b, 0)).toBe(deploys);
     expect(open.map((r) => `#${r.sequence} ${r.state}`)).toEqual([]);
     expect(injectedTotal).toBeGreaterThan(0);

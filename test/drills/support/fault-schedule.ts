@@ -16,9 +16,19 @@ export type FaultMix = {
 export function injectAtRate(proxy: FaultProxy, mix: FaultMix, random: () => number) {
   const injected = new Map<string, number>();
   let outageLeft = 0;
+  const control = {
+    injected,
+    /** While true, every request fails: an API server down for longer than all retries. */
+    down: false,
+    stop() {
+      proxy.onRequest = undefined;
+    },
+  };
   proxy.onRequest = (request: SeenRequest) => {
     let fault: FaultRule["fault"] | undefined;
-    if (outageLeft > 0) {
+    if (control.down) {
+      fault = random() < 0.5 ? "reset" : { status: 500 };
+    } else if (outageLeft > 0) {
       outageLeft -= 1;
       fault = random() < 0.5 ? "reset" : { status: 500 };
     } else if (random() < mix.burstChance) {
@@ -40,10 +50,5 @@ export function injectAtRate(proxy: FaultProxy, mix: FaultMix, random: () => num
     const name = fault === "reset" ? "reset" : String(fault.status);
     injected.set(name, (injected.get(name) ?? 0) + 1);
   };
-  return {
-    injected,
-    stop() {
-      proxy.onRequest = undefined;
-    },
-  };
+  return control;
 }
