@@ -90,7 +90,14 @@ export interface Ledger {
   byBuildId(buildId: string): Promise<DeploymentRecord | undefined>;
   /** Every deployment of a commit, across stages, oldest first. */
   byCommit(commit: string): Promise<DeploymentRecord[]>;
-  /** Pins the stage unless it is pinned already (a conditional write). */
+  /**
+   * Pins the stage unless it is pinned already (a conditional write). Why in the ledger and
+   * not as an annotation on each Deployment: a stage has several Deployments, and per-object
+   * pins racing per-object patches could leave a stage half on the new image. One stage-wide
+   * item, written by the pin and checked-and-marked by `transition({ unlessPinned })` in the
+   * same transaction as the move to `deploying`, serializes the two: a build either passed
+   * the guard before the pin (and `lastGuarded` says so) or is recorded `held`.
+   */
   pin(stage: string, pin: StagePin): Promise<PinOutcome>;
   /** Releases the stage's pin, if any. */
   unpin(stage: string): Promise<UnpinOutcome>;
