@@ -13,6 +13,7 @@ import {
  * | delivery   | `DELIVERY#<id>`    | `DELIVERY`                | TTL `expiresAt` (epoch seconds)   |
  * | counter    | `STAGE#<stage>`    | `SEQUENCE`                | atomic `ADD` on `sequenceValue`   |
  * | deployment | `STAGE#<stage>`    | `DEPLOYMENT#<seq, padded>`| a stage's history is one Query    |
+ * | pin        | `STAGE#<stage>`    | `PIN`                     | `pinAt` set while pinned; the deploy guard marks `lastGuarded` |
  *
  * `inFlight` is a local index over `inFlightSk`, set only while a build may run: local
  * indexes allow strongly consistent reads, which supersede depends on (a GSI would lag).
