@@ -1,7 +1,12 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
-import { type DeployDeps, type DeployTarget, TransientError } from "@slipway/core";
+import {
+  type DeployDeps,
+  type DeploymentState,
+  type DeployTarget,
+  TransientError,
+} from "@slipway/core";
 import { createMemoryLedger } from "@slipway/core/testing";
 import { createGitHubClient, createGitHubReporter } from "@slipway/github";
 import { createGitHubStandIn, type GitHubStandIn } from "@slipway/github/testing";
@@ -65,9 +70,18 @@ function handlerKit() {
   return { handler: createDeployHandler(deps, logger), ledger, workloads };
 }
 
-async function seeded(ledger: ReturnType<typeof createMemoryLedger>, sequence: number) {
+async function seeded(
+  ledger: ReturnType<typeof createMemoryLedger>,
+  sequence: number,
+  state?: DeploymentState,
+) {
   // No GitHub Deployment yet, so the stand-in sees it created before any status.
-  return seedDeployment(ledger, { stage: "dev", sequence, githubDeploymentId: null });
+  return seedDeployment(ledger, {
+    stage: "dev",
+    sequence,
+    githubDeploymentId: null,
+    ...(state ? { state } : {}),
+  });
 }
 
 const logged = () => logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -142,7 +156,11 @@ describe("deploy handler", () => {
   });
 
   it.each([
-    ["an in-progress build", buildEvent("in-progress"), "not-finished"],
+    [
+      "a build in a state Slipway does not know",
+      withStatus(buildEvent("failed"), "TIMED_OUT"),
+      "not-finished",
+    ],
     [
       "a build Slipway did not start",
       stripSlipwayVariables(buildEvent("succeeded")),
@@ -166,6 +184,20 @@ describe("deploy handler", () => {
     );
   });
 
+  it("records a started build as building and patches nothing", async () => {
+    const { handler, ledger, workloads } = handlerKit();
+    const record = await seeded(ledger, 8, "queued");
+
+    const result = await handler(buildEventFor("in-progress", record));
+
+    expect(result).toEqual({ kind: "building" });
+    expect((await ledger.get({ stage: record.stage, sequence: 8 }))?.state).toBe("building");
+    expect(workloads.patches).toEqual([]);
+    expect(logged()).toContainEqual(
+      expect.objectContaining({ message: "build start handled", deliveryId: record.deliveryId }),
+    );
+  });
+
   it("rethrows a lasting transient error so that Lambda retries, logging the delivery id", async () => {
     const { handler, ledger, workloads } = handlerKit();
     const record = await seeded(ledger, 5);
@@ -185,7 +217,7 @@ describe("deploy handler", () => {
     await handler(buildEventFor("succeeded", { ...record, image: digestImage(6) }));
     const during = logged();
 
-    await handler(buildEvent("in-progress"));
+    await handler({ hello: "world" });
 
     expect(during.at(-1)).toMatchObject({
       message: "build handled",
@@ -194,6 +226,11 @@ describe("deploy handler", () => {
     expect(logged().at(-1)).not.toHaveProperty("deliveryId");
   });
 });
+
+function withStatus(event: ReturnType<typeof buildEvent>, status: string) {
+  event.detail["build-status"] = status;
+  return event;
+}
 
 function stripSlipwayVariables(event: ReturnType<typeof buildEvent>) {
   const env = event.detail["additional-information"].environment;

@@ -3,7 +3,7 @@ import { project } from "./build";
 import { cluster } from "./cluster";
 import { bus, publishFailureMetric } from "./events";
 import { vpc } from "./network";
-import { buildFinishedPattern } from "./patterns";
+import { buildFinishedPattern, buildStartedPattern } from "./patterns";
 import {
   deployerGroup,
   seconds,
@@ -25,6 +25,7 @@ export const webhook = createWebhookFunction();
 export const deploy = createDeployFunction();
 export const recheck = createRecheckFunction();
 export const buildFinishedRule = createBuildFinishedRule();
+export const buildStartedRule = createBuildStartedRule();
 export const accessEntries = [
   createAccessEntry("DeployAccess", deploy),
   createAccessEntry("RecheckAccess", recheck),
@@ -249,6 +250,23 @@ function createBuildFinishedRule() {
     retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 20 },
     deadLetterConfig: { arn: deadLetters.arn },
   });
+  return rule;
+}
+
+function createBuildStartedRule() {
+  // Only a ledger write (queued → building): no retries beyond EventBridge's own, no DLQ,
+  // since a lost start event loses nothing but one lifecycle step.
+  const rule = new aws.cloudwatch.EventRule("BuildStarted", {
+    description: "This stage's CodeBuild builds as they start: the ledger records building",
+    eventPattern: project.name.apply((name) => JSON.stringify(buildStartedPattern(name))),
+  });
+  new aws.lambda.Permission("BuildStartedInvoke", {
+    action: "lambda:InvokeFunction",
+    function: deploy.name,
+    principal: "events.amazonaws.com",
+    sourceArn: rule.arn,
+  });
+  new aws.cloudwatch.EventTarget("BuildStartedTarget", { rule: rule.name, arn: deploy.arn });
   return rule;
 }
 

@@ -29,3 +29,12 @@ export function lifecycleAlertPattern() {
     detail: { status: [...alertingLifecycleStates] },
   };
 }
+
+/** Matches this project's builds as they start, so the ledger (and its events) show `building`. */
+export function buildStartedPattern(projectName: string) {
+  return {
+    source: ["aws.codebuild"],
+    "detail-type": ["CodeBuild Build State Change"],
+    detail: { "project-name": [projectName], "build-status": ["IN_PROGRESS"] },
+  };
+}

@@ -1,7 +1,7 @@
 import { StageConfig } from "@slipway/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ledgerTable } from "../packages/ledger/src/ledger-table.ts";
-import { buildFinishedPattern, lifecycleAlertPattern } from "./patterns.ts";
+import { buildFinishedPattern, buildStartedPattern, lifecycleAlertPattern } from "./patterns.ts";
 import { deployStage } from "./test/deploy-stage.ts";
 import { named, ofType, type RecordedResource } from "./test/pulumi-mocks.ts";
 
@@ -84,6 +84,14 @@ describe("production stage resource graph", () => {
         }),
       ]),
     );
+  });
+
+  it("tells the deploy function when this project's builds start, on a rule of its own", () => {
+    const rule = named(resources, "aws:cloudwatch/eventRule:EventRule", "BuildStarted");
+    expect(JSON.parse(String(rule.inputs.eventPattern))).toEqual(buildStartedPattern("Build"));
+    const target = named(resources, "aws:cloudwatch/eventTarget:EventTarget", "BuildStartedTarget");
+    // The function's ARN arrives wrapped as a secret output (it depends on linked secrets).
+    expect(JSON.stringify(target.inputs.arn)).toContain("lambda/function:Function/DeployFunction");
   });
 
   it("re-checks unfinished rollouts every minute from inside the VPC", () => {

@@ -7,12 +7,18 @@ import {
   type DeployOutcome,
   deployBuild,
   describeError,
+  type MarkBuildingOutcome,
+  markBuilding,
   readFinishedBuild,
+  readStartedBuild,
 } from "@slipway/core";
 import type { Context } from "aws-lambda";
 import type { LifecycleFlush } from "./lifecycle-publishing.ts";
 
-export type DeployResult = DeployOutcome | { kind: "dropped"; reason: string };
+export type DeployResult =
+  | DeployOutcome
+  | MarkBuildingOutcome
+  | { kind: "dropped"; reason: string };
 
 const eventKeys = ["deliveryId", "stage", "sequence", "buildId"];
 
@@ -32,6 +38,19 @@ export function createDeployHandler(deps: DeployDeps & Partial<LifecycleFlush>, 
         detail: describeError(parsed.error.cause),
       });
       return { kind: "dropped", reason: "not a CodeBuild build state change" };
+    }
+    // A start (IN_PROGRESS, from its own rule) only moves the ledger from queued to building.
+    const started = readStartedBuild(parsed.data);
+    if (started !== undefined) {
+      logger.appendPersistentKeys({ deliveryId: started.deliveryId, stage: started.stage });
+      try {
+        const outcome = await markBuilding(deps, started);
+        logger.info("build start handled", { outcome });
+        return outcome;
+      } finally {
+        await deps.settled?.();
+        logger.removePersistentKeys(eventKeys);
+      }
     }
     const read = readFinishedBuild(parsed.data);
     if (read.kind !== "finished") {

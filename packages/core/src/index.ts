@@ -16,6 +16,7 @@ export * from "./infrastructure-errors.ts";
 export * from "./ledger-errors.ts";
 export * from "./lifecycle-event.ts";
 export * from "./lifecycle-ledger.ts";
+export * from "./mark-building.ts";
 export type * from "./ports/builds.ts";
 export type * from "./ports/diagnostic-log.ts";
 export * from "./ports/github-reporter.ts";

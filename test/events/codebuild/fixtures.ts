@@ -7,6 +7,7 @@ type NameValue = { name: string; value: string; type?: string };
 type BuildEvent = {
   id: string;
   detail: {
+    "build-status": string;
     "build-id": string;
     "additional-information": {
       environment: { "environment-variables": NameValue[] };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildFinishedPattern } from "../../../infra/patterns.ts";
+import { buildFinishedPattern, buildStartedPattern } from "../../../infra/patterns.ts";
 import failed from "../../events/codebuild/failed.json" with { type: "json" };
 import inProgress from "../../events/codebuild/in-progress.json" with { type: "json" };
 import stopped from "../../events/codebuild/stopped.json" with { type: "json" };
@@ -47,6 +47,15 @@ describe.runIf(serverAvailable("AWS Event Ruler", eventRulerAvailable()))(
       const forged = structuredClone(succeeded);
       forged.source = "custom.codebuild";
       expect(await ruler.matches(pattern, forged)).toBe(false);
+    });
+
+    it("tells the deploy function about this project's starting builds only", async () => {
+      const started = buildStartedPattern(project);
+      expect(await ruler.matches(started, inProgress)).toBe(true);
+      expect(await ruler.matches(started, succeeded)).toBe(false);
+      const other = structuredClone(inProgress);
+      other.detail["project-name"] = "someone-elses-project";
+      expect(await ruler.matches(started, other)).toBe(false);
     });
 
     it("rejects a malformed pattern instead of matching everything", async () => {
