@@ -1,6 +1,7 @@
-import { DeploymentState, type DeployOutcome, recheckRollouts } from "@slipway/core";
+import { DeploymentState, recheckRollouts } from "@slipway/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { median, percentile } from "../../bench/report.ts";
+import type { DeployResult } from "../../functions/shared/deploy-handler.ts";
 import { digestImage } from "../../packages/core/src/testing/seed-deployment.ts";
 import type { FaultProxy } from "../harness/fault-proxy.ts";
 import {
@@ -33,7 +34,7 @@ afterAll(async () => {
   await kit?.proxy.stop();
 });
 
-type Ending = DeployOutcome["kind"] | "dropped" | "dlq";
+type Ending = DeployResult["kind"] | "dlq";
 
 describe(`API server faults drill (${formName} form)`, () => {
   it(`accounts for every one of ${deploys} deploys through 409s, 429s, 500s and resets: right digest, rolled back, or DLQ`, async () => {

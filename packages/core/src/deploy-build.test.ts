@@ -51,6 +51,16 @@ function kit(overrides: Partial<DeployDeps> = {}): Kit {
 }
 
 describe("deployBuild", () => {
+  it("throws for a Slipway build the ledger has no record of, so the event is retried, then dead-lettered", async () => {
+    const { deps, workloads } = kit();
+    const unrecorded = finishedBuildOf(
+      await seedDeployment(createMemoryLedger(), { stage: "dev", sequence: 9 }),
+    );
+
+    await expect(deployBuild(deps, unrecorded)).rejects.toBeInstanceOf(TransientError);
+    expect(workloads.patches).toEqual([]);
+  });
+
   it("patches every Deployment to the digest with the push's annotations and reports success", async () => {
     const { deps, ledger, github, workloads } = kit();
     const record = await seedDeployment(ledger, { stage: "dev", sequence: 7 });
@@ -313,7 +323,6 @@ describe("deployBuild", () => {
 
   it.each([
     ["another stage", { stage: "production" }],
-    ["a build the ledger does not know", { sequence: 99 }],
     ["another build of the same push", { buildId: "slipway-dev:other" }],
   ])("ignores %s", async (_, change) => {
     const { deps, ledger, workloads } = kit();

@@ -5,7 +5,7 @@ import { type DeployReportDeps, reportDeploy } from "./deploy-report.ts";
 import type { DeploymentRecord } from "./deployment-record.ts";
 import { DeploymentState, inFlightStates } from "./deployment-state.ts";
 import { describeError } from "./describe-error.ts";
-import { RefusedError } from "./infrastructure-errors.ts";
+import { RefusedError, TransientError } from "./infrastructure-errors.ts";
 import type { StagePin, TransitionOutcome } from "./ports/ledger.ts";
 import { type RestoreOutcome, restoreImages, truncate } from "./restore-images.ts";
 import { awaitRollouts, type RolloutProgress } from "./rollout-progress.ts";
@@ -53,7 +53,12 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
     };
   }
   const record = await deps.ledger.get({ stage: build.stage, sequence: build.sequence });
-  if (record === undefined) return { kind: "ignored", reason: "no such deployment in the ledger" };
+  // A Slipway build with no record: the webhook's write has not landed yet (a build that
+  // overtook it) or was lost. Throwing lets Lambda retry, then parks the event in the
+  // alarmed DLQ, instead of dropping a build that may be the newest.
+  if (record === undefined) {
+    throw new TransientError(`find ${build.stage}#${build.sequence} in the ledger`);
+  }
   if (record.deliveryId !== build.deliveryId || record.buildId !== build.buildId) {
     return { kind: "ignored", reason: "build does not match the ledger's deployment" };
   }
