@@ -1,6 +1,11 @@
 import { DeployTarget, parseWorkloadList, StageConfig } from "@slipway/core";
-import type { GitHubCredentials } from "@slipway/github";
 import { z } from "zod";
+import {
+  GitHubEnv,
+  type GitHubSettings,
+  hasGitHubCredentials,
+  readGitHubSettings,
+} from "./github-settings.ts";
 import { type LifecycleSettings, readLifecycleSettings } from "./lifecycle-publishing.ts";
 
 /**
@@ -22,12 +27,7 @@ export const DeployEnv = z
     AWS_REGION: z.string().min(1).default("us-east-1"),
     /** Kept below the function's timeout, which infra sets to this plus 60 s for the rollback. */
     ROLLOUT_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(300),
-    GITHUB_TOKEN: z.string().min(1).optional(),
-    GITHUB_APP_ID: z.coerce.number().int().positive().optional(),
-    GITHUB_APP_PRIVATE_KEY: z.string().min(1).optional(),
-    GITHUB_APP_INSTALLATION_ID: z.coerce.number().int().positive().optional(),
-    GITHUB_API_URL: z.url().optional(),
-    GITHUB_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
+    ...GitHubEnv,
     AWS_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   })
   .refine((env) => env.EKS_CLUSTER_NAME !== undefined || env.KUBECONFIG !== undefined, {
@@ -36,17 +36,7 @@ export const DeployEnv = z
   .refine((env) => env.STAGE_CONFIG !== undefined || env.WORKLOAD_DEPLOYMENTS !== undefined, {
     message: "set STAGE_CONFIG or WORKLOAD_DEPLOYMENTS",
   })
-  .refine(
-    (env) =>
-      env.GITHUB_TOKEN !== undefined ||
-      (env.GITHUB_APP_ID !== undefined &&
-        env.GITHUB_APP_PRIVATE_KEY !== undefined &&
-        env.GITHUB_APP_INSTALLATION_ID !== undefined),
-    {
-      message:
-        "set GITHUB_TOKEN, or GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID",
-    },
-  );
+  .refine(...hasGitHubCredentials);
 
 export type DeployConfig = {
   target: DeployTarget;
@@ -54,7 +44,7 @@ export type DeployConfig = {
   cluster: { kind: "eks"; name: string; region: string } | { kind: "kubeconfig"; path: string };
   rolloutTimeoutMs: number;
   awsCallTimeoutMs: number;
-  github: { credentials: GitHubCredentials; baseUrl?: string; timeoutMs: number };
+  github: GitHubSettings;
   lifecycle: LifecycleSettings;
 };
 
@@ -68,15 +58,6 @@ export function readDeployConfig(env: NodeJS.ProcessEnv): DeployConfig {
   const parsed = DeployEnv.safeParse(env);
   if (!parsed.success) throw new DeployConfigError(`invalid settings: ${issuesOf(parsed.error)}`);
   const e = parsed.data;
-  const credentials: GitHubCredentials =
-    e.GITHUB_APP_ID !== undefined && e.GITHUB_APP_PRIVATE_KEY && e.GITHUB_APP_INSTALLATION_ID
-      ? {
-          kind: "app",
-          appId: e.GITHUB_APP_ID,
-          privateKey: e.GITHUB_APP_PRIVATE_KEY.replaceAll("\\n", "\n"),
-          installationId: e.GITHUB_APP_INSTALLATION_ID,
-        }
-      : { kind: "token", token: e.GITHUB_TOKEN ?? "" };
   return {
     target: readTarget(e),
     ledgerTable: e.LEDGER_TABLE,
@@ -85,11 +66,7 @@ export function readDeployConfig(env: NodeJS.ProcessEnv): DeployConfig {
       : { kind: "kubeconfig", path: e.KUBECONFIG ?? "" },
     rolloutTimeoutMs: e.ROLLOUT_TIMEOUT_SECONDS * 1000,
     awsCallTimeoutMs: e.AWS_CALL_TIMEOUT_MS,
-    github: {
-      credentials,
-      ...(e.GITHUB_API_URL === undefined ? {} : { baseUrl: e.GITHUB_API_URL }),
-      timeoutMs: e.GITHUB_TIMEOUT_MS,
-    },
+    github: readGitHubSettings(e),
     lifecycle: readLifecycleSettings(env),
   };
 }

@@ -1,6 +1,11 @@
 import { StageConfig } from "@slipway/core";
-import type { GitHubCredentials } from "@slipway/github";
 import { z } from "zod";
+import {
+  GitHubEnv,
+  type GitHubSettings,
+  hasGitHubCredentials,
+  readGitHubSettings,
+} from "./github-settings.ts";
 import { type LifecycleSettings, readLifecycleSettings } from "./lifecycle-publishing.ts";
 
 /** GitHub may sign with any secret; a short one is guessable, so refuse it at start-up. */
@@ -14,13 +19,7 @@ const minimumSecretLength = 16;
 export const WebhookEnv = z
   .object({
     WEBHOOK_SECRET: z.string().min(minimumSecretLength),
-    GITHUB_TOKEN: z.string().min(1).optional(),
-    GITHUB_APP_ID: z.coerce.number().int().positive().optional(),
-    GITHUB_APP_PRIVATE_KEY: z.string().min(1).optional(),
-    GITHUB_APP_INSTALLATION_ID: z.coerce.number().int().positive().optional(),
-    /** GitHub Enterprise Server's `https://host/api/v3`; api.github.com when unset. */
-    GITHUB_API_URL: z.url().optional(),
-    GITHUB_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
+    ...GitHubEnv,
     /** Per attempt, to connect and to answer; the SDK would otherwise wait forever. */
     AWS_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(2500),
     LEDGER_TABLE: z.string().min(3),
@@ -32,17 +31,7 @@ export const WebhookEnv = z
       .positive()
       .default(5 * 1024 * 1024),
   })
-  .refine(
-    (env) =>
-      env.GITHUB_TOKEN !== undefined ||
-      (env.GITHUB_APP_ID !== undefined &&
-        env.GITHUB_APP_PRIVATE_KEY !== undefined &&
-        env.GITHUB_APP_INSTALLATION_ID !== undefined),
-    {
-      message:
-        "set GITHUB_TOKEN, or GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID",
-    },
-  );
+  .refine(...hasGitHubCredentials);
 
 export type WebhookConfig = {
   secret: string;
@@ -50,7 +39,7 @@ export type WebhookConfig = {
   maxBodyBytes: number;
   ledgerTable: string;
   stages: StageConfig;
-  github: { credentials: GitHubCredentials; baseUrl?: string; timeoutMs: number };
+  github: GitHubSettings;
   lifecycle: LifecycleSettings;
 };
 
@@ -71,17 +60,6 @@ export function readWebhookConfig(env: NodeJS.ProcessEnv): WebhookConfig {
     const detail = error instanceof z.ZodError ? issuesOf(error) : "not JSON";
     throw new WebhookConfigError(`STAGE_CONFIG is invalid: ${detail}`);
   }
-  // The App is preferred when both are set: its tokens are short-lived.
-  const credentials: GitHubCredentials =
-    e.GITHUB_APP_ID !== undefined && e.GITHUB_APP_PRIVATE_KEY && e.GITHUB_APP_INSTALLATION_ID
-      ? {
-          kind: "app",
-          appId: e.GITHUB_APP_ID,
-          // A PEM pasted into a one-line variable often arrives with literal "\n".
-          privateKey: e.GITHUB_APP_PRIVATE_KEY.replaceAll("\\n", "\n"),
-          installationId: e.GITHUB_APP_INSTALLATION_ID,
-        }
-      : { kind: "token", token: e.GITHUB_TOKEN ?? "" };
   return {
     secret: e.WEBHOOK_SECRET,
     awsCallTimeoutMs: e.AWS_CALL_TIMEOUT_MS,
@@ -89,11 +67,7 @@ export function readWebhookConfig(env: NodeJS.ProcessEnv): WebhookConfig {
     ledgerTable: e.LEDGER_TABLE,
     stages,
     lifecycle: readLifecycleSettings(env),
-    github: {
-      credentials,
-      ...(e.GITHUB_API_URL === undefined ? {} : { baseUrl: e.GITHUB_API_URL }),
-      timeoutMs: e.GITHUB_TIMEOUT_MS,
-    },
+    github: readGitHubSettings(e),
   };
 }
 
