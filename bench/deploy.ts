@@ -1,7 +1,4 @@
-import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { promisify } from "node:util";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { AppsV1Api, KubeConfig } from "@kubernetes/client-node";
 import type { DeployDeps, WorkloadTarget } from "@slipway/core";
@@ -10,11 +7,11 @@ import { createGitHubClient, createGitHubReporter } from "@slipway/github";
 import { createKubeWorkloads } from "@slipway/kube";
 import { createDeployHandler } from "../functions/shared/deploy-handler.ts";
 import { digestImage, seedDeployment } from "../packages/core/src/testing/seed-deployment.ts";
-import { bundleFunctions } from "../scripts/bundle.ts";
 import { buildEventFor } from "../test/events/codebuild/fixtures.ts";
 import { startFaultProxy } from "../test/harness/fault-proxy.ts";
 import { waitForRollout } from "../test/kube/deployment-rollout.ts";
 import { resolveCluster } from "../test/kube/resolve-cluster.ts";
+import { bundledFunctionSection } from "./bundled-function.ts";
 import {
   type BenchReport,
   type BenchSection,
@@ -169,59 +166,20 @@ async function eventToPatch(quick: boolean): Promise<BenchSection> {
   }
 }
 
-async function bundle(quick: boolean): Promise<BenchSection> {
-  const bundled = await bundleFunctions({ names: ["deploy"] });
-  const deploy = bundled[0];
-  if (deploy === undefined) throw new Error("the deploy function did not bundle");
-  const env = {
-    PATH: process.env.PATH,
-    SLIPWAY_STAGE: "dev",
-    WORKLOAD_DEPLOYMENTS: "chat-server:server,chat-web:web",
-    LEDGER_TABLE: "slipway-ledger",
-    EKS_CLUSTER_NAME: "slipway-dev",
-    GITHUB_TOKEN: "bench",
-    AWS_REGION: "us-east-1",
-  };
-  const url = pathToFileURL(deploy.outfile).href;
-  const script = `const t = performance.now(); await import(${JSON.stringify(url)}); process.stdout.write(String(performance.now() - t));`;
-  const imports: number[] = [];
-  for (let i = 0; i < (quick ? 3 : 15); i++) {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ["--input-type=module", "-e", script],
-      { env },
-    );
-    imports.push(Number(stdout));
-  }
-  return {
-    id: "deploy-bundle",
-    title: "Bundled deploy function",
-    method:
-      "`scripts/bundle.ts`: esbuild, minified ESM for Node 24, every dependency inside (AWS SDK, " +
-      "@kubernetes/client-node with undici, Octokit, zod, Powertools). Cold import is the module's own load and " +
-      "init (config, clients; no network) in a fresh Node process, without Node's start-up.",
-    rows: [
-      {
-        name: "bundle size",
-        unit: "KiB",
-        median: deploy.bytes / 1024,
-        note: "dist/functions/deploy/index.mjs",
-      },
-      {
-        name: "bundle size, gzip",
-        unit: "KiB",
-        median: deploy.gzipBytes / 1024,
-        note: "what the deployment zip carries",
-      },
-      {
-        name: "cold import",
-        unit: "ms",
-        median: median(imports),
-        p99: percentile(imports, 99),
-        note: `${imports.length} fresh processes`,
-      },
-    ],
-  };
+function bundle(quick: boolean): Promise<BenchSection> {
+  return bundledFunctionSection({
+    name: "deploy",
+    contents: "AWS SDK, @kubernetes/client-node with undici, Octokit, zod, Powertools",
+    env: {
+      SLIPWAY_STAGE: "dev",
+      WORKLOAD_DEPLOYMENTS: "chat-server:server,chat-web:web",
+      LEDGER_TABLE: "slipway-ledger",
+      EKS_CLUSTER_NAME: "slipway-dev",
+      GITHUB_TOKEN: "bench",
+      AWS_REGION: "us-east-1",
+    },
+    quick,
+  });
 }
 
 if (import.meta.main) {

@@ -1,4 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -37,10 +39,7 @@ for (const bench of benches) {
   if (values.only && values.only !== bench.id) continue;
   const started = Date.now();
   process.stderr.write(`bench: ${bench.id}…\n`);
-  const module = (await import(bench.module)) as {
-    run(options: { quick: boolean }): Promise<BenchSection[]>;
-  };
-  sections.push(...(await module.run({ quick: values.quick })));
+  sections.push(...runInItsOwnProcess(bench.module, values.quick));
   process.stderr.write(
     `bench: ${bench.id} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
   );
@@ -66,4 +65,20 @@ function drillMarkdown(): string {
     .sort()
     .map((f) => toMarkdown(JSON.parse(readFileSync(join(resultsDir, f), "utf8")) as BenchReport))
     .join("\n");
+}
+
+function runInItsOwnProcess(module: string, quick: boolean): BenchSection[] {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-bench-"));
+  const resultFile = join(dir, "result.json");
+  try {
+    execFileSync(
+      process.execPath,
+      [join(import.meta.dirname, "run-one.ts"), module, resultFile, ...(quick ? ["--quick"] : [])],
+      // The handlers log JSON to stdout; keep it off this process's report.
+      { stdio: ["ignore", "ignore", "inherit"] },
+    );
+    return JSON.parse(readFileSync(resultFile, "utf8")) as BenchSection[];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -1,6 +1,3 @@
-import { execFile } from "node:child_process";
-import { pathToFileURL } from "node:url";
-import { promisify } from "node:util";
 import { CodeBuildClient, StartBuildCommand } from "@aws-sdk/client-codebuild";
 import {
   DynamoDBDocumentClient,
@@ -12,8 +9,8 @@ import {
 import { readWebhookDelivery } from "@slipway/github";
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { bundleFunctions } from "../scripts/bundle.ts";
 import { functionUrlDelivery, githubPayload } from "../test/events/github/fixtures.ts";
+import { bundledFunctionSection } from "./bundled-function.ts";
 import { type BenchSection, median, percentile } from "./report.ts";
 
 /**
@@ -167,48 +164,6 @@ async function handlerLatency(quick: boolean): Promise<BenchSection> {
   }
 }
 
-async function bundle(quick: boolean): Promise<BenchSection> {
-  const [webhook] = await bundleFunctions({ names: ["webhook"] });
-  if (webhook === undefined) throw new Error("the webhook did not bundle");
-  const url = pathToFileURL(webhook.outfile).href;
-  const script = `const t = performance.now(); await import(${JSON.stringify(url)}); process.stdout.write(String(performance.now() - t));`;
-  const imports: number[] = [];
-  for (let i = 0; i < (quick ? 3 : 15); i++) {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ["--input-type=module", "-e", script],
-      {
-        env: { PATH: process.env.PATH, ...env },
-      },
-    );
-    imports.push(Number(stdout));
-  }
-  return {
-    id: "webhook-bundle",
-    title: "Bundled webhook function",
-    method:
-      "`scripts/bundle.ts`: esbuild, minified ESM for Node 24, every dependency inside (AWS SDK included). " +
-      "Cold import is the module's own load and init (config, clients) in a fresh Node process, without Node's start-up.",
-    rows: [
-      {
-        name: "bundle size",
-        unit: "KiB",
-        median: webhook.bytes / 1024,
-        note: "dist/functions/webhook/index.mjs",
-      },
-      {
-        name: "bundle size, gzip",
-        unit: "KiB",
-        median: webhook.gzipBytes / 1024,
-        note: "what the deployment zip carries",
-      },
-      {
-        name: "cold import",
-        unit: "ms",
-        median: median(imports),
-        p99: percentile(imports, 99),
-        note: `${imports.length} fresh processes`,
-      },
-    ],
-  };
+function bundle(quick: boolean): Promise<BenchSection> {
+  return bundledFunctionSection({ name: "webhook", contents: "AWS SDK included", env, quick });
 }

@@ -1,0 +1,61 @@
+import { execFile } from "node:child_process";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { bundleFunctions } from "../scripts/bundle.ts";
+import { type BenchSection, median, percentile } from "./report.ts";
+
+/**
+ * Bundles one function as Lambda ships it and measures its size and cold import: the module's
+ * own load and init (config, clients; no network) in a fresh Node process, a proxy for Lambda's
+ * init phase without Node's start-up.
+ */
+export async function bundledFunctionSection(options: {
+  name: string;
+  /** What the bundle carries, for the method text. */
+  contents: string;
+  /** The environment its config needs to load (placeholders; nothing is called). */
+  env: Record<string, string>;
+  quick: boolean;
+}): Promise<BenchSection> {
+  const [bundled] = await bundleFunctions({ names: [options.name] });
+  if (bundled === undefined) throw new Error(`the ${options.name} function did not bundle`);
+  const url = pathToFileURL(bundled.outfile).href;
+  const script = `const t = performance.now(); await import(${JSON.stringify(url)}); process.stdout.write(String(performance.now() - t));`;
+  const imports: number[] = [];
+  for (let i = 0; i < (options.quick ? 3 : 15); i++) {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--input-type=module", "-e", script],
+      { env: { PATH: process.env.PATH, ...options.env } },
+    );
+    imports.push(Number(stdout));
+  }
+  return {
+    id: `${options.name}-bundle`,
+    title: `Bundled ${options.name} function`,
+    method:
+      `\`scripts/bundle.ts\`: esbuild, minified ESM for Node 24, every dependency inside (${options.contents}). ` +
+      "Cold import is the module's own load and init (config, clients; no network) in a fresh Node process, without Node's start-up.",
+    rows: [
+      {
+        name: "bundle size",
+        unit: "KiB",
+        median: bundled.bytes / 1024,
+        note: `dist/functions/${options.name}/index.mjs`,
+      },
+      {
+        name: "bundle size, gzip",
+        unit: "KiB",
+        median: bundled.gzipBytes / 1024,
+        note: "what the deployment zip carries",
+      },
+      {
+        name: "cold import",
+        unit: "ms",
+        median: median(imports),
+        p99: percentile(imports, 99),
+        note: `${imports.length} fresh processes`,
+      },
+    ],
+  };
+}
