@@ -207,13 +207,7 @@ function createRecheckFunction() {
     description: "Conclude rollouts that outlived the deploy function",
     scheduleExpression: "rate(1 minute)",
   });
-  new aws.lambda.Permission("RecheckInvoke", {
-    action: "lambda:InvokeFunction",
-    function: fn.name,
-    principal: "events.amazonaws.com",
-    sourceArn: schedule.arn,
-  });
-  new aws.cloudwatch.EventTarget("RecheckTarget", { rule: schedule.name, arn: fn.arn });
+  invokeOnRule("Recheck", schedule, fn);
   return fn;
 }
 
@@ -221,12 +215,6 @@ function createBuildFinishedRule() {
   const rule = new aws.cloudwatch.EventRule("BuildFinished", {
     description: "This stage's CodeBuild builds that finished: SUCCEEDED, FAILED or STOPPED",
     eventPattern: project.name.apply((name) => JSON.stringify(buildFinishedPattern(name))),
-  });
-  new aws.lambda.Permission("BuildFinishedInvoke", {
-    action: "lambda:InvokeFunction",
-    function: deploy.name,
-    principal: "events.amazonaws.com",
-    sourceArn: rule.arn,
   });
   new aws.sqs.QueuePolicy("DeployDeadLettersFromEvents", {
     queueUrl: deadLetters.url,
@@ -243,9 +231,7 @@ function createBuildFinishedRule() {
       ],
     }),
   });
-  new aws.cloudwatch.EventTarget("BuildFinishedTarget", {
-    rule: rule.name,
-    arn: deploy.arn,
+  invokeOnRule("BuildFinished", rule, deploy, {
     // EventBridge retries delivery for an hour; what it cannot deliver goes to the DLQ.
     retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 20 },
     deadLetterConfig: { arn: deadLetters.arn },
@@ -260,14 +246,24 @@ function createBuildStartedRule() {
     description: "This stage's CodeBuild builds as they start: the ledger records building",
     eventPattern: project.name.apply((name) => JSON.stringify(buildStartedPattern(name))),
   });
-  new aws.lambda.Permission("BuildStartedInvoke", {
+  invokeOnRule("BuildStarted", rule, deploy);
+  return rule;
+}
+
+/** Lets one EventBridge rule, and only it, invoke the function: `<name>Invoke` and `<name>Target`. */
+function invokeOnRule(
+  name: string,
+  rule: aws.cloudwatch.EventRule,
+  fn: sst.aws.Function,
+  delivery: Pick<aws.cloudwatch.EventTargetArgs, "retryPolicy" | "deadLetterConfig"> = {},
+) {
+  new aws.lambda.Permission(`${name}Invoke`, {
     action: "lambda:InvokeFunction",
-    function: deploy.name,
+    function: fn.name,
     principal: "events.amazonaws.com",
     sourceArn: rule.arn,
   });
-  new aws.cloudwatch.EventTarget("BuildStartedTarget", { rule: rule.name, arn: deploy.arn });
-  return rule;
+  new aws.cloudwatch.EventTarget(`${name}Target`, { rule: rule.name, arn: fn.arn, ...delivery });
 }
 
 function createAccessEntry(name: string, fn: sst.aws.Function) {
