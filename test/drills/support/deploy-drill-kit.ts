@@ -12,23 +12,13 @@ import {
 } from "../../../functions/shared/deploy-handler.ts";
 import { digestImage, seedDeployment } from "../../../packages/core/src/testing/seed-deployment.ts";
 import { buildEventFor } from "../../events/codebuild/fixtures.ts";
-import {
-  createWorkloads,
-  imageOf,
-  uniqueName,
-  workloadManifest,
-} from "../../integration/deploy/cluster-kit.ts";
+import { createStageWorkloads, imageOf } from "../../integration/deploy/cluster-kit.ts";
 
 export const registry = "127.0.0.1:5000/slipway-chat";
 
 /** The chat-server and chat-web pair at digest 1, one replica each (kwok runs nothing). */
 export async function drillStage(prefix: string): Promise<DeployTarget> {
-  const base = uniqueName(prefix);
-  const image = digestImage(1, registry);
-  const deployments = await createWorkloads([
-    workloadManifest({ name: `${base}-server`, container: "server", image, replicas: 1 }),
-    workloadManifest({ name: `${base}-web`, container: "web", image, replicas: 1 }),
-  ]);
+  const deployments = await createStageWorkloads(prefix, digestImage(1, registry));
   return { stage: "dev", deployments, production: false };
 }
 

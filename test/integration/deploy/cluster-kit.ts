@@ -117,6 +117,22 @@ export async function createWorkloads(
   }));
 }
 
+/**
+ * A stage shaped like the workload: a `<prefix>-…-server` and `<prefix>-…-web` pair, each with
+ * its own container name, both at `image`, rolled out.
+ */
+export function createStageWorkloads(
+  prefix: string,
+  image: string,
+  replicas = 1,
+): Promise<WorkloadTarget[]> {
+  const base = uniqueName(prefix);
+  return createWorkloads([
+    workloadManifest({ name: `${base}-server`, container: "server", image, replicas }),
+    workloadManifest({ name: `${base}-web`, container: "web", image, replicas }),
+  ]);
+}
+
 export async function deleteWorkloads(targets: readonly WorkloadTarget[]): Promise<void> {
   await Promise.allSettled(
     targets.map((t) =>

@@ -13,13 +13,12 @@ import { buildEventFor } from "../../events/codebuild/fixtures.ts";
 import { type MotoServer, motoInstalled, startMoto } from "../../harness/moto.ts";
 import { serverAvailable } from "../../harness/requirements.ts";
 import {
-  createWorkloads,
+  createStageWorkloads,
+  type createWorkloads,
   deleteWorkloads,
   deployerWorkloads,
   imageOf,
-  uniqueName,
   waitForComplete,
-  workloadManifest,
 } from "./cluster-kit.ts";
 
 const registry = "127.0.0.1:5000/slipway-chat";
@@ -55,21 +54,7 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
         client: DynamoDBDocumentClient.from(dynamo),
         tableName,
       });
-      const base = uniqueName("handler");
-      const deployments = await createWorkloads([
-        workloadManifest({
-          name: `${base}-server`,
-          container: "server",
-          image: digestImage(1, registry),
-          replicas: 1,
-        }),
-        workloadManifest({
-          name: `${base}-web`,
-          container: "web",
-          image: digestImage(1, registry),
-          replicas: 1,
-        }),
-      ]);
+      const deployments = await createStageWorkloads("handler", digestImage(1, registry));
       created.push(...deployments);
       github = await createGitHubStandIn({ tokens: [token] });
       const target: DeployTarget = {

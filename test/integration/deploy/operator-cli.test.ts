@@ -10,15 +10,14 @@ import {
 import { runCli } from "../../../scripts/slipway.ts";
 import {
   adminApps,
-  createWorkloads,
+  createStageWorkloads,
+  type createWorkloads,
   deleteWorkloads,
   deployDeps,
   deployerWorkloads,
   imageOf,
   kube,
   namespace,
-  uniqueName,
-  workloadManifest,
 } from "./cluster-kit.ts";
 
 const registry = "127.0.0.1:5000/slipway-chat";
@@ -36,21 +35,8 @@ afterAll(async () => {
 
 describe("the operator CLI on the real control plane", () => {
   it("shows history and status, rolls back to the previous success, then forward to a named commit", async () => {
-    const base = uniqueName("cli");
-    const targets = await createWorkloads([
-      workloadManifest({
-        name: `${base}-server`,
-        container: "server",
-        image: digestImage(1, registry),
-        replicas: 1,
-      }),
-      workloadManifest({
-        name: `${base}-web`,
-        container: "web",
-        image: digestImage(1, registry),
-        replicas: 1,
-      }),
-    ]);
+    const targets = await createStageWorkloads("cli", digestImage(1, registry));
+    const serverName = targets[0]?.name ?? "";
     created.push(...targets);
     const target = { stage: "dev", deployments: targets, production: false };
     const { deps, ledger } = deployDeps(kit.workloads, target);
@@ -98,7 +84,7 @@ describe("the operator CLI on the real control plane", () => {
     expect(historyText).toMatch(/#3\s+succeeded/);
     expect(historyText).toMatch(/#2\s+succeeded/);
     expect(status).toBe(0);
-    expect(statusText).toContain(`${namespace}/${base}-server`);
+    expect(statusText).toContain(`${namespace}/${serverName}`);
     expect(statusText).toMatch(/#3\s+\S+\s+complete/);
     expect(back, backText).toBe(0);
     expect(backText).toMatch(/rolled back to \w{7} \(#2\).*complete/);
@@ -108,7 +94,7 @@ describe("the operator CLI on the real control plane", () => {
       digestImage(3, registry),
       digestImage(3, registry),
     ]);
-    const server = await adminApps.readNamespacedDeployment({ name: `${base}-server`, namespace });
+    const server = await adminApps.readNamespacedDeployment({ name: serverName, namespace });
     // The guard keeps its high-water mark: a late build older than #3 still cannot deploy.
     expect(server.metadata?.annotations?.[DeployAnnotation.sequence]).toBe("3");
   });

@@ -8,6 +8,7 @@ import {
 import type { FaultProxy } from "../../harness/fault-proxy.ts";
 import {
   adminApps,
+  createStageWorkloads,
   createWorkloads,
   deleteWorkloads,
   deployDeps,
@@ -35,11 +36,7 @@ afterAll(async () => {
 
 /** The chat-server and chat-web pair, each with its own container name, both at `image`. */
 async function stage(image: string, replicas = 2) {
-  const base = uniqueName("chat");
-  const targets = await createWorkloads([
-    workloadManifest({ name: `${base}-server`, container: "server", image, replicas }),
-    workloadManifest({ name: `${base}-web`, container: "web", image, replicas }),
-  ]);
+  const targets = await createStageWorkloads("chat", image, replicas);
   created.push(...targets);
   return {
     stage: "dev",
