@@ -7,3 +7,4 @@ export {
   maxEntryBytes,
   type PublisherOptions,
 } from "./eventbridge-publisher.ts";
+export { createSecretValues, type SecretValues } from "./secret-values.ts";

@@ -1,3 +1,20 @@
 export { type BearerClusterOptions, bearerKubeConfig } from "./bearer-kubeconfig.ts";
 export { kubeCall, translateKubeError } from "./kube-errors.ts";
 export { createKubeWorkloads, type KubeWorkloadsOptions } from "./kube-workloads.ts";
+export {
+  type ApplySetParent,
+  applySetId,
+  groupKind,
+  type KubeObject,
+  objectKey,
+} from "./apply/apply-set.ts";
+export {
+  type ApplyReport,
+  bootstrapFieldManager,
+  type ClusterObjects,
+  type ClusterObjectsOptions,
+  createClusterObjects,
+  infraFieldManager,
+  ManifestError,
+  StillTerminatingError,
+} from "./apply/cluster-objects.ts";

@@ -1,0 +1,45 @@
+import { z } from "zod";
+
+/** The function's settings, read once per container. */
+export const ApplyManifestsEnv = z
+  .object({
+    /** The EKS cluster; or KUBECONFIG (a file) to target any other cluster, as the tests do. */
+    EKS_CLUSTER_NAME: z.string().min(1).optional(),
+    KUBECONFIG: z.string().min(1).optional(),
+    AWS_REGION: z.string().min(1).default("us-east-1"),
+    /** Name of the stage's ApplySet parent ConfigMap in kube-system. */
+    APPLYSET_NAME: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
+    /** What a Deployment runs until the deployer's first rollout. */
+    BOOTSTRAP_IMAGE: z.string().min(1),
+    AWS_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  })
+  .refine((env) => env.EKS_CLUSTER_NAME !== undefined || env.KUBECONFIG !== undefined, {
+    message: "set EKS_CLUSTER_NAME (or KUBECONFIG outside AWS)",
+  });
+
+export type ApplyManifestsConfig = {
+  cluster: { kind: "eks"; name: string; region: string } | { kind: "kubeconfig"; path: string };
+  applySetName: string;
+  bootstrapImage: string;
+  awsCallTimeoutMs: number;
+};
+
+/** Parses the environment; the message names variables, never their values. */
+export function readApplyManifestsConfig(env: NodeJS.ProcessEnv): ApplyManifestsConfig {
+  const parsed = ApplyManifestsEnv.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map(
+      (i) => `${i.path.join(".") || "(settings)"}: ${i.message}`,
+    );
+    throw new Error(`invalid settings: ${issues.join("; ")}`);
+  }
+  const e = parsed.data;
+  return {
+    cluster: e.EKS_CLUSTER_NAME
+      ? { kind: "eks", name: e.EKS_CLUSTER_NAME, region: e.AWS_REGION }
+      : { kind: "kubeconfig", path: e.KUBECONFIG ?? "" },
+    applySetName: e.APPLYSET_NAME,
+    bootstrapImage: e.BOOTSTRAP_IMAGE,
+    awsCallTimeoutMs: e.AWS_CALL_TIMEOUT_MS,
+  };
+}
