@@ -3,19 +3,21 @@
 /**
  * One Slipway stage: `sst deploy --stage <stage>`. Reads like the system diagram, in order:
  * the network, the cluster on it, the registry and build that make images, the deployer
- * that rolls them out and its lifecycle events, the database the workload uses, and the workload's objects.
- * Per-stage settings live in infra/settings.ts.
+ * that rolls them out and its lifecycle events, the database the workload uses, and the
+ * workload's objects inside the cluster. Per-stage settings live in infra/settings.ts.
  */
 export default $config({
-  app(input) {
-    const production = input?.stage === "production";
+  async app(input) {
+    const { stageSettings } = await import("./infra/settings");
+    // Refuses an unknown stage (a typo must not get dev's settings) before anything runs.
+    const settings = stageSettings(input?.stage ?? "");
     return {
       name: "slipway",
       home: "aws",
-      // SST's default removal deletes EKS and ECR; production keeps and protects them.
-      removal: production ? "retain" : "remove",
-      protect: production,
-      providers: { aws: "7.20.0", kubernetes: "4.23.0", random: "4.16.6" },
+      // SST's default removal deletes EKS and ECR; retained stages keep and protect them.
+      removal: settings.retain ? "retain" : "remove",
+      protect: settings.retain,
+      providers: { aws: "7.20.0", random: "4.16.6" },
     };
   },
   async run() {
@@ -29,7 +31,7 @@ export default $config({
     await import("./infra/database");
     await import("./infra/workload");
     const { stageSettings } = await import("./infra/settings");
-    const domain = stageSettings($app.stage).domain;
+    const { domain, certificateArn } = stageSettings($app.stage);
 
     return {
       webhookUrl: deployer.webhook.url,
@@ -37,8 +39,13 @@ export default $config({
       cluster: cluster.cluster.name,
       buildProject: build.project.name,
       vpc: network.vpc.id,
+      ledgerTable: deployer.ledger.name,
       lifecycleBus: events.bus.name,
-      appUrl: domain ? `https://${domain}` : "see `kubectl -n chat get ingress chat-web`",
+      appUrl: domain
+        ? `https://${domain}`
+        : certificateArn
+          ? "the ALB's DNS name: `kubectl -n chat get ingress chat-web`"
+          : "internal ALB: `sst tunnel`, then http://<`kubectl -n chat get ingress chat-web`>",
     };
   },
 });

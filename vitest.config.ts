@@ -23,7 +23,7 @@ const excluded = ["**/node_modules/**", ".sst/**"];
 // deploys with (its own copies under .sst/platform, written by scripts/sst-types.sh).
 const sstModules = ".sst/platform/node_modules";
 const pulumiAliases = Object.fromEntries(
-  ["pulumi", "aws", "kubernetes", "random"].map((name) => [
+  ["pulumi", "aws", "random"].map((name) => [
     `@pulumi/${name}`,
     resolve(import.meta.dirname, sstModules, "@pulumi", name),
   ]),

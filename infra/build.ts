@@ -1,5 +1,8 @@
 import { cacheTagPrefix, repository } from "./registry";
-import { githubRepository } from "./settings";
+import { codeConnectionArn, githubRepository } from "./settings";
+
+/** A private repository is fetched through this CodeConnections connection (README: "Private repositories"). */
+const connection = codeConnectionArn();
 
 /**
  * The CodeBuild project that turns a commit into an image: `grpc-app/buildspec.yml` runs the
@@ -46,6 +49,21 @@ new aws.iam.RolePolicy("BuildPolicy", {
         Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
         Resource: [$interpolate`${logGroup.arn}:*`],
       },
+      // CodeBuild fetches the source with the connection's token, as the build role.
+      ...(connection
+        ? [
+            {
+              Effect: "Allow",
+              Action: [
+                "codeconnections:GetConnectionToken",
+                "codeconnections:GetConnection",
+                "codestar-connections:GetConnectionToken",
+                "codestar-connections:GetConnection",
+              ],
+              Resource: [connection],
+            },
+          ]
+        : []),
     ],
   }),
 });
@@ -58,6 +76,7 @@ export const project = new aws.codebuild.Project("Build", {
     buildspec: "grpc-app/buildspec.yml",
     gitCloneDepth: 1,
     reportBuildStatus: false, // the deployer reports richer statuses itself
+    ...(connection ? { auth: { type: "CODECONNECTIONS", resource: connection } } : {}),
   },
   artifacts: { type: "NO_ARTIFACTS" },
   environment: {

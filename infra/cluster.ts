@@ -1,167 +1,123 @@
 import { vpc } from "./network";
-import { loadBalancerControllerPolicy } from "./policies/load-balancer-controller";
 import { kubernetesVersion, stageSettings } from "./settings";
 
 const settings = stageSettings($app.stage);
 /** Production keeps the cluster on `sst remove` and refuses accidental replacement. */
 const keep = { retainOnDelete: settings.retain, protect: settings.retain };
+/** Fixed, so the control-plane log group can exist (with its retention) before the cluster. */
+const clusterName = `${$app.name}-${$app.stage}`;
 
-export const cluster = createCluster();
-export const nodeGroup = createNodeGroup();
-export const addons = createAddons();
-/** Kubernetes provider for objects infra owns (namespace, RBAC, secrets, the LB controller). */
-export const provider = createKubernetesProvider();
-export const loadBalancerController = createLoadBalancerController();
-
-function assumeRolePolicy(service: string, actions: string[] = ["sts:AssumeRole"]) {
+/**
+ * The stage's EKS cluster in EKS Auto Mode: AWS runs the nodes (Karpenter, scaling on pending
+ * pods), the VPC CNI, kube-proxy, CoreDNS, pod identity and the load balancer controller,
+ * all outside the cluster, so `sst deploy` makes AWS API calls only. What runs inside the
+ * cluster is applied by infra/workload.ts from inside the VPC. Why Auto Mode and not a node
+ * group with a self-installed controller: the README's "Cluster: EKS Auto Mode".
+ */
+function assumeRolePolicy(service: string, actions: string[]) {
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: actions }],
   });
 }
 
+const managed = (name: string) => `arn:aws:iam::aws:policy/${name}`;
+
+export const logGroup = createControlPlaneLogs();
+export const cluster = createCluster();
+export const metricsServer = createMetricsServer();
+export const adminAccess = settings.clusterAdmins.map((arn, index) =>
+  grantClusterAdmin(`ClusterAdmin${index + 1}`, arn),
+);
+
+function createControlPlaneLogs() {
+  // EKS writes here; created first so it has a retention (EKS would create it with none).
+  return new aws.cloudwatch.LogGroup("ClusterLogs", {
+    name: `/aws/eks/${clusterName}/cluster`,
+    retentionInDays: settings.controlPlaneLogDays,
+  });
+}
+
 function createCluster() {
   const role = new aws.iam.Role("ClusterRole", {
     assumeRolePolicy: assumeRolePolicy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]),
-    managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"],
+    // Auto Mode's compute, storage, load balancing and networking act through the cluster role.
+    managedPolicyArns: [
+      managed("AmazonEKSClusterPolicy"),
+      managed("AmazonEKSComputePolicy"),
+      managed("AmazonEKSBlockStoragePolicy"),
+      managed("AmazonEKSLoadBalancingPolicy"),
+      managed("AmazonEKSNetworkingPolicy"),
+    ],
+  });
+  const nodeRole = new aws.iam.Role("ClusterNodeRole", {
+    assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com", ["sts:AssumeRole"]),
+    // EKS creates the nodes' access entry for this role itself.
+    managedPolicyArns: [
+      managed("AmazonEKSWorkerNodeMinimalPolicy"),
+      managed("AmazonEC2ContainerRegistryPullOnly"),
+    ],
   });
   const publicEndpoint = settings.publicEndpointCidrs.length > 0;
   return new aws.eks.Cluster(
     "Cluster",
     {
+      name: clusterName,
       version: kubernetesVersion,
       roleArn: role.arn,
       // Access entries only: no aws-auth ConfigMap to drift, and every grant is an AWS resource.
       accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+      // Auto Mode: the three settings go together, and EKS installs no self-managed add-ons.
+      bootstrapSelfManagedAddons: false,
+      computeConfig: {
+        enabled: true,
+        // general-purpose for the workload, system for what EKS itself runs.
+        nodePools: ["general-purpose", "system"],
+        nodeRoleArn: nodeRole.arn,
+      },
+      kubernetesNetworkConfig: { elasticLoadBalancing: { enabled: true } },
+      storageConfig: { blockStorage: { enabled: true } },
       vpcConfig: {
+        // Nodes, and the deployer's functions, live in the private subnets of both AZs.
         subnetIds: vpc.privateSubnets,
         endpointPrivateAccess: true,
         endpointPublicAccess: publicEndpoint,
         ...(publicEndpoint ? { publicAccessCidrs: settings.publicEndpointCidrs } : {}),
       },
-      enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+      // Who did what (audit, api) and who got in (authenticator); the scheduler and
+      // controller manager logs are AWS's to read in Auto Mode, and cost ingestion.
+      enabledClusterLogTypes: ["api", "audit", "authenticator"],
       // Standard support only: extended support costs six times as much per cluster hour.
       upgradePolicy: { supportType: "STANDARD" },
     },
-    keep,
+    { ...keep, dependsOn: [logGroup] },
   );
 }
 
-function createNodeGroup() {
-  const role = new aws.iam.Role("ClusterNodeRole", {
-    assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"),
-    managedPolicyArns: [
-      "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-      "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
-      "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
-    ],
-  });
-  return new aws.eks.NodeGroup(
-    "ClusterNodes",
-    {
-      clusterName: cluster.name,
-      nodeRoleArn: role.arn,
-      // Private subnets of both AZs: nodes get no public address.
-      subnetIds: vpc.privateSubnets,
-      amiType: "AL2023_x86_64_STANDARD",
-      instanceTypes: settings.nodes.instanceTypes,
-      scalingConfig: {
-        minSize: settings.nodes.min,
-        desiredSize: settings.nodes.desired,
-        maxSize: settings.nodes.max,
-      },
-      updateConfig: { maxUnavailable: 1 },
-    },
-    { ...keep, ignoreChanges: ["scalingConfig.desiredSize"] },
-  );
-}
-
-function createAddons() {
-  const names = ["vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent"] as const;
-  return names.map(
-    (addonName) =>
-      new aws.eks.Addon(
-        `ClusterAddon${addonName.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}`,
-        { clusterName: cluster.name, addonName, resolveConflictsOnUpdate: "OVERWRITE" },
-        // CoreDNS pods need nodes to become healthy.
-        { dependsOn: [nodeGroup] },
-      ),
-  );
-}
-
-function createKubernetesProvider() {
-  const kubeconfig = $jsonStringify({
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [
-      {
-        name: "eks",
-        cluster: {
-          server: cluster.endpoint,
-          "certificate-authority-data": cluster.certificateAuthority.data,
-        },
-      },
-    ],
-    contexts: [{ name: "eks", context: { cluster: "eks", user: "deployer-of-infra" } }],
-    "current-context": "eks",
-    users: [
-      {
-        name: "deployer-of-infra",
-        user: {
-          exec: {
-            apiVersion: "client.authentication.k8s.io/v1beta1",
-            command: "aws",
-            args: [
-              "eks",
-              "get-token",
-              "--cluster-name",
-              cluster.name,
-              "--region",
-              aws.getRegionOutput().region,
-            ],
-          },
-        },
-      },
-    ],
-  });
-  return new kubernetes.Provider("ClusterProvider", { kubeconfig }, { dependsOn: addons });
-}
-
-function createLoadBalancerController() {
-  const namespace = "kube-system";
-  const serviceAccount = "aws-load-balancer-controller";
-  const role = new aws.iam.Role("LoadBalancerControllerRole", {
-    // EKS Pod Identity: no OIDC provider, and the role trusts only the agent.
-    assumeRolePolicy: assumeRolePolicy("pods.eks.amazonaws.com", [
-      "sts:AssumeRole",
-      "sts:TagSession",
-    ]),
-  });
-  new aws.iam.RolePolicy("LoadBalancerControllerPolicy", {
-    role: role.name,
-    policy: JSON.stringify(loadBalancerControllerPolicy),
-  });
-  const association = new aws.eks.PodIdentityAssociation("LoadBalancerControllerIdentity", {
+function createMetricsServer() {
+  // The HPAs scale on CPU, which needs the metrics API; Auto Mode does not include it. The
+  // EKS community add-on installs it with an AWS call, not from the operator's machine.
+  return new aws.eks.Addon("ClusterMetricsServer", {
     clusterName: cluster.name,
-    namespace,
-    serviceAccount,
-    roleArn: role.arn,
+    addonName: "metrics-server",
+    resolveConflictsOnUpdate: "OVERWRITE",
   });
-  return new kubernetes.helm.v3.Release(
-    "LoadBalancerController",
-    {
-      chart: "aws-load-balancer-controller",
-      version: "1.14.0",
-      namespace,
-      repositoryOpts: { repo: "https://aws.github.io/eks-charts" },
-      values: {
-        clusterName: cluster.name,
-        region: aws.getRegionOutput().region,
-        vpcId: vpc.id,
-        replicaCount: settings.ha ? 2 : 1,
-        serviceAccount: { create: true, name: serviceAccount },
-      },
-    },
-    { provider, dependsOn: [association] },
-  );
+}
+
+/**
+ * A teammate's or CI's role as cluster admin, declared per stage: without it only the
+ * cluster's creator could run the next `sst deploy` or kubectl.
+ */
+export function grantClusterAdmin(name: string, principalArn: string | $util.Output<string>) {
+  const entry = new aws.eks.AccessEntry(name, {
+    clusterName: cluster.name,
+    principalArn,
+    type: "STANDARD",
+  });
+  return new aws.eks.AccessPolicyAssociation(`${name}Policy`, {
+    clusterName: cluster.name,
+    principalArn: entry.principalArn,
+    policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+    accessScope: { type: "cluster" },
+  });
 }

@@ -137,8 +137,11 @@ function createWebhookFunction() {
     handler: "functions/webhook.handler",
     // GitHub cannot sign IAM requests: the HMAC over the body is the authentication.
     url: { authorization: "none" },
-    // A flood of forged requests costs a bounded amount and cannot starve the deploy function.
-    concurrency: { reserved: 20 },
+    // Bounds what a flood of forged requests costs, where the account's quota allows a
+    // reservation (a new account's does not): a stage setting, off by default.
+    ...(settings.webhookReservedConcurrency
+      ? { concurrency: { reserved: settings.webhookReservedConcurrency } }
+      : {}),
     timeout: "10 seconds", // GitHub gives up after 10 s
     memory: "512 MB",
     link: [ledger, bus, ...Object.values(secrets)],
@@ -157,9 +160,11 @@ function clusterFunctionArgs(rolloutSeconds: number) {
   return {
     // In the private subnets, so the cluster endpoint can stay private.
     vpc,
-    // `sst dev` replaces live functions with a stub that acknowledges events even when the
-    // local process is gone, which would swallow build events. These always run in AWS.
-    dev: false as const,
+    // Under `sst dev` a stub forwards each event to the developer's machine, which reaches
+    // the private endpoint through `sst tunnel` (the bastion). Once `sst dev` stops, the stub
+    // stays until the next `sst deploy` and answers every event with a success after 16 s,
+    // so build events would be lost: never on a retained (production) stage.
+    ...(settings.retain ? { dev: false as const } : {}),
     link: [ledger, bus, ...Object.values(secrets)],
     environment: {
       ...commonEnvironment(),
@@ -277,12 +282,26 @@ function createAccessEntry(name: string, fn: sst.aws.Function) {
   });
 }
 
-/** The deploy function reaches the private cluster endpoint from its VPC security group. */
+/** The functions (deploy, re-check, apply) reach the private cluster endpoint from their VPC security group. */
 new aws.vpc.SecurityGroupIngressRule("DeployToClusterApi", {
-  description: "Deploy function to the EKS API",
+  description: "Slipway functions to the EKS API",
   securityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
   referencedSecurityGroupId: vpc.securityGroups.apply((groups) => groups[0] ?? ""),
   ipProtocol: "tcp",
   fromPort: 443,
   toPort: 443,
 });
+
+/** `sst tunnel` through the bastion (the NAT instance) reaches the endpoint too, for `sst dev`. */
+if (!settings.ha) {
+  new aws.vpc.SecurityGroupIngressRule("TunnelToClusterApi", {
+    description: "sst tunnel (bastion) to the EKS API",
+    securityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
+    referencedSecurityGroupId: vpc.nodes.natSecurityGroup.apply(
+      (group) => group?.id ?? $output(""),
+    ),
+    ipProtocol: "tcp",
+    fromPort: 443,
+    toPort: 443,
+  });
+}

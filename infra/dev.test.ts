@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { bootstrapImage } from "./settings.ts";
 import { deployStage } from "./test/deploy-stage.ts";
 import { named, ofType, type RecordedResource } from "./test/pulumi-mocks.ts";
 
@@ -7,6 +8,16 @@ let resources: RecordedResource[];
 beforeAll(async () => {
   resources = await deployStage("dev");
 });
+
+type ApplyInput = {
+  stage: string;
+  objects: Array<{ kind: string; metadata: { name: string; namespace?: string } }>;
+  secrets: Array<{ name: string; secretId: string; keys: Record<string, string> }>;
+};
+const applyInput = () =>
+  JSON.parse(
+    String(named(resources, "aws:lambda/invocation:Invocation", "ClusterObjects").inputs.input),
+  ) as ApplyInput;
 
 describe("dev stage resource graph", () => {
   it("uses a NAT instance per AZ instead of managed NAT gateways", () => {
@@ -28,33 +39,72 @@ describe("dev stage resource graph", () => {
     expect(named(resources, "aws:ecr/repository:Repository", "Registry").inputs.forceDelete).toBe(
       true,
     );
+    expect(
+      named(resources, "aws:secretsmanager/secret:Secret", "WorkloadSecrets").inputs
+        .recoveryWindowInDays,
+    ).toBe(0);
   });
 
-  it("applies the workload without images or replica counts, and without the gRPC ingress", () => {
-    const workload = named(resources, "kubernetes:yaml/v2:ConfigGroup", "Workload");
-    const objects = workload.inputs.objs as Array<{
-      kind: string;
-      metadata: { name: string };
-      spec?: never;
-    }>;
-    const deployments = objects.filter((o) => o.kind === "Deployment");
-    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(["chat-server", "chat-web"]);
-    for (const deployment of deployments) {
-      const spec = deployment.spec as unknown as {
-        replicas?: number;
-        template: { spec: { containers: Array<{ image?: string }> } };
-      };
-      expect(spec.replicas).toBeUndefined();
-      expect(spec.template.spec.containers.every((c) => c.image === undefined)).toBe(true);
-    }
-    expect(objects.filter((o) => o.kind === "Ingress").map((o) => o.metadata.name)).toEqual([
-      "chat-web",
-    ]);
+  it("makes no call to the Kubernetes API from the operator's machine: no Kubernetes provider resources", () => {
+    expect(resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.type)).toEqual(
+      [],
+    );
   });
 
   it("keeps the EKS endpoint private when no operator CIDRs are configured", () => {
     const cluster = named(resources, "aws:eks/cluster:Cluster", "Cluster");
-    expect(cluster.inputs.vpcConfig).toMatchObject({ endpointPublicAccess: false });
+    expect(cluster.inputs.vpcConfig).toMatchObject({
+      endpointPublicAccess: false,
+      endpointPrivateAccess: true,
+    });
     expect(cluster.inputs.vpcConfig).not.toHaveProperty("publicAccessCidrs");
+  });
+
+  it("applies the workload from inside the VPC on create, update and removal, through a function that always runs in AWS", () => {
+    const invocation = named(resources, "aws:lambda/invocation:Invocation", "ClusterObjects");
+    expect(invocation.inputs.lifecycleScope).toBe("CRUD");
+    const fn = named(resources, "aws:lambda/function:Function", "ApplyManifestsFunction");
+    expect(fn.inputs.vpcConfig).toMatchObject({
+      subnetIds: expect.arrayContaining([expect.stringContaining("Private")]),
+    });
+    expect(fn.inputs.timeout).toBe(900);
+    const variables = (fn.inputs.environment as { variables: Record<string, string> }).variables;
+    expect(variables).toMatchObject({
+      BOOTSTRAP_IMAGE: bootstrapImage,
+      APPLYSET_NAME: "slipway-dev",
+    });
+  });
+
+  it("sends the rendered objects and where the secrets are, never the secret values", () => {
+    const input = applyInput();
+    const kinds = input.objects.map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        "Namespace/chat",
+        "Deployment/chat-server",
+        "Deployment/chat-web",
+        "Ingress/chat-web",
+      ]),
+    );
+    expect(kinds).not.toContain("Ingress/chat-grpc");
+    expect(input.secrets.map((s) => s.name).sort()).toEqual(["chat-database", "chat-token"]);
+    const raw = String(
+      named(resources, "aws:lambda/invocation:Invocation", "ClusterObjects").inputs.input,
+    );
+    expect(raw).not.toContain("mock-random-value");
+    expect(raw).not.toContain("postgres://");
+  });
+
+  it("reaches the private endpoint through sst tunnel's bastion for sst dev", () => {
+    const rule = named(
+      resources,
+      "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+      "TunnelToClusterApi",
+    );
+    expect(rule.inputs).toMatchObject({
+      fromPort: 443,
+      toPort: 443,
+      securityGroupId: "sg-cluster",
+    });
   });
 });

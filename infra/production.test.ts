@@ -7,7 +7,13 @@ import { named, ofType, type RecordedResource } from "./test/pulumi-mocks.ts";
 
 let resources: RecordedResource[];
 
+const connection =
+  "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-aaaa-bbbb-cccc-1234567890ab";
+const teamRole = "arn:aws:iam::123456789012:role/platform-team";
+
 beforeAll(async () => {
+  process.env.SLIPWAY_CODECONNECTION_ARN = connection;
+  process.env.SLIPWAY_CLUSTER_ADMINS = teamRole;
   resources = await deployStage("production");
 });
 
@@ -46,26 +52,86 @@ describe("production stage resource graph", () => {
     );
   });
 
-  it("puts at least two nodes only in the private subnets of both AZs", () => {
-    const nodes = named(resources, "aws:eks/nodeGroup:NodeGroup", "ClusterNodes");
+  it("runs EKS Auto Mode: AWS runs nodes, networking and load balancing, nothing installed from the operator's machine", () => {
+    const cluster = named(resources, "aws:eks/cluster:Cluster", "Cluster");
+    expect(cluster.inputs).toMatchObject({
+      name: "slipway-production",
+      bootstrapSelfManagedAddons: false,
+      computeConfig: { enabled: true, nodePools: ["general-purpose", "system"] },
+      kubernetesNetworkConfig: { elasticLoadBalancing: { enabled: true } },
+      storageConfig: { blockStorage: { enabled: true } },
+    });
     const privateSubnetIds = ofType(resources, "aws:ec2/subnet:Subnet")
       .filter((s) => s.name.includes("Private"))
       .map((s) => `${s.name}-id`);
-    expect(nodes.inputs.subnetIds).toEqual(privateSubnetIds);
     expect(privateSubnetIds).toHaveLength(2);
-    expect((nodes.inputs.scalingConfig as { minSize: number }).minSize).toBeGreaterThanOrEqual(2);
-    expect(nodes.inputs.updateConfig).toEqual({ maxUnavailable: 1 });
+    expect((cluster.inputs.vpcConfig as { subnetIds: string[] }).subnetIds).toEqual(
+      privateSubnetIds,
+    );
+    const role = named(resources, "aws:iam/role:Role", "ClusterRole");
+    expect(role.inputs.managedPolicyArns).toEqual(
+      expect.arrayContaining(
+        [
+          "AmazonEKSClusterPolicy",
+          "AmazonEKSComputePolicy",
+          "AmazonEKSBlockStoragePolicy",
+          "AmazonEKSLoadBalancingPolicy",
+          "AmazonEKSNetworkingPolicy",
+        ].map((name) => `arn:aws:iam::aws:policy/${name}`),
+      ),
+    );
+    expect(JSON.parse(String(role.inputs.assumeRolePolicy)).Statement[0].Action).toEqual([
+      "sts:AssumeRole",
+      "sts:TagSession",
+    ]);
+    expect(ofType(resources, "aws:eks/nodeGroup:NodeGroup")).toEqual([]);
+    expect(resources.filter((r) => r.type.startsWith("kubernetes:"))).toEqual([]);
   });
 
-  it("installs the core add-ons and the pod identity agent", () => {
+  it("gives the HPAs a metrics source through the EKS metrics-server add-on", () => {
     const addons = ofType(resources, "aws:eks/addon:Addon").map((a) => a.inputs.addonName);
-    expect(addons).toEqual(
-      expect.arrayContaining(["vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent"]),
+    expect(addons).toEqual(["metrics-server"]);
+  });
+
+  it("keeps control-plane logs in a log group with a retention, created before the cluster", () => {
+    const logs = named(resources, "aws:cloudwatch/logGroup:LogGroup", "ClusterLogs");
+    expect(logs.inputs).toMatchObject({
+      name: "/aws/eks/slipway-production/cluster",
+      retentionInDays: 90,
+    });
+    const cluster = named(resources, "aws:eks/cluster:Cluster", "Cluster");
+    expect([cluster.options.dependsOn].flat()).toHaveLength(1);
+  });
+
+  it("makes the declared team role a cluster admin, not only the cluster's creator", () => {
+    const entry = ofType(resources, "aws:eks/accessEntry:AccessEntry").find(
+      (e) => e.inputs.principalArn === teamRole,
     );
+    expect(entry).toBeDefined();
+    const policies = ofType(resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation");
+    expect(policies.find((p) => p.name === "ClusterAdmin1Policy")?.inputs).toMatchObject({
+      policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+      accessScope: { type: "cluster" },
+    });
+  });
+
+  it("builds a private repository through its CodeConnections connection, scoped to that connection", () => {
+    const project = named(resources, "aws:codebuild/project:Project", "Build");
+    expect(project.inputs.source).toMatchObject({
+      auth: { type: "CODECONNECTIONS", resource: connection },
+    });
+    const policy = named(resources, "aws:iam/rolePolicy:RolePolicy", "BuildPolicy");
+    const statement = statementsOf(policy.inputs.policy).find((s) =>
+      [s.Action].flat().includes("codeconnections:GetConnectionToken"),
+    );
+    expect(statement?.Resource).toEqual([connection]);
+    expect([statement?.Action].flat()).toContain("codeconnections:GetConnection");
   });
 
   it("maps only the deploy and re-check functions' roles to the deployer group", () => {
-    const entries = ofType(resources, "aws:eks/accessEntry:AccessEntry");
+    const entries = ofType(resources, "aws:eks/accessEntry:AccessEntry").filter((e) =>
+      (e.inputs.kubernetesGroups as string[] | undefined)?.includes("slipway:deployers"),
+    );
     const roleOf = (prefix: string) =>
       ofType(resources, "aws:iam/role:Role").find((r) => r.name.startsWith(prefix))?.name ??
       "missing";
@@ -143,7 +209,6 @@ describe("production stage resource graph", () => {
     // SST's stack-wide retain transform does not run under mocks: this asserts our own options.
     for (const [type, name] of [
       ["aws:eks/cluster:Cluster", "Cluster"],
-      ["aws:eks/nodeGroup:NodeGroup", "ClusterNodes"],
       ["aws:ecr/repository:Repository", "Registry"],
     ] as const) {
       expect(named(resources, type, name).options, name).toMatchObject({
@@ -164,7 +229,7 @@ describe("production stage resource graph", () => {
     });
   });
 
-  it("gives the webhook a Function URL without IAM auth but with reserved concurrency", () => {
+  it("gives the webhook a Function URL without IAM auth, and no reserved concurrency a new account would refuse", () => {
     const url = ofType(resources, "aws:lambda/functionUrl:FunctionUrl").find((u) =>
       u.name.startsWith("Webhook"),
     );
@@ -172,7 +237,7 @@ describe("production stage resource graph", () => {
     const webhook = ofType(resources, "aws:lambda/function:Function").find(
       (f) => f.name === "WebhookFunction",
     );
-    expect(webhook?.inputs.reservedConcurrentExecutions).toBeGreaterThan(0);
+    expect(webhook?.inputs.reservedConcurrentExecutions).toBeUndefined();
   });
 
   it("runs the deploy function in the private subnets and sends failed events to the DLQ", () => {

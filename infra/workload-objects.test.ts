@@ -1,47 +1,99 @@
 import { describe, expect, it } from "vitest";
-import { type KubeObject, workloadObjectsForInfra } from "./workload-objects.ts";
+import { bootstrapImage } from "./settings.ts";
+import {
+  clusterObjectsFor,
+  ingressClassName,
+  isGrpcIngress,
+  type KubeObject,
+  renderOverlay,
+} from "./workload-objects.ts";
 
-const deployment: KubeObject = {
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name: "chat-server" },
-  spec: {
-    replicas: 3,
-    template: { spec: { containers: [{ name: "server", image: "repo@sha256:abc" }] } },
-  },
-};
-const grpcIngress: KubeObject = {
-  apiVersion: "networking.k8s.io/v1",
-  kind: "Ingress",
-  metadata: {
-    name: "chat-grpc",
-    annotations: { "alb.ingress.kubernetes.io/backend-protocol-version": "GRPC" },
-  },
-};
-const webIngress: KubeObject = {
-  apiVersion: "networking.k8s.io/v1",
-  kind: "Ingress",
-  metadata: { name: "chat-web" },
-};
+const certificateArn = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
+const overlays = ["dev", "production"] as const;
 
-describe("workload objects infra applies", () => {
-  it("leaves image and replicas to the deployer and the HPA", () => {
-    const [applied] = workloadObjectsForInfra([deployment], {});
-    expect(applied?.spec).toEqual({ template: { spec: { containers: [{ name: "server" }] } } });
-    expect(deployment.spec?.replicas).toBe(3); // the input is not mutated
+const find = (objects: KubeObject[], kind: string, name: string) =>
+  objects.find((o) => o.kind === kind && o.metadata.name === name);
+const cookieSecure = (objects: KubeObject[]) => {
+  const web = find(objects, "Deployment", "chat-web") as unknown as {
+    spec: {
+      template: { spec: { containers: Array<{ env: Array<{ name: string; value?: string }> }> } };
+    };
+  };
+  return web.spec.template.spec.containers[0]?.env.find((e) => e.name === "COOKIE_SECURE")?.value;
+};
+/** Kinds a namespace holds; what infra applies must name one for each of them. */
+const clusterScoped = new Set([
+  "Namespace",
+  "IngressClass",
+  "IngressClassParams",
+  "ClusterRole",
+  "ClusterRoleBinding",
+]);
+
+describe.each(overlays)("the %s overlay as infra applies it", (overlay) => {
+  const rendered = renderOverlay(overlay);
+
+  it("gives every namespaced object its namespace, gRPC ingress included", () => {
+    for (const https of [false, true]) {
+      const objects = clusterObjectsFor(rendered, https ? { certificateArn } : {});
+      const missing = objects
+        .filter((o) => !clusterScoped.has(o.kind) && !o.metadata.namespace)
+        .map((o) => `${o.kind}/${o.metadata.name}`);
+      expect(missing).toEqual([]);
+    }
   });
 
-  it("drops the gRPC ingress when the stage has no certificate", () => {
-    const applied = workloadObjectsForInfra([webIngress, grpcIngress], {});
-    expect(applied.map((o) => o.metadata.name)).toEqual(["chat-web"]);
+  it("starts every Deployment on the bootstrap image, which the API server requires", () => {
+    for (const deployment of rendered.filter((o) => o.kind === "Deployment")) {
+      const template = deployment.spec?.template as {
+        spec: { containers: Array<{ image?: string }> };
+      };
+      const containers = template.spec.containers;
+      expect(containers.map((c) => c.image)).toEqual(containers.map(() => bootstrapImage));
+    }
   });
 
-  it("puts the certificate on every ingress when the stage has one", () => {
-    const applied = workloadObjectsForInfra([webIngress, grpcIngress], {
-      certificateArn: "arn:aws:acm:cert",
+  it("without a certificate: an internal ALB on HTTP, no gRPC route, a cookie that works over HTTP", () => {
+    const objects = clusterObjectsFor(rendered, {});
+    expect(objects.filter(isGrpcIngress)).toEqual([]);
+    expect(find(objects, "IngressClassParams", ingressClassName)?.spec).toMatchObject({
+      scheme: "internal",
     });
-    expect(
-      applied.map((o) => o.metadata.annotations?.["alb.ingress.kubernetes.io/certificate-arn"]),
-    ).toEqual(["arn:aws:acm:cert", "arn:aws:acm:cert"]);
+    expect(find(objects, "Ingress", "chat-web")?.metadata.annotations).not.toHaveProperty(
+      "alb.ingress.kubernetes.io/ssl-redirect",
+    );
+    expect(cookieSecure(objects)).toBe("false");
+  });
+
+  it("with a certificate: an internet-facing ALB on HTTPS only, gRPC routed, a Secure cookie", () => {
+    const objects = clusterObjectsFor(rendered, { certificateArn });
+    expect(objects.filter(isGrpcIngress).map((o) => o.metadata.name)).toEqual(["chat-grpc"]);
+    expect(find(objects, "IngressClassParams", ingressClassName)?.spec).toMatchObject({
+      scheme: "internet-facing",
+      certificateARNs: [certificateArn],
+    });
+    expect(find(objects, "Ingress", "chat-web")?.metadata.annotations).toMatchObject({
+      "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
+      "alb.ingress.kubernetes.io/ssl-redirect": "443",
+    });
+    expect(cookieSecure(objects)).toBe("true");
+  });
+
+  it("keeps idle streams open far longer than the ALB's 60 s default, and joins one ALB group", () => {
+    const params = find(clusterObjectsFor(rendered, {}), "IngressClassParams", ingressClassName);
+    expect(params?.spec).toMatchObject({
+      group: { name: "slipway-chat" },
+      loadBalancerAttributes: [{ key: "idle_timeout.timeout_seconds", value: "3600" }],
+    });
+  });
+
+  it("sends every Ingress to the stage's IngressClass, which Auto Mode's controller serves", () => {
+    const objects = clusterObjectsFor(rendered, { certificateArn });
+    for (const ingress of objects.filter((o) => o.kind === "Ingress")) {
+      expect(ingress.spec?.ingressClassName).toBe(ingressClassName);
+    }
+    expect(find(objects, "IngressClass", ingressClassName)?.spec).toMatchObject({
+      controller: "eks.amazonaws.com/alb",
+    });
   });
 });

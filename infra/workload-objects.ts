@@ -1,66 +1,158 @@
+import { execFileSync } from "node:child_process";
+import { resolve } from "node:path";
+import { parseAllDocuments } from "yaml";
+
 /**
- * What infra applies of the rendered `k8s/` overlay, as a pure function so tests can check it.
- *
- * Infra and the deployer share the Deployments without fighting: infra applies with
- * server-side apply, and SSA only manages the fields a manager sends. Infra leaves out the
- * container images (the deployer owns them; the API allows a Deployment without one) and
- * the replica counts (the HPA owns them). A later `sst deploy` therefore never reverts a
- * rollout. Until the first rollout, the Deployments have no image and run no pods.
+ * The objects a stage keeps inside its cluster, as plain data: the `k8s/` overlay rendered
+ * with kustomize, shaped for the stage's load balancer, plus the IngressClass that carries
+ * the stage's ALB settings. No SST globals, so the infra program and the tests that apply
+ * these objects to a real API server run the same code. The Secrets are added by the apply
+ * function from Secrets Manager; images and replica counts are left to the deployer and the
+ * autoscaler by the apply function (packages/kube `deployment-ownership.ts`).
  */
 
 export interface KubeObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   spec?: Record<string, unknown>;
   [key: string]: unknown;
 }
 
-interface PodTemplateSpec {
-  template?: { spec?: { containers?: Array<Record<string, unknown>> } };
-  replicas?: number;
-}
-
-export interface WorkloadOptions {
-  /** ACM certificate for the HTTPS listener; without one, gRPC is not exposed on the ALB. */
+export interface LoadBalancerOptions {
+  /** The stage's ACM certificate; with one, the ALB is internet-facing and serves HTTPS and gRPC. */
   certificateArn?: string;
 }
 
-export function workloadObjectsForInfra(
-  objects: KubeObject[],
-  options: WorkloadOptions,
+/** The IngressClass every Ingress of the workload names. */
+export const ingressClassName = "slipway";
+/** One ALB for the stage: every Ingress of the class joins this group. */
+export const loadBalancerGroup = "slipway-chat";
+/**
+ * Seconds an idle connection stays open on the ALB: well above the 60 s default, which would
+ * cut a quiet chat stream; the server's keepalive pings keep a live one busy. ALBs allow 4000.
+ */
+export const idleTimeoutSeconds = 3600;
+
+const annotation = {
+  listenPorts: "alb.ingress.kubernetes.io/listen-ports",
+  sslRedirect: "alb.ingress.kubernetes.io/ssl-redirect",
+  backendProtocolVersion: "alb.ingress.kubernetes.io/backend-protocol-version",
+} as const;
+
+/** Renders `k8s/overlays/<overlay>` with kustomize (kubectl on the PATH of whoever deploys). */
+export function renderOverlay(
+  overlay: string,
+  repositoryRoot = resolve(import.meta.dirname, ".."),
+) {
+  const yaml = execFileSync(
+    "kubectl",
+    ["kustomize", resolve(repositoryRoot, "k8s/overlays", overlay)],
+    {
+      encoding: "utf8",
+    },
+  );
+  return parseAllDocuments(yaml).map((document) => document.toJSON() as KubeObject);
+}
+
+/**
+ * What the stage applies: the IngressClass and its parameters first, then the rendered
+ * objects. Without a certificate the ALB is internal and HTTP-only (no password crosses the
+ * internet in clear text), the gRPC Ingress is left out (ALBs speak gRPC only over HTTPS) and
+ * the session cookie is not `Secure` (a browser drops a Secure cookie over HTTP, so login
+ * would silently fail). With one, HTTP redirects to HTTPS and the cookie is Secure.
+ */
+export function clusterObjectsFor(
+  rendered: readonly KubeObject[],
+  options: LoadBalancerOptions,
 ): KubeObject[] {
-  return objects
-    .filter((object) => options.certificateArn || !isGrpcIngress(object))
+  const https = options.certificateArn !== undefined;
+  const objects = rendered
+    .filter((object) => https || !isGrpcIngress(object))
     .map((object) => {
-      if (object.kind === "Deployment") return withoutDeployerFields(object);
-      if (object.kind === "Ingress" && options.certificateArn) {
-        return withCertificate(object, options.certificateArn);
+      if (object.kind === "Ingress" && object.metadata.name === "chat-web" && https)
+        return withHttps(object);
+      if (object.kind === "Deployment" && object.metadata.name === "chat-web") {
+        return withEnv(object, "web", "COOKIE_SECURE", https ? "true" : "false");
       }
       return object;
     });
+  return [...ingressClass(options), ...objects];
 }
 
-function isGrpcIngress(object: KubeObject): boolean {
+export function isGrpcIngress(object: KubeObject): boolean {
   return (
     object.kind === "Ingress" &&
-    object.metadata.annotations?.["alb.ingress.kubernetes.io/backend-protocol-version"] === "GRPC"
+    object.metadata.annotations?.[annotation.backendProtocolVersion] === "GRPC"
   );
 }
 
-function withoutDeployerFields(deployment: KubeObject): KubeObject {
-  const copy = structuredClone(deployment);
-  const spec = (copy.spec ?? {}) as PodTemplateSpec;
-  delete spec.replicas;
-  for (const container of spec.template?.spec?.containers ?? []) delete container.image;
-  return copy;
+/**
+ * EKS Auto Mode's load balancing reads the ALB's scheme, certificate and group from
+ * IngressClassParams; it ignores the `group.name` annotation.
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/auto-configure-alb.html
+ */
+function ingressClass(options: LoadBalancerOptions): KubeObject[] {
+  return [
+    {
+      apiVersion: "eks.amazonaws.com/v1",
+      kind: "IngressClassParams",
+      metadata: { name: ingressClassName },
+      spec: {
+        scheme: options.certificateArn ? "internet-facing" : "internal",
+        group: { name: loadBalancerGroup },
+        ...(options.certificateArn ? { certificateARNs: [options.certificateArn] } : {}),
+        loadBalancerAttributes: [
+          { key: "idle_timeout.timeout_seconds", value: String(idleTimeoutSeconds) },
+        ],
+      },
+    },
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "IngressClass",
+      metadata: { name: ingressClassName },
+      spec: {
+        controller: "eks.amazonaws.com/alb",
+        parameters: {
+          apiGroup: "eks.amazonaws.com",
+          kind: "IngressClassParams",
+          name: ingressClassName,
+          scope: "Cluster",
+        },
+      },
+    },
+  ];
 }
 
-function withCertificate(ingress: KubeObject, certificateArn: string): KubeObject {
+function withHttps(ingress: KubeObject): KubeObject {
   const copy = structuredClone(ingress);
   copy.metadata.annotations = {
     ...copy.metadata.annotations,
-    "alb.ingress.kubernetes.io/certificate-arn": certificateArn,
+    [annotation.listenPorts]: '[{"HTTP": 80}, {"HTTPS": 443}]',
+    [annotation.sslRedirect]: "443",
   };
+  return copy;
+}
+
+type Container = { name: string; env?: Array<{ name: string; value?: string }> };
+
+function withEnv(
+  deployment: KubeObject,
+  containerName: string,
+  name: string,
+  value: string,
+): KubeObject {
+  const copy = structuredClone(deployment);
+  const containers = ((copy.spec?.template as { spec?: { containers?: Container[] } } | undefined)
+    ?.spec?.containers ?? []) as Container[];
+  const container = containers.find((c) => c.name === containerName);
+  if (!container)
+    throw new Error(`${deployment.metadata.name} has no container "${containerName}"`);
+  container.env = [...(container.env ?? []).filter((e) => e.name !== name), { name, value }];
   return copy;
 }

@@ -1,54 +1,108 @@
-import { execFileSync } from "node:child_process";
-import { parseAllDocuments } from "yaml";
-import { provider } from "./cluster";
+import { createHash } from "node:crypto";
+import { cluster, grantClusterAdmin } from "./cluster";
 import { databaseUrl } from "./database";
-import { stageSettings, workloadNamespace } from "./settings";
-import { type KubeObject, workloadObjectsForInfra } from "./workload-objects";
+import { vpc } from "./network";
+import { bootstrapImage, stageSettings, workloadNamespace } from "./settings";
+import { clusterObjectsFor, renderOverlay } from "./workload-objects";
 
 const settings = stageSettings($app.stage);
 
 /**
- * The workload's Kubernetes objects: the stage's `k8s/` overlay (namespace, RBAC, Services,
- * Deployments without images, PDBs, HPAs, Ingresses) and the Secrets the pods read.
- * Rendering uses `kubectl kustomize`, so the operator's machine needs kubectl.
+ * The workload's objects inside the cluster, applied from inside the VPC by Slipway's own
+ * apply function during `sst deploy` (and deleted by it on `sst remove`), so `sst deploy`
+ * itself makes AWS calls only and the API endpoint stays private. The function is the code
+ * the tests run against a real API server (test/integration/k8s/cluster-objects.test.ts).
  */
-const rendered = execFileSync("kubectl", ["kustomize", `k8s/overlays/${settings.overlay}`], {
-  encoding: "utf8",
-});
-const objects = parseAllDocuments(rendered).map((document) => document.toJSON() as KubeObject);
+export const secrets = createWorkloadSecrets();
+export const applier = createApplyFunction();
+export const applied = applyClusterObjects();
 
-const namespaceObjects = new kubernetes.yaml.v2.ConfigGroup(
-  "Workload",
-  {
-    objs: workloadObjectsForInfra(objects, {
-      ...(settings.certificateArn ? { certificateArn: settings.certificateArn } : {}),
+function createWorkloadSecrets() {
+  const token = new random.RandomPassword("ChatTokenSecret", { length: 48, special: false });
+  const session = new random.RandomPassword("ChatSessionSecret", { length: 48, special: false });
+  // The apply function reads these and writes the Kubernetes Secrets; the values never pass
+  // through the invocation payload or its record in the stack's state.
+  const secret = new aws.secretsmanager.Secret("WorkloadSecrets", {
+    description: `Slipway ${$app.stage}: the chat's database URL and signing secrets`,
+    recoveryWindowInDays: settings.retain ? 30 : 0,
+  });
+  const version = new aws.secretsmanager.SecretVersion("WorkloadSecretsValue", {
+    secretId: secret.id,
+    secretString: $jsonStringify({
+      databaseUrl,
+      tokenSecret: token.result,
+      sessionSecret: session.result,
     }),
-  },
-  { provider },
-);
+  });
+  return { secret, version };
+}
 
-const tokenSecret = new random.RandomPassword("ChatTokenSecret", { length: 48, special: false });
-const sessionSecret = new random.RandomPassword("ChatSessionSecret", {
-  length: 48,
-  special: false,
-});
+function createApplyFunction() {
+  const fn = new sst.aws.Function("ApplyManifests", {
+    handler: "functions/apply-manifests/handler.handler",
+    // In the private subnets: the cluster endpoint is private.
+    vpc,
+    // Under `sst dev` a live stub would answer the deploy's invocation with a success it
+    // never performed; this one always runs in AWS.
+    dev: false,
+    // Deleting a stage waits for the load balancer behind the Ingresses to go.
+    timeout: "900 seconds",
+    memory: "512 MB",
+    environment: {
+      EKS_CLUSTER_NAME: cluster.name,
+      APPLYSET_NAME: `slipway-${$app.stage}`,
+      BOOTSTRAP_IMAGE: bootstrapImage,
+    },
+    permissions: [
+      { actions: ["eks:DescribeCluster"], resources: [cluster.arn] },
+      { actions: ["secretsmanager:GetSecretValue"], resources: [secrets.secret.arn] },
+    ],
+  });
+  // Creating namespaces, RBAC and IngressClasses needs cluster-wide rights; only this stage's
+  // deploy invokes the function (it has no URL and no trigger).
+  const access = grantClusterAdmin("ApplyManifestsAccess", fn.nodes.role.arn);
+  return { fn, access };
+}
 
-new kubernetes.core.v1.Secret(
-  "ChatDatabaseSecret",
-  {
-    metadata: { name: "chat-database", namespace: workloadNamespace },
-    stringData: { url: databaseUrl },
-  },
-  { provider, dependsOn: [namespaceObjects] },
-);
-
-new kubernetes.core.v1.Secret(
-  "ChatTokenSecretObject",
-  {
-    metadata: { name: "chat-token", namespace: workloadNamespace },
-    stringData: { secret: tokenSecret.result, session: sessionSecret.result },
-  },
-  { provider, dependsOn: [namespaceObjects] },
-);
-
-export const workload = namespaceObjects;
+function applyClusterObjects() {
+  const objects = clusterObjectsFor(
+    renderOverlay(settings.overlay),
+    settings.certificateArn ? { certificateArn: settings.certificateArn } : {},
+  );
+  const manifestHash = createHash("sha256").update(JSON.stringify(objects)).digest("hex");
+  const keysOf = (name: string, keys: Record<string, string>) => ({
+    name,
+    namespace: workloadNamespace,
+    secretId: secrets.secret.arn,
+    keys,
+  });
+  const invocation = new aws.lambda.Invocation(
+    "ClusterObjects",
+    {
+      functionName: applier.fn.name,
+      // CRUD: invoked with tf.action create/update on deploy and delete on `sst remove`.
+      lifecycleScope: "CRUD",
+      input: $jsonStringify({
+        stage: $app.stage,
+        manifestHash,
+        // Every deploy applies again (server-side apply is idempotent): it repairs drift, and a
+        // failed apply is not mistaken for a done one (terraform-provider-aws#43447 records a
+        // failed update's input as applied).
+        deployedAt: new Date().toISOString(),
+        secretVersion: secrets.version.versionId,
+        objects,
+        secrets: [
+          keysOf("chat-database", { url: "databaseUrl" }),
+          keysOf("chat-token", { secret: "tokenSecret", session: "sessionSecret" }),
+        ],
+      }),
+    },
+    { dependsOn: [applier.access, secrets.version] },
+  );
+  // Only an explicit report counts: a stub or a wrong function answering 200 fails the deploy.
+  return invocation.result.apply((result) => {
+    const report = JSON.parse(result) as { ok?: unknown; applied?: unknown };
+    if (report.ok !== true) throw new Error(`the cluster objects were not applied: ${result}`);
+    return report;
+  });
+}

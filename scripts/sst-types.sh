@@ -25,7 +25,7 @@ if [ ! -x "$SST_BIN_DIR/pulumi" ] || ! "$SST_BIN_DIR/pulumi" version >/dev/null 
   chmod +x "$SST_BIN_DIR/pulumi"
 fi
 
-SST_TELEMETRY_DISABLED=1 npx sst install --stage typecheck >/tmp/slipway-sst-install.log 2>&1 || {
+SST_TELEMETRY_DISABLED=1 npx sst install --stage dev >/tmp/slipway-sst-install.log 2>&1 || {
   cat /tmp/slipway-sst-install.log >&2
   echo "sst install failed: see the log above" >&2
   exit 1

@@ -9,6 +9,8 @@ import { loadSstRuntime } from "./sst-runtime.ts";
  * would create. Uses the kubectl built by the test harness when present (matching 1.35 kustomize).
  */
 export async function deployStage(stage: string): Promise<RecordedResource[]> {
+  // Required by infra; a fork would set its own.
+  process.env.SLIPWAY_GITHUB_REPOSITORY ??= "acme/chat";
   const kubectlDir = join(
     process.env.SLIPWAY_CACHE ?? join(homedir(), ".cache/slipway"),
     "kube/v1.35.4/bin",

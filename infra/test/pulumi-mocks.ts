@@ -1,4 +1,17 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Providers that carry their own, older @pulumi/pulumi (SST's @pulumi/tls, which makes the
+ * bastion's key): their resources register through that copy, so it gets the same mocks.
+ * The copies share one settings store and the last `setMocks` wins, so the main copy goes last.
+ */
+const nestedPulumiCopies = [".sst/platform/node_modules/@pulumi/tls/node_modules/@pulumi/pulumi"]
+  .map((path) => resolve(import.meta.dirname, "../..", path))
+  .filter((path) => existsSync(path))
+  .map((path) => createRequire(import.meta.url)(path) as typeof pulumi);
 
 /** One resource as Pulumi's engine would have received it. */
 export interface RecordedResource {
@@ -15,58 +28,59 @@ export interface RecordedResource {
  */
 export function recordResources(stack: string): RecordedResource[] {
   const resources: RecordedResource[] = [];
-  pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        resources.push({
-          type: args.type,
-          name: args.name,
-          inputs: args.inputs,
-          options: optionsByName.get(`${args.type}::${args.name}`) ?? {},
-        });
-        const id = `${args.name}-id`;
-        return {
-          id,
-          state: {
-            ...args.inputs,
-            arn: `arn:aws:mock:us-east-1:123456789012:${args.type}/${args.name}`,
-            name: args.inputs.name ?? args.name,
-            url: `https://mock/${args.name}`,
-            functionUrl: `https://${args.name}.lambda-url.us-east-1.on.aws/`,
-            repositoryUrl: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${args.name}`,
-            endpoint: `https://${args.name}.eks.mock`,
-            certificateAuthority: { data: "Y2VydA==" },
-            vpcConfig: { ...(args.inputs.vpcConfig ?? {}), clusterSecurityGroupId: "sg-cluster" },
-            result: "mock-random-value",
-          },
-        };
-      },
-      call(args) {
-        switch (args.token) {
-          case "aws:index/getAvailabilityZones:getAvailabilityZones":
-            return {
-              names: ["us-east-1a", "us-east-1b", "us-east-1c"],
-              zoneIds: ["use1-az1", "use1-az2", "use1-az3"],
-            };
-          case "aws:index/getRegion:getRegion":
-            return { name: "us-east-1", region: "us-east-1", id: "us-east-1" };
-          case "aws:index/getCallerIdentity:getCallerIdentity":
-            return {
-              accountId: "123456789012",
-              arn: "arn:aws:iam::123456789012:user/test",
-              userId: "test",
-            };
-          case "aws:index/getPartition:getPartition":
-            return { partition: "aws", dnsSuffix: "amazonaws.com" };
-          default:
-            return args.inputs;
-        }
-      },
+  const mocks: pulumi.runtime.Mocks = {
+    newResource(args) {
+      resources.push({
+        type: args.type,
+        name: args.name,
+        inputs: args.inputs,
+        options: optionsByName.get(`${args.type}::${args.name}`) ?? {},
+      });
+      const id = `${args.name}-id`;
+      return {
+        id,
+        state: {
+          ...args.inputs,
+          arn: `arn:aws:mock:us-east-1:123456789012:${args.type}/${args.name}`,
+          name: args.inputs.name ?? args.name,
+          url: `https://mock/${args.name}`,
+          functionUrl: `https://${args.name}.lambda-url.us-east-1.on.aws/`,
+          repositoryUrl: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${args.name}`,
+          endpoint: `https://${args.name}.eks.mock`,
+          certificateAuthority: { data: "Y2VydA==" },
+          vpcConfig: { ...(args.inputs.vpcConfig ?? {}), clusterSecurityGroupId: "sg-cluster" },
+          // A random password's value; for the apply invocation, the report its function returns.
+          result:
+            args.type === "aws:lambda/invocation:Invocation"
+              ? JSON.stringify({ ok: true, applied: [], created: [], pruned: [] })
+              : "mock-random-value",
+        },
+      };
     },
-    "slipway",
-    stack,
-    false,
-  );
+    call(args) {
+      switch (args.token) {
+        case "aws:index/getAvailabilityZones:getAvailabilityZones":
+          return {
+            names: ["us-east-1a", "us-east-1b", "us-east-1c"],
+            zoneIds: ["use1-az1", "use1-az2", "use1-az3"],
+          };
+        case "aws:index/getRegion:getRegion":
+          return { name: "us-east-1", region: "us-east-1", id: "us-east-1" };
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+          return {
+            accountId: "123456789012",
+            arn: "arn:aws:iam::123456789012:user/test",
+            userId: "test",
+          };
+        case "aws:index/getPartition:getPartition":
+          return { partition: "aws", dnsSuffix: "amazonaws.com" };
+        default:
+          return args.inputs;
+      }
+    },
+  };
+  for (const copy of [...nestedPulumiCopies, pulumi])
+    copy.runtime.setMocks(mocks, "slipway", stack, false);
   return resources;
 }
 

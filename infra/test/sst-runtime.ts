@@ -17,13 +17,7 @@ const platform = join(root, ".sst/platform");
 
 export async function loadSstRuntime(stage: string): Promise<void> {
   const globals = globalThis as Record<string, unknown>;
-  globals.$app = {
-    name: "slipway",
-    stage,
-    removal: stage === "production" ? "retain" : "remove",
-    protect: stage === "production",
-    providers: {},
-  };
+  globals.$app = { name: "slipway", stage, removal: "remove", protect: false, providers: {} };
   globals.$dev = false;
   globals.$cli = {
     command: "deploy",
@@ -37,9 +31,14 @@ export async function loadSstRuntime(stage: string): Promise<void> {
 
   const shim = await import("../../.sst/platform/src/shim/run.js");
   Object.assign(globals, shim);
+  // What sst.config.ts's app() decides for the stage, before the components read $app.
+  const config = (await import("../../sst.config.ts")) as {
+    default: { app(input: { stage: string }): Promise<{ removal: string; protect: boolean }> };
+  };
+  const { removal, protect } = await config.default.app({ stage });
+  globals.$app = { name: "slipway", stage, removal, protect, providers: {} };
   globals.sst = await import("../../.sst/platform/src/components/index.ts");
   globals.aws = await import("@pulumi/aws");
-  globals.kubernetes = await import("@pulumi/kubernetes");
   globals.random = await import("@pulumi/random");
 }
 

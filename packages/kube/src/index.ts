@@ -1,6 +1,3 @@
-export { type BearerClusterOptions, bearerKubeConfig } from "./bearer-kubeconfig.ts";
-export { kubeCall, translateKubeError } from "./kube-errors.ts";
-export { createKubeWorkloads, type KubeWorkloadsOptions } from "./kube-workloads.ts";
 export {
   type ApplySetParent,
   applySetId,
@@ -18,3 +15,6 @@ export {
   ManifestError,
   StillTerminatingError,
 } from "./apply/cluster-objects.ts";
+export { type BearerClusterOptions, bearerKubeConfig } from "./bearer-kubeconfig.ts";
+export { kubeCall, translateKubeError } from "./kube-errors.ts";
+export { createKubeWorkloads, type KubeWorkloadsOptions } from "./kube-workloads.ts";

@@ -44,6 +44,8 @@ export type ClusterObjectsOptions = {
 };
 
 export type ApplyReport = {
+  /** Always true: infra accepts only an explicit report, never a bare 200 from a stub. */
+  ok: true;
   /** Every object applied, as `Kind.group/namespace/name`. */
   applied: string[];
   /** Deployments created by this run (with the bootstrap image). */
@@ -226,7 +228,7 @@ export function createClusterObjects(options: ClusterObjectsOptions) {
     const previous = await recordedScope();
     await ssa(parentObject(options.parent, unionScope(previous, scope)), infraFieldManager);
 
-    const report: ApplyReport = { applied: [], created: [], pruned: [] };
+    const report: ApplyReport = { ok: true, applied: [], created: [], pruned: [] };
     for (const object of desired) {
       if (object.kind === "Deployment" && groupKind(object) === "Deployment.apps") {
         await applyDeployment(object, report);
@@ -262,7 +264,7 @@ export function createClusterObjects(options: ClusterObjectsOptions) {
       await retry.sleep(2_000);
     }
     await remove(parentSpec);
-    return { applied: [], created: [], pruned: pruned.map(objectKey) };
+    return { ok: true, applied: [], created: [], pruned: pruned.map(objectKey) };
   }
 
   return { apply, removeAll };
