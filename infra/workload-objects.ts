@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
 
@@ -155,4 +156,38 @@ function withEnv(
     throw new Error(`${deployment.metadata.name} has no container "${containerName}"`);
   container.env = [...(container.env ?? []).filter((e) => e.name !== name), { name, value }];
   return copy;
+}
+
+/**
+ * The apply function's input (functions/apply-manifests `ApplyManifestsEvent`, less the
+ * provider's `tf` key): the objects, and where the Secrets' values are, never the values.
+ * Generic over the secret's id, which infra passes as a Pulumi output.
+ */
+export function applyRequest<Id>(args: {
+  stage: string;
+  namespace: string;
+  objects: KubeObject[];
+  secretId: Id;
+  /** Changes when the stage's secret values change, so they are applied again. */
+  secretVersion: Id;
+  deployedAt: string;
+}) {
+  const manifestHash = createHash("sha256").update(JSON.stringify(args.objects)).digest("hex");
+  const secret = (name: string, keys: Record<string, string>) => ({
+    name,
+    namespace: args.namespace,
+    secretId: args.secretId,
+    keys,
+  });
+  return {
+    stage: args.stage,
+    manifestHash,
+    deployedAt: args.deployedAt,
+    secretVersion: args.secretVersion,
+    objects: args.objects,
+    secrets: [
+      secret("chat-database", { url: "databaseUrl" }),
+      secret("chat-token", { secret: "tokenSecret", session: "sessionSecret" }),
+    ],
+  };
 }

@@ -1,9 +1,8 @@
-import { createHash } from "node:crypto";
 import { cluster, grantClusterAdmin } from "./cluster";
 import { databaseUrl } from "./database";
 import { vpc } from "./network";
 import { bootstrapImage, stageSettings, workloadNamespace } from "./settings";
-import { clusterObjectsFor, renderOverlay } from "./workload-objects";
+import { applyRequest, clusterObjectsFor, renderOverlay } from "./workload-objects";
 
 const settings = stageSettings($app.stage);
 
@@ -69,33 +68,27 @@ function applyClusterObjects() {
     renderOverlay(settings.overlay),
     settings.certificateArn ? { certificateArn: settings.certificateArn } : {},
   );
-  const manifestHash = createHash("sha256").update(JSON.stringify(objects)).digest("hex");
-  const keysOf = (name: string, keys: Record<string, string>) => ({
-    name,
-    namespace: workloadNamespace,
-    secretId: secrets.secret.arn,
-    keys,
-  });
   const invocation = new aws.lambda.Invocation(
     "ClusterObjects",
     {
       functionName: applier.fn.name,
       // CRUD: invoked with tf.action create/update on deploy and delete on `sst remove`.
+      // The input changes on every deploy (deployedAt), never `triggers`: a triggers change
+      // replaces the invocation, and the replacement's delete would remove what was applied.
       lifecycleScope: "CRUD",
-      input: $jsonStringify({
-        stage: $app.stage,
-        manifestHash,
-        // Every deploy applies again (server-side apply is idempotent): it repairs drift, and a
-        // failed apply is not mistaken for a done one (terraform-provider-aws#43447 records a
-        // failed update's input as applied).
-        deployedAt: new Date().toISOString(),
-        secretVersion: secrets.version.versionId,
-        objects,
-        secrets: [
-          keysOf("chat-database", { url: "databaseUrl" }),
-          keysOf("chat-token", { secret: "tokenSecret", session: "sessionSecret" }),
-        ],
-      }),
+      input: $jsonStringify(
+        applyRequest({
+          stage: $app.stage,
+          namespace: workloadNamespace,
+          objects,
+          secretId: secrets.secret.arn,
+          secretVersion: secrets.version.versionId,
+          // Every deploy applies again (server-side apply is idempotent): it repairs drift, and
+          // a failed apply is not mistaken for a done one (terraform-provider-aws#43447 records
+          // a failed update's input as applied).
+          deployedAt: new Date().toISOString(),
+        }),
+      ),
     },
     { dependsOn: [applier.access, secrets.version] },
   );

@@ -15,9 +15,13 @@ export const kubectlPath = (() => {
 /** Runs kubectl and returns stdout; a non-zero exit rejects with kubectl's own message. */
 export async function kubectl(
   args: string[],
-  options: { kubeconfig?: string; input?: string } = {},
+  options: { kubeconfig?: string; input?: string; env?: Record<string, string> } = {},
 ) {
-  const env = { ...process.env, ...(options.kubeconfig ? { KUBECONFIG: options.kubeconfig } : {}) };
+  const env = {
+    ...process.env,
+    ...options.env,
+    ...(options.kubeconfig ? { KUBECONFIG: options.kubeconfig } : {}),
+  };
   if (options.input === undefined) {
     const { stdout } = await run(kubectlPath, args, { env, maxBuffer: 32 * 1024 * 1024 });
     return stdout;

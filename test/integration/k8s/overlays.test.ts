@@ -106,19 +106,20 @@ describe("k8s overlays", () => {
     });
   });
 
-  it("exposes gRPC on the ALB only in production, behind HTTPS with the gRPC health check", async () => {
-    const grpcIngress = (objects: KubeObject[]) =>
-      objects.find(
+  it("declares gRPC on the ALB behind HTTPS only, with the gRPC health check (infra keeps it only with a certificate)", async () => {
+    for (const overlay of overlays) {
+      const grpcIngress = (await render(overlay)).find(
         (o) =>
           o.kind === "Ingress" &&
           o.metadata.annotations?.["alb.ingress.kubernetes.io/backend-protocol-version"] === "GRPC",
       );
-    expect(grpcIngress(await render("dev"))).toBeUndefined();
-    expect(grpcIngress(await render("production"))?.metadata.annotations).toMatchObject({
-      "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]',
-      "alb.ingress.kubernetes.io/healthcheck-path": "/grpc.health.v1.Health/Check",
-      "alb.ingress.kubernetes.io/success-codes": "0",
-    });
+      expect(grpcIngress?.metadata.namespace, overlay).toBe("chat");
+      expect(grpcIngress?.metadata.annotations).toMatchObject({
+        "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]',
+        "alb.ingress.kubernetes.io/healthcheck-path": "/grpc.health.v1.Health/Check",
+        "alb.ingress.kubernetes.io/success-codes": "0",
+      });
+    }
   });
 
   it("binds the deployer Role to the group the EKS access entry maps to", async () => {

@@ -9,7 +9,7 @@ import {
   type RequestContext,
   ServerConfiguration,
 } from "@kubernetes/client-node";
-import { RefusedError, type RetryPolicy, retryTransient } from "@slipway/core";
+import { RefusedError, type RetryPolicy, retryTransient, TransientError } from "@slipway/core";
 import { kubeCall } from "../kube-errors.ts";
 import {
   type ApplySetParent,
@@ -77,7 +77,7 @@ export function createClusterObjects(options: ClusterObjectsOptions) {
     random: options.random ?? Math.random,
   };
   const call = <T>(operation: string, fn: () => Promise<T>) =>
-    retryTransient(retry, applyRetry, () => kubeCall(operation, fn));
+    retryTransient(retry, applyRetry, () => kubeCall(operation, fn).catch(unauthorizedIsTransient));
 
   const ssa = (object: KubeObject, fieldManager: string) =>
     call(`apply ${objectKey(object)}`, () =>
@@ -100,13 +100,21 @@ export function createClusterObjects(options: ClusterObjectsOptions) {
     }
   };
 
+  /** The kind as the server serves it, or undefined when its group or version is unknown (404). */
+  const discover = async (apiVersion: string, kind: string) => {
+    try {
+      return await call(`discover ${apiVersion} ${kind}`, () => api.discover(apiVersion, kind));
+    } catch (error) {
+      if (error instanceof RefusedError && error.status === 404) return undefined;
+      throw error;
+    }
+  };
+
   /** Resolves each object's kind on the server; refuses the whole set before writing anything. */
   async function validate(objects: readonly KubeObject[]): Promise<void> {
     const problems: string[] = [];
     for (const object of objects) {
-      const resource = await call(`discover ${object.apiVersion} ${object.kind}`, () =>
-        api.discover(object.apiVersion, object.kind),
-      );
+      const resource = await discover(object.apiVersion, object.kind);
       const key = objectKey(object);
       if (!resource)
         problems.push(`${key}: the server has no kind ${object.apiVersion}/${object.kind}`);
@@ -163,9 +171,7 @@ export function createClusterObjects(options: ClusterObjectsOptions) {
       const kind = dot < 0 ? gk : gk.slice(0, dot);
       const apiVersion = dot < 0 ? "v1" : groups.get(gk.slice(dot + 1));
       if (!apiVersion) continue; // the group is gone (a CRD removed): nothing left to prune
-      const resource = await call(`discover ${apiVersion} ${kind}`, () =>
-        api.discover(apiVersion, kind),
-      );
+      const resource = await discover(apiVersion, kind);
       if (!resource) continue;
       const namespaces = resource.namespaced ? scope.namespaces : [undefined];
       for (const namespace of namespaces) {
@@ -290,6 +296,19 @@ export class StillTerminatingError extends Error {
     super(`Still terminating, run the removal again: ${objects.join(", ")}`);
     this.objects = objects;
   }
+}
+
+/**
+ * A new EKS access entry takes a few seconds to reach the API server, and the apply runs
+ * right after infra creates it: a 401 then means "not yet", not "never".
+ */
+function unauthorizedIsTransient(error: unknown): never {
+  if (error instanceof RefusedError && error.status === 401) {
+    throw new TransientError(`${error.operation} (HTTP 401, access entry not yet in effect)`, {
+      cause: error,
+    });
+  }
+  throw error;
 }
 
 function withBootstrapImage(deployment: KubeObject, image: string): KubeObject {
