@@ -74,6 +74,11 @@ describe("grpc-app/buildspec.yml", () => {
     await rm(scratch, { recursive: true, force: true });
   });
 
+  it("takes BuildKit's image from ECR Public, not Docker Hub, which rate-limits CodeBuild's shared addresses", () => {
+    const create = spec.phases.pre_build.commands.find((c) => c.includes("buildx create")) ?? "";
+    expect(create).toMatch(/--driver-opt image=public\.ecr\.aws\/\S+/);
+  });
+
   it("exports IMAGE_URI for the build-state-change event", () => {
     expect(spec.env["exported-variables"]).toContain("IMAGE_URI");
   });

@@ -21,11 +21,13 @@ const dockerfile = join(repo, "grpc-app/Dockerfile");
 
 describe("the grpc-app image, built by replaying grpc-app/Dockerfile without Docker", () => {
   let stages: Stage[];
+  let dockerfileText: string;
   let scratch: string;
   let image: Replayed;
 
   beforeAll(async () => {
-    stages = parseDockerfile(await readFile(dockerfile, "utf8"));
+    dockerfileText = await readFile(dockerfile, "utf8");
+    stages = parseDockerfile(dockerfileText);
     scratch = await mkdtemp(join(tmpdir(), "slipway-image-"));
     const ignored = await dockerignore(`${dockerfile}.dockerignore`, repo.replace(/\/$/, ""));
     // The npm cache that `npm ci` filled serves the tarballs; the registry is only a fallback.
@@ -41,9 +43,13 @@ describe("the grpc-app image, built by replaying grpc-app/Dockerfile without Doc
     await rm(scratch, { recursive: true, force: true });
   });
 
-  it("is multi-stage on node:24 and runs as a non-root user", () => {
+  it("is multi-stage on node:24 from ECR Public and runs as a non-root user", () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const stage of stages) expect(stage.from).toMatch(/^node:24(-|$)/);
+    // Docker Hub answers CodeBuild's shared addresses with 429 toomanyrequests.
+    for (const stage of stages)
+      expect(stage.from).toMatch(/^public\.ecr\.aws\/docker\/library\/node:24(-|$)/);
+    // A `# syntax=` line would pull the Dockerfile frontend from Docker Hub too.
+    expect(dockerfileText).not.toMatch(/^#\s*syntax=/m);
     expect(image.final.user).toBeDefined();
     expect(["root", "0"]).not.toContain(image.final.user);
   });
