@@ -11,7 +11,7 @@ import {
   type V1Deployment,
 } from "@kubernetes/client-node";
 import { workloadName } from "@slipway/core";
-import { applySetId, createKubeWorkloads } from "@slipway/kube";
+import { applySetId, createClusterObjects, createKubeWorkloads } from "@slipway/kube";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -22,6 +22,7 @@ import {
   type KubeObject,
   renderOverlay,
 } from "../../../infra/workload-objects.ts";
+import { startFaultProxy } from "../../harness/fault-proxy.ts";
 import { kubectl, kubectlPath } from "../../harness/kubectl.ts";
 import { waitForRollout } from "../../kube/deployment-rollout.ts";
 import { waitFor } from "../../kube/wait-for.ts";
@@ -303,6 +304,44 @@ describe("a stage's objects that cannot be applied", () => {
       /the server has no kind example.com\/v1\/Widget/,
     );
     await expect(core.readNamespace({ name: namespace })).rejects.toMatchObject({ code: 404 });
+  });
+});
+
+describe("an API server that is not ready for the apply yet", () => {
+  it("is retried: admission webhooks answering 500 and an access entry not yet in effect (401)", async () => {
+    const cluster = admin.getCurrentCluster();
+    const token = admin.getCurrentUser()?.token;
+    if (!cluster || !token) throw new Error("the admin kubeconfig names no cluster or token");
+    const proxy = await startFaultProxy({
+      upstream: cluster.server,
+      ...(cluster.caData ? { caPem: Buffer.from(cluster.caData, "base64") } : {}),
+      skipTlsVerify: cluster.skipTLSVerify,
+    });
+    try {
+      const config = new KubeConfig();
+      config.loadFromClusterAndUser(
+        { name: "via-fault-proxy", server: proxy.url, skipTLSVerify: true },
+        { name: "admin", token },
+      );
+      const namespace = "objects-retried";
+      proxy.inject({ path: "/ingresses", method: "PATCH", fault: { status: 500 }, times: 3 });
+      proxy.inject({ path: "/namespaces/", method: "PATCH", fault: { status: 401 }, times: 2 });
+      const objects = stageObjects("dev", namespace, false);
+      const applier = createClusterObjects({
+        config,
+        parent: { name: "slipway-retried", namespace: "kube-system" },
+        bootstrapImage,
+        sleep: async () => {},
+      });
+
+      const report = await applier.apply(objects);
+
+      expect(report.applied).toContain(`Ingress.networking.k8s.io/${namespace}/chat-web`);
+      expect(proxy.requests.filter((r) => r.injected).length).toBe(5);
+      await applier.removeAll(new Date(Date.now() + 60_000));
+    } finally {
+      await proxy.stop();
+    }
   });
 });
 
