@@ -283,7 +283,7 @@ function createAccessEntry(name: string, fn: sst.aws.Function) {
 }
 
 /** The functions (deploy, re-check, apply) reach the private cluster endpoint from their VPC security group. */
-new aws.vpc.SecurityGroupIngressRule("DeployToClusterApi", {
+export const clusterApiAccess = new aws.vpc.SecurityGroupIngressRule("DeployToClusterApi", {
   description: "Slipway functions to the EKS API",
   securityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
   referencedSecurityGroupId: vpc.securityGroups.apply((groups) => groups[0] ?? ""),

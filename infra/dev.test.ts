@@ -63,6 +63,8 @@ describe("dev stage resource graph", () => {
   it("applies the workload from inside the VPC on create, update and removal, through a function that always runs in AWS", () => {
     const invocation = named(resources, "aws:lambda/invocation:Invocation", "ClusterObjects");
     expect(invocation.inputs.lifecycleScope).toBe("CRUD");
+    // Waits for the admin access entry, the security group rule to the endpoint and the secret.
+    expect([invocation.options.dependsOn].flat()).toHaveLength(3);
     const fn = named(resources, "aws:lambda/function:Function", "ApplyManifestsFunction");
     expect(fn.inputs.vpcConfig).toMatchObject({
       subnetIds: expect.arrayContaining([expect.stringContaining("Private")]),

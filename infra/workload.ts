@@ -1,5 +1,6 @@
 import { cluster, grantClusterAdmin } from "./cluster";
 import { databaseUrl } from "./database";
+import { clusterApiAccess } from "./deployer";
 import { vpc } from "./network";
 import { bootstrapImage, stageSettings, workloadNamespace } from "./settings";
 import { applyRequest, clusterObjectsFor, renderOverlay } from "./workload-objects";
@@ -90,7 +91,8 @@ function applyClusterObjects() {
         }),
       ),
     },
-    { dependsOn: [applier.access, secrets.version] },
+    // The function must reach the endpoint (the security group rule) as an admin (the access entry).
+    { dependsOn: [applier.access, clusterApiAccess, secrets.version] },
   );
   // Only an explicit report counts: a stub or a wrong function answering 200 fails the deploy.
   return invocation.result.apply((result) => {
