@@ -7,13 +7,12 @@ import {
   type DeployTarget,
   TransientError,
 } from "@slipway/core";
-import { createMemoryLedger } from "@slipway/core/testing";
 import { createGitHubClient, createGitHubReporter } from "@slipway/github";
 import { createGitHubStandIn, type GitHubStandIn } from "@slipway/github/testing";
+import { createMemoryWorkloads } from "@slipway/kube/testing";
+import { createMemoryLedger, digestImage, seedDeployment } from "@slipway/ledger/testing";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createMemoryWorkloads } from "../packages/core/src/testing/memory-workloads.ts";
-import { digestImage, seedDeployment } from "../packages/core/src/testing/seed-deployment.ts";
 import { buildEvent, buildEventFor } from "../test/events/codebuild/fixtures.ts";
 import { createDeployHandler } from "./shared/deploy-handler.ts";
 

@@ -9,11 +9,11 @@ import {
   lifecycleDetailType,
   lifecycleEventSource,
 } from "@slipway/core";
-import { createFakeGitHub, createMemoryLedger } from "@slipway/core/testing";
+import { createFakeGitHub } from "@slipway/github/testing";
+import { createMemoryWorkloads } from "@slipway/kube/testing";
+import { createMemoryLedger, digestImage, seedDeployment } from "@slipway/ledger/testing";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createMemoryWorkloads } from "../packages/core/src/testing/memory-workloads.ts";
-import { digestImage, seedDeployment } from "../packages/core/src/testing/seed-deployment.ts";
 import { buildEventFor } from "../test/events/codebuild/fixtures.ts";
 import { createDeployHandler } from "./shared/deploy-handler.ts";
 import { publishingLedger } from "./shared/lifecycle-publishing.ts";

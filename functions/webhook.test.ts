@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { codebuildLogUrl } from "@slipway/aws";
 import { createGitHubStandIn, type GitHubStandIn } from "@slipway/github/testing";
-import { deploymentRecord } from "@slipway/ledger/contract";
+import { deploymentRecord } from "@slipway/ledger/testing";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from "aws-lambda";

@@ -51,7 +51,6 @@ function createLedger() {
       pk: "string",
       sk: "string",
       inFlightSk: "string",
-      buildId: "string",
       commit: "string",
       createdAt: "string",
     },
@@ -59,7 +58,6 @@ function createLedger() {
     // Local, so supersede reads in-flight builds with strong consistency (a GSI would lag).
     localIndexes: { inFlight: { rangeKey: "inFlightSk" } },
     globalIndexes: {
-      byBuildId: { hashKey: "buildId" },
       byCommit: { hashKey: "commit", rangeKey: "createdAt" },
     },
     // Delivery claims expire after GitHub's 3-day redelivery window, never before.
@@ -125,10 +123,6 @@ function commonEnvironment() {
     LEDGER_TABLE: ledger.name,
     LIFECYCLE_BUS_NAME: bus.name,
     PUBLISH_FAILURE_METRIC: `${publishFailureMetric.namespace}/${publishFailureMetric.name}`,
-    CODEBUILD_PROJECT: project.name,
-    WORKLOAD_NAMESPACE: workloadNamespace,
-    WORKLOAD_DEPLOYMENTS: workloadDeployments.map((d) => `${d.name}:${d.container}`).join(","),
-    ...(settings.domain ? { ENVIRONMENT_URL: `https://${settings.domain}` } : {}),
   };
 }
 

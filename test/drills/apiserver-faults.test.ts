@@ -1,8 +1,8 @@
 import { DeploymentState, recheckRollouts } from "@slipway/core";
+import { digestImage } from "@slipway/ledger/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { median, percentile } from "../../bench/report.ts";
 import type { DeployResult } from "../../functions/shared/deploy-handler.ts";
-import { digestImage } from "../../packages/core/src/testing/seed-deployment.ts";
 import type { FaultProxy } from "../harness/fault-proxy.ts";
 import {
   deleteWorkloads,

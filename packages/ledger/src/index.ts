@@ -1,4 +1,3 @@
-export { createMemoryLedger } from "@slipway/core/testing";
-export { createDynamoLedger } from "./dynamo-ledger.ts";
-export { LedgerUnavailableError } from "./ledger-error.ts";
+export { createDynamoLedger, type DynamoLedger } from "./dynamo-ledger.ts";
+export type { LedgerInspection } from "./ledger-inspection.ts";
 export { createLedgerTable, ledgerTable } from "./ledger-table.ts";

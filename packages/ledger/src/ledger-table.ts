@@ -24,14 +24,13 @@ export const ledgerTable = {
   ttlAttribute: "expiresAt",
   indexes: {
     inFlight: { kind: "local", sortKey: "inFlightSk" },
-    byBuildId: { kind: "global", partitionKey: "buildId" },
     byCommit: { kind: "global", partitionKey: "commit", sortKey: "createdAt" },
   },
 } as const;
 
 /** Creates the ledger table (on-demand) with its indexes and TTL; for tests and local runs. */
 export async function createLedgerTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  const { inFlight, byBuildId, byCommit } = ledgerTable.indexes;
+  const { inFlight, byCommit } = ledgerTable.indexes;
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -40,7 +39,6 @@ export async function createLedgerTable(client: DynamoDBClient, tableName: strin
         "pk",
         "sk",
         inFlight.sortKey,
-        byBuildId.partitionKey,
         byCommit.partitionKey,
         byCommit.sortKey,
       ].map((name) => ({ AttributeName: name, AttributeType: "S" })),
@@ -59,11 +57,6 @@ export async function createLedgerTable(client: DynamoDBClient, tableName: strin
         },
       ],
       GlobalSecondaryIndexes: [
-        {
-          IndexName: "byBuildId",
-          KeySchema: [{ AttributeName: byBuildId.partitionKey, KeyType: "HASH" }],
-          Projection: { ProjectionType: "ALL" },
-        },
         {
           IndexName: "byCommit",
           KeySchema: [

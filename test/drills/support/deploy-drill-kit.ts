@@ -6,11 +6,12 @@ import {
   type DeployTarget,
   type Ledger,
 } from "@slipway/core";
+import type { LedgerInspection } from "@slipway/ledger";
+import { digestImage, seedDeployment } from "@slipway/ledger/testing";
 import {
   createDeployHandler,
   type DeployResult,
 } from "../../../functions/shared/deploy-handler.ts";
-import { digestImage, seedDeployment } from "../../../packages/core/src/testing/seed-deployment.ts";
 import { buildEventFor } from "../../events/codebuild/fixtures.ts";
 import { createStageWorkloads, imageOf } from "../../integration/deploy/cluster-kit.ts";
 
@@ -29,7 +30,11 @@ export function drillHandler(deps: DeployDeps): (event: unknown) => Promise<Depl
 }
 
 /** A run of `count` builds recorded as the webhook would, each with its real SUCCEEDED event. */
-export async function seedRun(ledger: Ledger, firstSequence: number, count: number) {
+export async function seedRun(
+  ledger: Ledger & LedgerInspection,
+  firstSequence: number,
+  count: number,
+) {
   const builds = [];
   for (let sequence = firstSequence; sequence < firstSequence + count; sequence++) {
     const record = await seedDeployment(ledger, { stage: "dev", sequence });

@@ -7,8 +7,9 @@ import {
   type Workloads,
   type WorkloadTarget,
 } from "@slipway/core";
-import { createFakeGitHub, createMemoryLedger } from "@slipway/core/testing";
+import { createFakeGitHub } from "@slipway/github/testing";
 import { createKubeWorkloads } from "@slipway/kube";
+import { createMemoryLedger } from "@slipway/ledger/testing";
 import { inject } from "vitest";
 import { type FaultProxy, startFaultProxy } from "../../harness/fault-proxy.ts";
 import { waitForRollout } from "../../kube/deployment-rollout.ts";

@@ -1,14 +1,14 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { DeployDeps, DeployTarget, Ledger } from "@slipway/core";
+import type { DeployDeps, DeployTarget } from "@slipway/core";
 import { createGitHubClient, createGitHubReporter } from "@slipway/github";
 import { createGitHubStandIn, type GitHubStandIn } from "@slipway/github/testing";
 import { createDynamoLedger, createLedgerTable } from "@slipway/ledger";
+import { digestImage, seedDeployment } from "@slipway/ledger/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDeployHandler } from "../../../functions/shared/deploy-handler.ts";
 import { createRecheckHandler } from "../../../functions/shared/recheck-handler.ts";
-import { digestImage, seedDeployment } from "../../../packages/core/src/testing/seed-deployment.ts";
 import { buildEventFor } from "../../events/codebuild/fixtures.ts";
 import { type MotoServer, motoInstalled, startMoto } from "../../harness/moto.ts";
 import { serverAvailable } from "../../harness/requirements.ts";
@@ -50,7 +50,7 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
     async function setUp(rolloutTimeoutMs = 30_000) {
       const tableName = `ledger-${++tables}`;
       await createLedgerTable(dynamo, tableName);
-      const ledger: Ledger = createDynamoLedger({
+      const ledger = createDynamoLedger({
         client: DynamoDBDocumentClient.from(dynamo),
         tableName,
       });

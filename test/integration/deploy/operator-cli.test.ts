@@ -1,12 +1,8 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { DeployAnnotation, deployBuild } from "@slipway/core";
 import { createKubeWorkloads } from "@slipway/kube";
+import { digestImage, finishedBuildOf, seedDeployment } from "@slipway/ledger/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  digestImage,
-  finishedBuildOf,
-  seedDeployment,
-} from "../../../packages/core/src/testing/seed-deployment.ts";
 import { runCli } from "../../../scripts/slipway.ts";
 import {
   adminApps,

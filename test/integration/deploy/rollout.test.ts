@@ -1,10 +1,6 @@
 import { DeployAnnotation, deployBuild, rolloutVerdict } from "@slipway/core";
+import { digestImage, finishedBuildOf, seedDeployment } from "@slipway/ledger/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  digestImage,
-  finishedBuildOf,
-  seedDeployment,
-} from "../../../packages/core/src/testing/seed-deployment.ts";
 import type { FaultProxy } from "../../harness/fault-proxy.ts";
 import {
   adminApps,

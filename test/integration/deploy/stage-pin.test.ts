@@ -3,13 +3,9 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { KubeConfig } from "@kubernetes/client-node";
 import { type DeployTarget, deployBuild, type Ledger } from "@slipway/core";
 import { createKubeWorkloads } from "@slipway/kube";
-import { createDynamoLedger, createLedgerTable } from "@slipway/ledger";
+import { createDynamoLedger, createLedgerTable, type DynamoLedger } from "@slipway/ledger";
+import { digestImage, finishedBuildOf, seedDeployment } from "@slipway/ledger/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  digestImage,
-  finishedBuildOf,
-  seedDeployment,
-} from "../../../packages/core/src/testing/seed-deployment.ts";
 import { runCli } from "../../../scripts/slipway.ts";
 import { type MotoServer, motoInstalled, startMoto } from "../../harness/moto.ts";
 import { serverAvailable } from "../../harness/requirements.ts";
@@ -34,7 +30,7 @@ let tables = 0;
 const created: Awaited<ReturnType<typeof createWorkloads>> = [];
 
 /** A fresh DynamoDB ledger on moto: the pin's serialization is DynamoDB's, not memory's. */
-async function motoLedger(): Promise<Ledger> {
+async function motoLedger(): Promise<DynamoLedger> {
   const tableName = `pin-ledger-${++tables}`;
   await createLedgerTable(dynamo, tableName);
   return createDynamoLedger({ client: DynamoDBDocumentClient.from(dynamo), tableName });

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createDynamoLedger, createLedgerTable } from "@slipway/ledger";
-import { describeLedgerContract } from "@slipway/ledger/contract";
+import { describeLedgerContract } from "@slipway/ledger/testing";
 import { afterAll, beforeAll, describe } from "vitest";
 import { type MotoServer, motoInstalled, startMoto } from "../../harness/moto.ts";
 import { serverAvailable } from "../../harness/requirements.ts";

@@ -1,4 +1,4 @@
-import type { BuildRequest } from "../build-plan.ts";
+import type { BuildRequest } from "../push/build-plan.ts";
 
 export type StartedBuild = {
   buildId: string;

@@ -1,5 +1,9 @@
-import type { DeploymentFields, DeploymentKey, DeploymentRecord } from "../deployment-record.ts";
-import type { DeploymentState } from "../deployment-state.ts";
+import type {
+  DeploymentFields,
+  DeploymentKey,
+  DeploymentRecord,
+} from "../model/deployment-record.ts";
+import type { DeploymentState } from "../model/deployment-state.ts";
 
 /**
  * A claim on one GitHub delivery. The claim is a lease: if the claimant dies before it
@@ -63,12 +67,11 @@ export const githubRedeliveryWindowMs = 3 * 24 * 60 * 60 * 1000;
 /**
  * The deployment ledger: durable dedupe of deliveries, per-stage sequence numbers, and each
  * deployment's lifecycle. Every write is conditional, so concurrent handlers cannot both win.
+ * Only what core's use cases call; an adapter may offer more to its own tests and tools.
  */
 export interface Ledger {
   /** Claims a delivery unless it is already claimed (and its lease still runs) or started. */
   claimDelivery(claim: DeliveryClaim): Promise<DeliveryClaimOutcome>;
-  /** The next number of the stage's counter: distinct and increasing under any concurrency. */
-  nextSequence(stage: string): Promise<number>;
   /**
    * The delivery's sequence number, allocated on first call and then the same on every retry,
    * so a re-claimed delivery sends CodeBuild an identical request.
@@ -87,7 +90,6 @@ export interface Ledger {
   history(stage: string, limit?: number): Promise<DeploymentRecord[]>;
   /** The stage's deployments whose build may still run (queued, building, held), oldest first. */
   inFlight(stage: string): Promise<DeploymentRecord[]>;
-  byBuildId(buildId: string): Promise<DeploymentRecord | undefined>;
   /** Every deployment of a commit, across stages, oldest first. */
   byCommit(commit: string): Promise<DeploymentRecord[]>;
   /**
@@ -101,6 +103,4 @@ export interface Ledger {
   pin(stage: string, pin: StagePin): Promise<PinOutcome>;
   /** Releases the stage's pin, if any. */
   unpin(stage: string): Promise<UnpinOutcome>;
-  /** The stage's pin, read consistently; undefined when the stage is not pinned. */
-  pinOf(stage: string): Promise<StagePin | undefined>;
 }

@@ -1,5 +1,5 @@
-import type { DeploymentSnapshot } from "../rollout-verdict.ts";
-import type { WorkloadTarget } from "../stage-config.ts";
+import type { DeploymentSnapshot } from "../deploy/rollout-verdict.ts";
+import type { WorkloadTarget } from "../model/stage-config.ts";
 
 /** One Deployment as the deployer needs it: what runs, what Slipway wrote, how the rollout goes. */
 export type WorkloadState = {

@@ -1,0 +1,111 @@
+import { DeployAnnotation, guardSequence } from "../model/deploy-annotations.ts";
+import { workloadName } from "../model/deploy-target.ts";
+import type { WorkloadTarget } from "../model/stage-config.ts";
+import { ConflictError, RefusedError } from "../ports/infrastructure-errors.ts";
+import {
+  backoffDelay,
+  type RetryDeps,
+  retryTransient,
+  transientRetryPolicy,
+} from "../ports/retry.ts";
+import type { WorkloadState, Workloads } from "../ports/workloads.ts";
+
+export type ApplyImageDeps = RetryDeps & { workloads: Workloads };
+
+/** One build's image as the deployer applies it: its sequence is the ordering guard. */
+export type OwnImage = { sequence: number; image: string };
+
+export type ApplyOutcome =
+  /** The Deployment now runs the image under this sequence (patched now or by an earlier try). */
+  | { kind: "applied"; state: WorkloadState; patched: boolean }
+  /** A newer sequence already holds the Deployment: this build must not touch it. */
+  | { kind: "newer"; sequence: number }
+  /** This sequence was applied and then replaced by a restore: an earlier attempt rolled back. */
+  | { kind: "restored"; image: string | undefined };
+
+/** Conflicts come from status updates during a rollout too, so allow a good number of re-reads. */
+const conflictPolicy = { attempts: 12, baseDelayMs: 25, maxDelayMs: 400 };
+
+/**
+ * Sets the image on one Deployment unless a newer sequence holds it. The check (the sequence
+ * annotation) and the write (a patch carrying the resourceVersion that was read) form a
+ * compare-and-set: a concurrent writer makes the patch fail with 409, and the loop re-reads
+ * and decides again. So two racing builds can never leave the older image in place.
+ */
+export async function applyImage(
+  deps: ApplyImageDeps,
+  target: WorkloadTarget,
+  own: OwnImage,
+  annotations: Readonly<Record<string, string>>,
+): Promise<ApplyOutcome> {
+  return compareAndSet<ApplyOutcome>(deps, target, (state) => {
+    // A strategic merge patch would add a container by that name: refuse instead.
+    if (state.image === undefined) {
+      throw new RefusedError(
+        `patch ${workloadName(target)}: no container "${target.container}"`,
+        422,
+      );
+    }
+    const held = guardSequence(state.annotations);
+    if (held > own.sequence) return { done: { kind: "newer", sequence: held } };
+    if (held === own.sequence) {
+      return state.image === own.image
+        ? { done: { kind: "applied", state, patched: false } }
+        : { done: { kind: "restored", image: state.image } };
+    }
+    return {
+      change: {
+        image: own.image,
+        resourceVersion: state.resourceVersion,
+        annotations: {
+          ...annotations,
+          [DeployAnnotation.sequence]: String(own.sequence),
+          [DeployAnnotation.previousImage]: state.image,
+        },
+      },
+      applied: (patched) => ({ kind: "applied", state: patched, patched: true }),
+    };
+  });
+}
+
+/** One step of a compare-and-set: either decided without writing, or a change to try. */
+export type CasStep<T> =
+  | { done: T }
+  | {
+      change: { image: string; resourceVersion: string; annotations: Record<string, string> };
+      applied: (patched: WorkloadState) => T;
+    };
+
+/**
+ * Reads the Deployment, lets `decide` look at it, and applies the change it asks for with the
+ * read resourceVersion as precondition; on ConflictError reads and decides again.
+ */
+export async function compareAndSet<T>(
+  deps: ApplyImageDeps,
+  target: WorkloadTarget,
+  decide: (state: WorkloadState) => CasStep<T> | Promise<CasStep<T>>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const state = await retryTransient(deps, transientRetryPolicy, () =>
+      deps.workloads.read(target),
+    );
+    const step = await decide(state);
+    if ("done" in step) return step.done;
+    try {
+      const patched = await retryTransient(deps, transientRetryPolicy, () =>
+        deps.workloads.setImage(target, step.change),
+      );
+      return step.applied(patched);
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= conflictPolicy.attempts) {
+        if (error instanceof ConflictError) {
+          throw new ConflictError(`patch ${workloadName(target)} (${attempt} tries)`, {
+            cause: error,
+          });
+        }
+        throw error;
+      }
+      await deps.sleep(backoffDelay(conflictPolicy, attempt, deps.random));
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import { guardSequence } from "../model/deploy-annotations.ts";
+import { workloadName } from "../model/deploy-target.ts";
+import type { WorkloadTarget } from "../model/stage-config.ts";
+import type { WorkloadState, Workloads } from "../ports/workloads.ts";
+import type { OwnImage } from "./apply-image.ts";
+import { rolloutVerdict } from "./rollout-verdict.ts";
+
+/** Where one build's rollout stands, across every Deployment of the stage. */
+export type RolloutProgress =
+  | { kind: "complete" }
+  | { kind: "progressing"; pending: string[] }
+  | { kind: "failed"; reason: string }
+  /** A newer sequence took over at least one Deployment. */
+  | { kind: "superseded"; by: number }
+  /** The image is gone although no newer sequence came: someone restored the previous one. */
+  | { kind: "replaced"; reason: string };
+
+type TargetProgress = RolloutProgress & { name: string };
+
+/** Judges one Deployment against the build's own image and sequence, by kubectl's rules. */
+export function targetProgress(state: WorkloadState, own: OwnImage): TargetProgress {
+  const name = workloadName(state.target);
+  const held = guardSequence(state.annotations);
+  if (held > own.sequence) return { name, kind: "superseded", by: held };
+  if (state.image !== own.image) {
+    return { name, kind: "replaced", reason: `${name} no longer runs the image` };
+  }
+  const verdict = rolloutVerdict(state.snapshot);
+  if (verdict.kind === "complete") return { name, kind: "complete" };
+  if (verdict.kind === "failed") {
+    return { name, kind: "failed", reason: `${verdict.reason}: ${verdict.message}` };
+  }
+  return { name, kind: "progressing", pending: [verdict.message] };
+}
+
+/**
+ * Combines every Deployment's progress into the build's. Superseded outranks everything (the
+ * newer build owns the outcome now), then a replaced image, then a failure; complete needs all.
+ */
+export function combineProgress(parts: readonly TargetProgress[]): RolloutProgress {
+  const superseded = parts.flatMap((p) => (p.kind === "superseded" ? [p.by] : []));
+  if (superseded.length > 0) return { kind: "superseded", by: Math.max(...superseded) };
+  const replaced = parts.find((p) => p.kind === "replaced");
+  if (replaced?.kind === "replaced") return { kind: "replaced", reason: replaced.reason };
+  const failed = parts.filter((p) => p.kind === "failed");
+  if (failed.length > 0) {
+    return {
+      kind: "failed",
+      reason: failed.map((p) => p.kind === "failed" && p.reason).join("; "),
+    };
+  }
+  const pending = parts.flatMap((p) => (p.kind === "progressing" ? p.pending : []));
+  return pending.length === 0 ? { kind: "complete" } : { kind: "progressing", pending };
+}
+
+/**
+ * Follows every Deployment (one watch each) until the combined progress is decided or
+ * `timeoutMs` passes; on timeout it returns the last `progressing`. Watches are closed on return.
+ */
+export async function awaitRollouts(
+  deps: { workloads: Workloads },
+  targets: readonly WorkloadTarget[],
+  own: OwnImage,
+  timeoutMs: number,
+): Promise<RolloutProgress> {
+  const stop = new AbortController();
+  const latest = new Map<string, TargetProgress>();
+  const progress = () =>
+    latest.size < targets.length
+      ? { kind: "progressing" as const, pending: ["waiting for the first read"] }
+      : combineProgress([...latest.values()]);
+  let settle: (value: RolloutProgress) => void = () => {};
+  const decided = new Promise<RolloutProgress>((resolve) => {
+    settle = resolve;
+  });
+  const follow = async (target: WorkloadTarget) => {
+    for await (const state of deps.workloads.watch(target, stop.signal)) {
+      latest.set(workloadName(target), targetProgress(state, own));
+      const now = progress();
+      if (now.kind !== "progressing") settle(now);
+    }
+  };
+  const timer = setTimeout(() => settle(progress()), timeoutMs);
+  try {
+    // A watch that throws (the API stayed unreachable) ends the wait with that error.
+    const failures = Promise.all(targets.map(follow)).then(() => progress());
+    return await Promise.race([decided, failures]);
+  } finally {
+    clearTimeout(timer);
+    stop.abort();
+  }
+}

@@ -1,0 +1,64 @@
+import type { DeployDeps, DeployOutcome } from "../deploy/deploy-build.ts";
+import { deployBuild } from "../deploy/deploy-build.ts";
+import { DeploymentState } from "../model/deployment-state.ts";
+import type { PinOutcome, StagePin } from "../ports/ledger.ts";
+import { type RollbackDeps, type RollbackOutcome, rollbackStage } from "./rollback.ts";
+
+export type PinStageOutcome = PinOutcome & { rollback?: RollbackOutcome };
+
+/**
+ * Holds the stage: from now on a successful build is recorded `held`, not deployed. With
+ * `rollback`, the stage then rolls back (to `toCommit`'s build, or the previous success). The
+ * pin is written first, so no build can slip in between the rollback and the pin.
+ */
+export async function pinStage(
+  deps: RollbackDeps & { now: () => Date },
+  request: { reason: string; by: string; rollback?: { toCommit?: string } },
+): Promise<PinStageOutcome> {
+  const toCommit = request.rollback?.toCommit;
+  const pin: StagePin = {
+    reason: request.reason,
+    by: request.by,
+    at: deps.now(),
+    ...(toCommit ? { toCommit } : {}),
+  };
+  const pinned = await deps.ledger.pin(deps.target.stage, pin);
+  if (request.rollback === undefined) return pinned;
+  const rollback = await rollbackStage(deps, {
+    ...(toCommit ? { toCommit } : {}),
+    requestedBy: request.by,
+  });
+  return { ...pinned, rollback };
+}
+
+export type UnpinStageOutcome =
+  | { kind: "not-pinned" }
+  | { kind: "unpinned"; pin: StagePin; deployed?: { sequence: number; outcome: DeployOutcome } };
+
+/**
+ * Releases the stage. With `deployLatest`, the newest held build rolls out as its build event
+ * would have made it: through the ordering guard, so it never replaces a newer image.
+ */
+export async function unpinStage(
+  deps: DeployDeps,
+  request: { deployLatest: boolean },
+): Promise<UnpinStageOutcome> {
+  const released = await deps.ledger.unpin(deps.target.stage);
+  if (released.kind === "not-pinned" || !request.deployLatest) return released;
+  const held = (await deps.ledger.inFlight(deps.target.stage))
+    .filter((r) => r.state === DeploymentState.held && r.imageDigest !== undefined)
+    .at(-1);
+  if (held === undefined) return released;
+  const outcome = await deployBuild(deps, {
+    stage: held.stage,
+    sequence: held.sequence,
+    deliveryId: held.deliveryId,
+    buildId: held.buildId,
+    commit: held.commit,
+    buildNumber: undefined,
+    logUrl: held.logUrl,
+    status: "succeeded",
+    image: held.imageDigest as string,
+  });
+  return { ...released, deployed: { sequence: held.sequence, outcome } };
+}

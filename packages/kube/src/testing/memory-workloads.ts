@@ -1,0 +1,203 @@
+import type {
+  ImageChange,
+  WorkloadRevision,
+  WorkloadState,
+  Workloads,
+  WorkloadTarget,
+} from "@slipway/core";
+import { ConflictError, RefusedError, workloadName } from "@slipway/core";
+
+/** How a rollout to an image ends in the double, as the deployment controller would report it. */
+export type RolloutBehaviour = "complete" | "deadline-exceeded" | "pending";
+
+export type MemoryWorkloads = Workloads & {
+  /** Creates a Deployment whose rollout of `image` is complete. */
+  add(target: WorkloadTarget, image: string, annotations?: Record<string, string>): void;
+  /** The stored state (a copy). */
+  state(target: WorkloadTarget): WorkloadState;
+  /** Decides how each new rollout ends; every rollout completes by default. */
+  rolloutOf: (image: string) => RolloutBehaviour;
+  /** Every accepted setImage, in order. */
+  patches: Array<{ target: string; change: ImageChange }>;
+  /** Makes the next `times` calls of `operation` fail with `error` (a 409, 429, 5xx stand-in). */
+  failNext(operation: "read" | "setImage" | "revisions", error: Error, times?: number): void;
+  /** Settles every Deployment's current rollout again by `rolloutOf` (time passing, in effect). */
+  reconcile(): Promise<void>;
+  /** Drops every failure still queued by failNext. */
+  heal(): void;
+  /** Runs `change` just before the next setImage of `target` is applied (to stage a race). */
+  beforeNextPatch(target: WorkloadTarget, change: () => void): void;
+};
+
+type Stored = {
+  target: WorkloadTarget;
+  image: string | undefined;
+  annotations: Record<string, string>;
+  resourceVersion: number;
+  generation: number;
+  observedGeneration: number;
+  replicas: number;
+  updated: number;
+  available: number;
+  deadlineExceeded: boolean;
+  revisions: WorkloadRevision[];
+};
+
+/**
+ * Kubernetes Deployments in memory, for unit tests: resourceVersion preconditions (409 as
+ * ConflictError), annotations, ReplicaSet revisions, and a controller that settles each
+ * rollout on the next tick as `rolloutOf` says. Watches see every change.
+ */
+export function createMemoryWorkloads(): MemoryWorkloads {
+  const stored = new Map<string, Stored>();
+  const listeners = new Set<() => void>();
+  const failures = new Map<string, Error[]>();
+  const hooks = new Map<string, () => void>();
+  let clock = 1;
+  const notify = () => {
+    for (const listener of [...listeners]) listener();
+  };
+  const find = (target: WorkloadTarget) => {
+    const found = stored.get(workloadName(target));
+    if (found === undefined) {
+      throw new RefusedError(`get ${workloadName(target)}`, 404);
+    }
+    return found;
+  };
+  const injected = (operation: string) => {
+    const queue = failures.get(operation);
+    const error = queue?.shift();
+    if (error) throw error;
+  };
+  // The double holds one container per Deployment; asked for another, it has none.
+  const view = (s: Stored, asked: WorkloadTarget = s.target): WorkloadState => ({
+    target: { ...asked },
+    resourceVersion: String(s.resourceVersion),
+    image: asked.container === s.target.container ? s.image : undefined,
+    annotations: { ...s.annotations },
+    snapshot: {
+      metadata: { name: s.target.name, generation: s.generation },
+      spec: { replicas: s.replicas },
+      status: {
+        observedGeneration: s.observedGeneration,
+        replicas: s.replicas + (s.updated < s.replicas ? 1 : 0),
+        updatedReplicas: s.updated,
+        availableReplicas: s.available,
+        conditions: s.deadlineExceeded
+          ? [{ type: "Progressing", status: "False", reason: "ProgressDeadlineExceeded" }]
+          : [{ type: "Progressing", status: "True", reason: "NewReplicaSetAvailable" }],
+      },
+    },
+  });
+  const settle = (s: Stored, generation: number) =>
+    new Promise<void>((resolve) =>
+      setTimeout(() => {
+        resolve();
+        if (s.generation !== generation) return;
+        const behaviour = s.image === undefined ? "complete" : double.rolloutOf(s.image);
+        s.observedGeneration = generation;
+        s.updated = behaviour === "complete" ? s.replicas : 0;
+        s.available = behaviour === "complete" ? s.replicas : s.available;
+        s.deadlineExceeded = behaviour === "deadline-exceeded";
+        s.resourceVersion = clock++;
+        notify();
+      }, 0),
+    );
+
+  const double: MemoryWorkloads = {
+    patches: [],
+    rolloutOf: () => "complete",
+    add(target, image, annotations = {}) {
+      stored.set(workloadName(target), {
+        target: { ...target },
+        image,
+        annotations: { ...annotations },
+        resourceVersion: clock++,
+        generation: 1,
+        observedGeneration: 1,
+        replicas: 2,
+        updated: 2,
+        available: 2,
+        deadlineExceeded: false,
+        revisions: [{ revision: 1, image, annotations: { ...annotations } }],
+      });
+    },
+    state(target) {
+      return view(find(target), target);
+    },
+    failNext(operation, error, times = 1) {
+      failures.set(operation, [...(failures.get(operation) ?? []), ...Array(times).fill(error)]);
+    },
+    async reconcile() {
+      await Promise.all([...stored.values()].map((s) => settle(s, s.generation)));
+    },
+    heal() {
+      failures.clear();
+    },
+    beforeNextPatch(target, change) {
+      hooks.set(workloadName(target), change);
+    },
+    async read(target) {
+      injected("read");
+      return view(find(target), target);
+    },
+    async setImage(target, change) {
+      injected("setImage");
+      const hook = hooks.get(workloadName(target));
+      hooks.delete(workloadName(target));
+      hook?.();
+      const s = find(target);
+      if (target.container !== s.target.container) {
+        throw new Error(`a strategic merge patch would add container ${target.container}`);
+      }
+      if (String(s.resourceVersion) !== change.resourceVersion) {
+        throw new ConflictError(`patch ${workloadName(target)}`);
+      }
+      double.patches.push({ target: workloadName(target), change });
+      Object.assign(s.annotations, change.annotations);
+      s.resourceVersion = clock++;
+      if (s.image !== change.image) {
+        s.image = change.image;
+        s.generation += 1;
+        s.updated = 0;
+        s.deadlineExceeded = false;
+        const revision = (s.revisions[0]?.revision ?? 0) + 1;
+        s.revisions.unshift({ revision, image: change.image, annotations: { ...s.annotations } });
+        void settle(s, s.generation);
+      }
+      notify();
+      return view(s, target);
+    },
+    async revisions(target) {
+      injected("revisions");
+      return structuredClone(find(target).revisions);
+    },
+    async *watch(target, signal) {
+      let changed = true;
+      let wake: () => void = () => {};
+      const listener = () => {
+        changed = true;
+        wake();
+      };
+      listeners.add(listener);
+      const onAbort = () => wake();
+      signal.addEventListener("abort", onAbort);
+      try {
+        while (!signal.aborted) {
+          if (changed) {
+            changed = false;
+            yield view(find(target), target);
+            continue;
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+        }
+      } finally {
+        listeners.delete(listener);
+        signal.removeEventListener("abort", onAbort);
+      }
+    },
+  };
+  return double;
+}

@@ -1,0 +1,3 @@
+import { createMemoryLedger, describeLedgerContract } from "@slipway/ledger/testing";
+
+describeLedgerContract("in-memory", async () => createMemoryLedger());
