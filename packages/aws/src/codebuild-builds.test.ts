@@ -6,8 +6,9 @@ import {
 } from "@aws-sdk/client-codebuild";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
+import { RefusedError, TransientError } from "@slipway/core";
 import { beforeEach, describe, expect, it } from "vitest";
-import { BuildServiceError, createCodeBuildBuilds } from "./codebuild-builds.ts";
+import { createCodeBuildBuilds } from "./codebuild-builds.ts";
 import { codebuildLogUrl } from "./codebuild-log-url.ts";
 
 const codebuild = mockClient(CodeBuildClient);
@@ -46,7 +47,7 @@ describe("CodeBuild builds", () => {
     });
   });
 
-  it("turns a CodeBuild refusal into a BuildServiceError that keeps the cause", async () => {
+  it("turns a CodeBuild refusal into core's RefusedError that keeps the cause", async () => {
     const refusal = new InvalidInputException({
       message: "Project cannot be found",
       $metadata: {},
@@ -56,8 +57,24 @@ describe("CodeBuild builds", () => {
 
     const started = builds.start(request);
 
-    await expect(started).rejects.toThrow(BuildServiceError);
-    await expect(started).rejects.toMatchObject({ operation: "StartBuild", cause: refusal });
+    await expect(started).rejects.toThrow(RefusedError);
+    await expect(started).rejects.toMatchObject({
+      operation: "CodeBuild StartBuild",
+      status: 400,
+      cause: refusal,
+    });
+  });
+
+  it("turns a throttled StartBuild into core's TransientError, so core retries it", async () => {
+    const throttled = Object.assign(new Error("Rate exceeded"), {
+      name: "ThrottlingException",
+      $fault: "client",
+      $metadata: { httpStatusCode: 400 },
+    });
+    codebuild.on(StartBuildCommand).rejects(throttled);
+    const builds = createCodeBuildBuilds({ client: new CodeBuildClient({ region: "eu-west-1" }) });
+
+    await expect(builds.start(request)).rejects.toThrow(TransientError);
   });
 
   it("stops a build by id", async () => {

@@ -3,24 +3,15 @@ import {
   StartBuildCommand,
   StopBuildCommand,
 } from "@aws-sdk/client-codebuild";
-import type { Builds } from "@slipway/core";
+import { type Builds, RefusedError } from "@slipway/core";
+import { translateAwsError } from "./aws-errors.ts";
 import { codebuildLogUrl } from "./codebuild-log-url.ts";
-
-/** CodeBuild refused or failed a call; vendor exception names stay in `cause`. */
-export class BuildServiceError extends Error {
-  override readonly name = "BuildServiceError";
-  readonly operation: "StartBuild" | "StopBuild";
-  constructor(operation: "StartBuild" | "StopBuild", cause: unknown) {
-    const vendor = cause instanceof Error ? cause.name : "unknown error";
-    super(`CodeBuild ${operation} failed (${vendor})`, { cause });
-    this.operation = operation;
-  }
-}
 
 /**
  * Builds on CodeBuild. StartBuild carries the delivery id as `idempotencyToken`, so a retried
  * request within CodeBuild's 5-minute window returns the same build instead of a second one;
- * the ledger's delivery claim covers the days after that.
+ * the ledger's delivery claim covers the days after that. Failures are core's errors
+ * (TransientError, RefusedError), so a throttled StartBuild is retried like a Kubernetes call.
  * @see https://docs.aws.amazon.com/codebuild/latest/APIReference/API_StartBuild.html
  */
 export function createCodeBuildBuilds(options: { client: CodeBuildClient }): Builds {
@@ -44,10 +35,10 @@ export function createCodeBuildBuilds(options: { client: CodeBuildClient }): Bui
           }),
         ));
       } catch (error) {
-        throw new BuildServiceError("StartBuild", error);
+        throw translateAwsError("CodeBuild StartBuild", error);
       }
       if (build?.id === undefined || build.arn === undefined) {
-        throw new BuildServiceError("StartBuild", new Error("the answer names no build"));
+        throw new RefusedError("CodeBuild StartBuild (the answer names no build)", 200);
       }
       return { buildId: build.id, logUrl: codebuildLogUrl(build.arn) };
     },
@@ -55,7 +46,7 @@ export function createCodeBuildBuilds(options: { client: CodeBuildClient }): Bui
       try {
         await client.send(new StopBuildCommand({ id: buildId }));
       } catch (error) {
-        throw new BuildServiceError("StopBuild", error);
+        throw translateAwsError("CodeBuild StopBuild", error);
       }
     },
   };

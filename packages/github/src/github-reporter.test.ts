@@ -1,7 +1,8 @@
 import { generateKeyPairSync } from "node:crypto";
+import { TransientError } from "@slipway/core";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createGitHubClient } from "./github-client.ts";
-import { createGitHubReporter, GitHubUnavailableError } from "./github-reporter.ts";
+import { createGitHubReporter } from "./github-reporter.ts";
 import { createGitHubStandIn, type GitHubStandIn } from "./testing/github-stand-in.ts";
 
 const repository = { owner: "Codertocat", name: "Hello-World" };
@@ -98,16 +99,18 @@ describe("GitHub reporter against GitHub's OpenAPI description", () => {
     expect(github.violations).toEqual([]);
   });
 
-  it("fails with the status when GitHub is down", async () => {
+  it("fails transiently when GitHub is down, keeping its status in the cause", async () => {
     github.outage = 503;
 
     const failure = reporter().createDeployment(newDeployment);
 
-    await expect(failure).rejects.toThrow(GitHubUnavailableError);
-    await expect(failure).rejects.toMatchObject({ status: 503 });
+    await expect(failure).rejects.toThrow(TransientError);
+    await expect(failure).rejects.toMatchObject({
+      cause: expect.objectContaining({ status: 503 }),
+    });
   });
 
-  it("fails with 401 when the token is wrong, without the token in the message", async () => {
+  it("is refused with 401 when the token is wrong, without the token in the message", async () => {
     const wrong = createGitHubReporter({
       octokit: createGitHubClient({ kind: "token", token: "ghp_wrong" }, { fetch: github.fetch }),
     });
@@ -120,7 +123,7 @@ describe("GitHub reporter against GitHub's OpenAPI description", () => {
       description: "queued",
     });
 
-    await expect(failure).rejects.toMatchObject({ name: "GitHubUnavailableError", status: 401 });
+    await expect(failure).rejects.toMatchObject({ name: "RefusedError", status: 401 });
     await expect(failure).rejects.not.toThrow(/ghp_wrong/);
   });
 
@@ -134,7 +137,7 @@ describe("GitHub reporter against GitHub's OpenAPI description", () => {
       timeoutMs: 50,
     });
 
-    await expect(slow.createDeployment(newDeployment)).rejects.toThrow(GitHubUnavailableError);
+    await expect(slow.createDeployment(newDeployment)).rejects.toThrow(TransientError);
   });
 });
 

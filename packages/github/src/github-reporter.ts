@@ -1,23 +1,26 @@
 import type { Octokit } from "@octokit/rest";
-import type { GitHubReporter } from "@slipway/core";
+import { type GitHubReporter, RefusedError, TransientError } from "@slipway/core";
 
-/** A GitHub call failed; the status (if any) says whether it was GitHub or the network. */
-export class GitHubUnavailableError extends Error {
-  override readonly name = "GitHubUnavailableError";
-  readonly status: number | undefined;
-  constructor(operation: string, cause: unknown) {
-    const status =
-      typeof cause === "object" &&
-      cause !== null &&
-      "status" in cause &&
-      typeof cause.status === "number"
-        ? cause.status
-        : undefined;
-    // Octokit's own message names the URL and GitHub's answer; request headers stay in `cause`.
-    const detail = cause instanceof Error ? cause.message : String(cause);
-    super(`GitHub ${operation} failed${status ? ` with ${status}` : ""}: ${detail}`, { cause });
-    this.status = status;
+/**
+ * A failed GitHub call as core's errors, as the Kubernetes adapter does: 408, 429 and 5xx, a
+ * timeout or a dropped connection → TransientError; any other answer → RefusedError with its
+ * status. Octokit's message (the URL and GitHub's answer, never the request headers) is kept
+ * in the operation, so the log says what GitHub said; the request itself stays in `cause`.
+ */
+function translateGitHubError(operation: string, error: unknown): Error {
+  const status =
+    typeof error === "object" &&
+    error !== null &&
+    "status" in error &&
+    typeof error.status === "number"
+      ? error.status
+      : undefined;
+  const detail = error instanceof Error ? error.message : String(error);
+  const what = `GitHub ${operation}: ${detail}`;
+  if (status === undefined || status === 408 || status === 429 || status >= 500) {
+    return new TransientError(what, { cause: error });
   }
+  return new RefusedError(what, status, { cause: error });
 }
 
 /** GitHub caps status descriptions at 140 characters and rejects longer ones. */
@@ -40,7 +43,7 @@ export function createGitHubReporter(options: {
     try {
       return await run(AbortSignal.timeout(timeoutMs));
     } catch (error) {
-      throw new GitHubUnavailableError(operation, error);
+      throw translateGitHubError(operation, error);
     }
   };
 

@@ -3,7 +3,7 @@ export {
   type GitHubClientOptions,
   type GitHubCredentials,
 } from "./github-client.ts";
-export { createGitHubReporter, GitHubUnavailableError } from "./github-reporter.ts";
+export { createGitHubReporter } from "./github-reporter.ts";
 export {
   DeliveryHeaders,
   readWebhookDelivery,

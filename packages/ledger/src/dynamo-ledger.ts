@@ -9,6 +9,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { translateAwsError } from "@slipway/aws";
 import {
   assertRetention,
   assertTransition,
@@ -22,8 +23,11 @@ import {
   type StagePin,
   UnclaimedDeliveryError,
 } from "@slipway/core";
-import { LedgerUnavailableError } from "./ledger-error.ts";
+import type { LedgerInspection } from "./ledger-inspection.ts";
 import { ledgerTable } from "./ledger-table.ts";
+
+/** The DynamoDB ledger: core's port, plus what its contract test and operator tools inspect. */
+export type DynamoLedger = Ledger & LedgerInspection;
 
 type Item = Record<string, unknown>;
 
@@ -48,8 +52,9 @@ const keyAttributes = new Set(["pk", "sk", ledgerTable.indexes.inFlight.sortKey]
 export function createDynamoLedger(options: {
   client: DynamoDBDocumentClient;
   tableName: string;
-}): Ledger {
-  const { client, tableName: TableName } = options;
+}): DynamoLedger {
+  const { tableName: TableName } = options;
+  const client = translatingErrors(options.client);
 
   const getItem = async (Key: Item): Promise<Item | undefined> =>
     (await client.send(new GetCommand({ TableName, Key, ConsistentRead: true }))).Item;
@@ -150,7 +155,7 @@ export function createDynamoLedger(options: {
     return item?.pinAt === undefined ? undefined : toPin(item);
   };
 
-  const ledger: Ledger = {
+  const ledger: DynamoLedger = {
     async claimDelivery(claim) {
       assertRetention(claim.claimedAt, claim.retainUntil);
       const now = claim.claimedAt.getTime();
@@ -251,7 +256,6 @@ export function createDynamoLedger(options: {
                 Update: {
                   TableName,
                   Key: deliveryKey(record.deliveryId),
-                  // Not `buildId`: that attribute keys the byBuildId index of deployments.
                   UpdateExpression: "SET #deliveryState = :started, #startedBuildId = :buildId",
                   ConditionExpression: "attribute_exists(#pk)",
                   ExpressionAttributeNames: {
@@ -272,7 +276,7 @@ export function createDynamoLedger(options: {
         if (reasons?.[1] === "ConditionalCheckFailed") {
           throw new UnclaimedDeliveryError(record.deliveryId, { cause: error });
         }
-        throw error;
+        throw translateAwsError("DynamoDB TransactWrite", error);
       }
     },
 
@@ -371,18 +375,6 @@ export function createDynamoLedger(options: {
       return items.map(toRecord);
     },
 
-    async byBuildId(buildId) {
-      // A global index is eventually consistent; build events arrive minutes after recording.
-      const items = await queryAll({
-        IndexName: "byBuildId",
-        KeyConditionExpression: "#buildId = :buildId",
-        ExpressionAttributeNames: { "#buildId": "buildId" },
-        ExpressionAttributeValues: { ":buildId": buildId },
-      });
-      const item = items[0];
-      return item === undefined ? undefined : toRecord(item);
-    },
-
     async byCommit(commit) {
       const items = await queryAll({
         IndexName: "byCommit",
@@ -458,7 +450,7 @@ export function createDynamoLedger(options: {
 
     pinOf,
   };
-  return translatingErrors(ledger);
+  return ledger;
 }
 
 function toItem(record: DeploymentRecord): Item {
@@ -519,35 +511,33 @@ async function conditionalWrite(write: () => Promise<unknown>): Promise<WriteOut
   }
 }
 
-function cancellationCodes(error: unknown): (string | undefined)[] | undefined {
-  if (!(error instanceof Error) || error.name !== "TransactionCanceledException") return undefined;
-  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-  return reasons?.map((reason) => reason.Code);
+/**
+ * The client, with every failure but a lost condition turned into core's errors at the SDK
+ * boundary (throttling and 5xx → TransientError, so core retries them like Kubernetes calls).
+ * A lost condition, or a cancelled transaction, stays DynamoDB's: the methods above read its
+ * reasons as an outcome, and translate what is left.
+ */
+function translatingErrors(client: DynamoDBDocumentClient): Pick<DynamoDBDocumentClient, "send"> {
+  return {
+    send: (async (command: { constructor: { name: string } }) => {
+      try {
+        return await client.send(command as Parameters<DynamoDBDocumentClient["send"]>[0]);
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException || isCancellation(error)) throw error;
+        throw translateAwsError(
+          `DynamoDB ${command.constructor.name.replace(/Command$/, "")}`,
+          error,
+        );
+      }
+    }) as DynamoDBDocumentClient["send"],
+  };
 }
 
-const coreErrors = new Set([
-  "DeploymentNotFoundError",
-  "UnclaimedDeliveryError",
-  "InvalidTransitionError",
-  "RangeError",
-  "LedgerUnavailableError",
-]);
+const isCancellation = (error: unknown) =>
+  error instanceof Error && error.name === "TransactionCanceledException";
 
-/** Wraps every method so only core's typed errors or LedgerUnavailableError leave the adapter. */
-function translatingErrors(ledger: Ledger): Ledger {
-  const wrapped: Record<string, unknown> = {};
-  for (const [operation, method] of Object.entries(ledger) as [
-    string,
-    (...args: unknown[]) => Promise<unknown>,
-  ][]) {
-    wrapped[operation] = async (...args: unknown[]) => {
-      try {
-        return await method(...args);
-      } catch (error) {
-        if (error instanceof Error && coreErrors.has(error.name)) throw error;
-        throw new LedgerUnavailableError(operation, error);
-      }
-    };
-  }
-  return wrapped as unknown as Ledger;
+function cancellationCodes(error: unknown): (string | undefined)[] | undefined {
+  if (!isCancellation(error)) return undefined;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+  return reasons?.map((reason) => reason.Code);
 }
