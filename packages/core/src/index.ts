@@ -19,6 +19,7 @@ export * from "./model/describe-error.ts";
 export * from "./model/lifecycle-event.ts";
 export * from "./model/push-event.ts";
 export * from "./model/stage-config.ts";
+export * from "./model/truncate.ts";
 export * from "./operate/deployment-trace.ts";
 export * from "./operate/rollback.ts";
 export * from "./operate/stage-pin.ts";

@@ -1,17 +1,22 @@
 import { DeployAnnotation } from "../model/deploy-annotations.ts";
+import type { DeployTarget } from "../model/deploy-target.ts";
 import type { DeploymentRecord } from "../model/deployment-record.ts";
 import { DeploymentState, inFlightStates } from "../model/deployment-state.ts";
 import { describeError } from "../model/describe-error.ts";
+import { truncate } from "../model/truncate.ts";
 import { RefusedError, TransientError } from "../ports/infrastructure-errors.ts";
 import type { StagePin, TransitionOutcome } from "../ports/ledger.ts";
-import { type DeployReportDeps, reportDeploy } from "../report/report-state.ts";
+import { type ReportDeps, reportState } from "../report/report-state.ts";
+import { supersede } from "../report/supersede.ts";
 import { type ApplyImageDeps, applyImage, type OwnImage } from "./apply-image.ts";
 import type { FinishedBuild } from "./build-event.ts";
-import { type RestoreOutcome, restoreImages, truncate } from "./restore-images.ts";
+import { type RestoreOutcome, restoreImages } from "./restore-images.ts";
 import { awaitRollouts, type RolloutProgress } from "./rollout-progress.ts";
 
 export type DeployDeps = ApplyImageDeps &
-  DeployReportDeps & {
+  ReportDeps & {
+    /** The stage this function deploys, and its Deployments. */
+    target: DeployTarget;
     /** How long one run waits for a rollout; below the function's timeout, with room to roll back. */
     rolloutTimeoutMs: number;
   };
@@ -76,7 +81,7 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
 
   const history = await deps.ledger.history(record.stage, 50);
   const newer = newerOnCluster(history, record);
-  if (newer !== undefined) return supersede(deps, record, newer);
+  if (newer !== undefined) return superseded(deps, record, newer);
   const previousDigest = history.find(
     (r) => r.sequence < record.sequence && r.state === DeploymentState.succeeded,
   )?.imageDigest;
@@ -100,7 +105,7 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
       image: current.imageDigest ?? build.image,
     });
   }
-  const reported = reportDeploy(deps, started.record, {
+  const reported = reportState(deps, started.record, {
     state: "in_progress",
     description: `Deploying #${record.sequence} (${short(record.commit)}) to ${record.stage}`,
     logUrl: record.logUrl,
@@ -118,7 +123,7 @@ export async function rollOut(
   deps: DeployDeps,
   record: DeploymentRecord,
   own: OwnImage,
-  reported: Promise<void> = Promise.resolve(),
+  reported: Promise<unknown> = Promise.resolve(),
 ): Promise<DeployOutcome> {
   const { progress, restored } = await followRollout(deps, record, own);
   await reported;
@@ -181,7 +186,7 @@ export async function conclude(
       });
       return { kind: "rolling", pending: progress.pending };
     case "superseded":
-      return supersede(deps, record, progress.by);
+      return superseded(deps, record, progress.by);
     case "complete": {
       const done = await deps.ledger.transition(key(record), {
         from,
@@ -189,7 +194,7 @@ export async function conclude(
         at,
       });
       if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
-      await reportDeploy(deps, done.record, {
+      await reportState(deps, done.record, {
         state: "success",
         description: `Deployed #${record.sequence} (${short(record.commit)}) to ${record.stage}`,
         commitState: "success",
@@ -218,7 +223,7 @@ export async function conclude(
         fields: { reason: truncate(reason, 1000) },
       });
       if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
-      await reportDeploy(deps, done.record, {
+      await reportState(deps, done.record, {
         state: "failure",
         description: `${to === DeploymentState.rolledBack ? "Rolled back" : "Failed"} #${record.sequence}: ${reason}`,
         commitState: "failure",
@@ -243,7 +248,7 @@ async function failBuild(
     fields: { reason: `build ${status}` },
   });
   if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
-  await reportDeploy(deps, done.record, {
+  await reportState(deps, done.record, {
     state: "failure",
     description: `Build #${record.sequence} ${status}; nothing was deployed`,
     // A stopped build is not the commit's fault (a newer push, or a person stopped it).
@@ -253,25 +258,14 @@ async function failBuild(
   return { kind: "build-failed", status };
 }
 
-async function supersede(
+/** A newer deployment reached the cluster first: this one is superseded, not deployed. */
+async function superseded(
   deps: DeployDeps,
   record: DeploymentRecord,
   by: number,
 ): Promise<DeployOutcome> {
-  const done = await deps.ledger.transition(key(record), {
-    from: [...inFlightStates, DeploymentState.deploying],
-    to: DeploymentState.superseded,
-    at: deps.now(),
-    fields: { supersededBy: by },
-  });
+  const done = await supersede(deps, record, by, [...inFlightStates, DeploymentState.deploying]);
   if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
-  await reportDeploy(deps, done.record, {
-    state: "inactive",
-    description: `Superseded by #${by}`,
-    // Commit statuses have no "cancelled"; a pending one would hang forever on the commit.
-    commitState: "error",
-    logUrl: record.logUrl,
-  });
   return { kind: "superseded", by };
 }
 
@@ -303,7 +297,7 @@ async function hold(
     fields: { imageDigest: image, reason },
   });
   if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
-  await reportDeploy(deps, done.record, {
+  await reportState(deps, done.record, {
     state: "inactive",
     description: `Held: ${pin.reason}`,
     logUrl: record.logUrl,

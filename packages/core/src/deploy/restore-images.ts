@@ -1,6 +1,7 @@
 import { DeployAnnotation, readDeployMark } from "../model/deploy-annotations.ts";
 import { workloadName } from "../model/deploy-target.ts";
 import type { WorkloadTarget } from "../model/stage-config.ts";
+import { truncate } from "../model/truncate.ts";
 import { retryTransient, transientRetryPolicy } from "../ports/retry.ts";
 import { type ApplyImageDeps, compareAndSet, type OwnImage } from "./apply-image.ts";
 
@@ -66,9 +67,4 @@ export async function previousRevisionImage(
     deps.workloads.revisions(target),
   );
   return revisions.find((r) => r.image !== undefined && r.image !== current)?.image;
-}
-
-/** Cuts text to `max` characters with an ellipsis (GitHub and annotations have limits). */
-export function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -1,11 +1,12 @@
 import { type ApplyImageDeps, compareAndSet } from "../deploy/apply-image.ts";
-import { previousRevisionImage, truncate } from "../deploy/restore-images.ts";
+import { previousRevisionImage } from "../deploy/restore-images.ts";
 import { awaitRollouts, type RolloutProgress } from "../deploy/rollout-progress.ts";
 import { DeployAnnotation, guardSequence } from "../model/deploy-annotations.ts";
 import type { DeployTarget } from "../model/deploy-target.ts";
 import type { DeploymentRecord } from "../model/deployment-record.ts";
 import { DeploymentState } from "../model/deployment-state.ts";
 import { describeError } from "../model/describe-error.ts";
+import { truncate } from "../model/truncate.ts";
 import type { DiagnosticLog } from "../ports/diagnostic-log.ts";
 import type { Ledger } from "../ports/ledger.ts";
 import { retryTransient, transientRetryPolicy } from "../ports/retry.ts";

@@ -5,10 +5,10 @@ import {
   type GitHubReport as GitHubReportValue,
 } from "../model/deployment-record.ts";
 import { DeploymentState } from "../model/deployment-state.ts";
-import { describeError } from "../model/describe-error.ts";
 import type { PushEvent } from "../model/push-event.ts";
 import type { StageConfig } from "../model/stage-config.ts";
 import type { StartedBuild } from "../ports/builds.ts";
+import { reportState } from "../report/report-state.ts";
 import { type SupersedeDeps, supersedeOlder } from "../report/supersede.ts";
 import { type BuildPlan, planBuild, type SkipReason, withSequence } from "./build-plan.ts";
 
@@ -74,7 +74,13 @@ export async function acceptPush(
   // Independent of each other, and both may wait on GitHub: in parallel they stay well inside
   // GitHub's 10 s even when every GitHub call runs into its timeout.
   const [githubReport, superseded] = await Promise.all([
-    reportQueued(deps, plan, record),
+    reportState({ ...deps, target: plan.stage }, record, {
+      state: "queued",
+      description: `Build #${record.sequence} queued`,
+      commitState: "pending",
+      logUrl: record.logUrl,
+      withEnvironmentUrl: true,
+    }),
     supersedeOlder(deps, plan.stage, sequence),
   ]);
   return {
@@ -114,76 +120,4 @@ function newRecord(
     updatedAt: now,
     transitions: [{ state: DeploymentState.queued, at: now }],
   };
-}
-
-/**
- * Creates the GitHub Deployment (status queued, linking the build log) and a pending commit
- * status. A GitHub failure never fails the push: the build already runs, so it is logged and
- * the record stays `pending` for the deploy function to report later.
- */
-async function reportQueued(
-  deps: AcceptPushDeps,
-  plan: Extract<BuildPlan, { kind: "build" }>,
-  record: DeploymentRecord,
-): Promise<GitHubReportValue> {
-  const { repository } = record;
-  const description = `Build #${record.sequence} queued`;
-  let deploymentId: number | undefined;
-  const deployment = deps.github
-    .createDeployment({
-      repository,
-      sha: record.commit,
-      environment: record.stage,
-      description,
-      production: plan.stage.production,
-      payload: {
-        deliveryId: record.deliveryId,
-        sequence: record.sequence,
-        buildId: record.buildId,
-      },
-    })
-    .then((created) => {
-      deploymentId = created.deploymentId;
-      return deps.github.setDeploymentStatus({
-        repository,
-        deploymentId: created.deploymentId,
-        state: "queued",
-        description,
-        logUrl: record.logUrl,
-        ...(plan.stage.environmentUrl ? { environmentUrl: plan.stage.environmentUrl } : {}),
-      });
-    });
-  const commitStatus = deps.github.setCommitStatus({
-    repository,
-    sha: record.commit,
-    state: "pending",
-    context: `slipway/${record.stage}`,
-    description,
-    targetUrl: record.logUrl,
-  });
-  const results = await Promise.allSettled([deployment, commitStatus]);
-  const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
-  const report = failures.length === 0 ? GitHubReport.reported : GitHubReport.pending;
-  if (failures.length > 0) {
-    deps.log.warn("GitHub report failed; the build runs and the report is marked pending", {
-      stage: record.stage,
-      sequence: record.sequence,
-      errors: failures.map(describeError),
-    });
-  }
-  if (report === GitHubReport.pending && deploymentId === undefined) return report;
-  try {
-    await deps.ledger.annotate(
-      { stage: record.stage, sequence: record.sequence },
-      {
-        githubReport: report,
-        ...(deploymentId === undefined ? {} : { githubDeploymentId: deploymentId }),
-      },
-      deps.now(),
-    );
-  } catch (error) {
-    // The build and its record exist; failing now would only invite a pointless redelivery.
-    deps.log.warn("could not store the GitHub report state", { error: describeError(error) });
-  }
-  return report;
 }

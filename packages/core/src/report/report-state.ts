@@ -1,7 +1,7 @@
-import { truncate } from "../deploy/restore-images.ts";
 import type { DeployTarget } from "../model/deploy-target.ts";
 import { type DeploymentRecord, GitHubReport } from "../model/deployment-record.ts";
 import { describeError } from "../model/describe-error.ts";
+import { truncate } from "../model/truncate.ts";
 import type { DiagnosticLog } from "../ports/diagnostic-log.ts";
 import type {
   CommitStatusState,
@@ -10,22 +10,24 @@ import type {
 } from "../ports/github-reporter.ts";
 import type { Ledger } from "../ports/ledger.ts";
 
-export type DeployReportDeps = {
+export type ReportDeps = {
   ledger: Ledger;
   github: GitHubReporter;
   log: DiagnosticLog;
   now: () => Date;
-  target: DeployTarget;
+  /** The GitHub environment: whether it is production, and the app's URL if it has one. */
+  target: Pick<DeployTarget, "production" | "environmentUrl">;
 };
 
-/** One state of a deployment as GitHub shows it: a deployment status and, if final, a commit status. */
-export type DeployReport = {
+/** One state of a deployment as GitHub shows it: a deployment status and, if set, a commit status. */
+export type StateReport = {
   state: DeploymentStatusState;
   description: string;
-  /** Set for the final states; the commit's check then leaves `pending`. */
+  /** The commit's check: `pending` while queued, then the final state. */
   commitState?: CommitStatusState;
   /** Where to read why: the build log. */
   logUrl: string;
+  /** Link the app's URL from this status (queued and success). */
   withEnvironmentUrl?: boolean;
 };
 
@@ -33,20 +35,22 @@ export type DeployReport = {
 const descriptionLimit = 140;
 
 /**
- * Tells GitHub about a deployment's state. The GitHub Deployment is created here if the push
- * could not create it (GitHub was down then). Never throws: GitHub being down must not fail
- * or repeat a rollout, so failures are logged and the ledger notes that a report is owed.
+ * The one rule for how a deployment's state reaches GitHub, from the push (queued) to the
+ * end: the GitHub Deployment is created if the record has none yet (at the push, or later if
+ * GitHub was down then), its status is set, and the commit status too; both go out in
+ * parallel. Never throws: GitHub being down must not fail a push or repeat a rollout, so a
+ * failure is logged and the ledger marks the report `pending` (owed). Returns what the ledger
+ * now says.
  */
-export async function reportDeploy(
-  deps: DeployReportDeps,
+export async function reportState(
+  deps: ReportDeps,
   record: DeploymentRecord,
-  report: DeployReport,
-): Promise<void> {
+  report: StateReport,
+): Promise<GitHubReport> {
   const { repository } = record;
   const description = truncate(report.description, descriptionLimit);
   const environmentUrl = report.withEnvironmentUrl ? deps.target.environmentUrl : undefined;
   let deploymentId = record.githubDeploymentId;
-  const sent: Promise<unknown>[] = [];
   const deployment = (async () => {
     if (deploymentId === undefined) {
       deploymentId = (
@@ -73,20 +77,18 @@ export async function reportDeploy(
       ...(environmentUrl ? { environmentUrl } : {}),
     });
   })();
-  sent.push(deployment);
-  if (report.commitState) {
-    sent.push(
-      deps.github.setCommitStatus({
-        repository,
-        sha: record.commit,
-        state: report.commitState,
-        context: `slipway/${record.stage}`,
-        description,
-        targetUrl: report.logUrl,
-      }),
-    );
-  }
-  const failures = (await Promise.allSettled(sent)).flatMap((r) =>
+  const commitStatus =
+    report.commitState === undefined
+      ? Promise.resolve()
+      : deps.github.setCommitStatus({
+          repository,
+          sha: record.commit,
+          state: report.commitState,
+          context: `slipway/${record.stage}`,
+          description,
+          targetUrl: report.logUrl,
+        });
+  const failures = (await Promise.allSettled([deployment, commitStatus])).flatMap((r) =>
     r.status === "rejected" ? [describeError(r.reason)] : [],
   );
   if (failures.length > 0) {
@@ -99,7 +101,7 @@ export async function reportDeploy(
   }
   const githubReport = failures.length === 0 ? GitHubReport.reported : GitHubReport.pending;
   const newId = deploymentId !== record.githubDeploymentId ? deploymentId : undefined;
-  if (githubReport === record.githubReport && newId === undefined) return;
+  if (githubReport === record.githubReport && newId === undefined) return githubReport;
   try {
     await deps.ledger.annotate(
       { stage: record.stage, sequence: record.sequence },
@@ -107,6 +109,8 @@ export async function reportDeploy(
       deps.now(),
     );
   } catch (error) {
+    // The state is recorded; failing now would only repeat work that already happened.
     deps.log.warn("could not store the GitHub report state", { error: describeError(error) });
   }
+  return githubReport;
 }

@@ -3,24 +3,56 @@ import { DeploymentState, inFlightStates } from "../model/deployment-state.ts";
 import { describeError } from "../model/describe-error.ts";
 import type { Stage } from "../model/stage-config.ts";
 import type { Builds } from "../ports/builds.ts";
-import type { DiagnosticLog } from "../ports/diagnostic-log.ts";
-import type { GitHubReporter } from "../ports/github-reporter.ts";
-import type { Ledger } from "../ports/ledger.ts";
-
-export type SupersedeDeps = {
-  ledger: Ledger;
-  builds: Builds;
-  github: GitHubReporter;
-  now: () => Date;
-  log: DiagnosticLog;
-};
+import type { TransitionOutcome } from "../ports/ledger.ts";
+import { type ReportDeps, reportState } from "./report-state.ts";
 
 /**
- * Marks every in-flight deployment of the stage older than the newest one superseded, and
- * (if the stage says so) stops its build. Every concurrent push runs this after recording
- * itself, and the ledger's reads are consistent, so whichever push records last sees all
- * others: no older build survives a race. Transitions are compare-and-set, so overlaps are
- * harmless. Returns the sequences this call superseded.
+ * Marks one deployment superseded by the newer deployment `by`, if it is still in one of
+ * `from` (compare-and-set, so overlapping runs are harmless), and tells GitHub through the
+ * one reporting rule: the deployment inactive, the commit's check an error. `alongside` runs
+ * beside the report once the state is won (the push side stops the old build there).
+ */
+export async function supersede(
+  deps: ReportDeps,
+  record: DeploymentRecord,
+  by: number,
+  from: readonly DeploymentState[],
+  alongside?: () => Promise<void>,
+): Promise<TransitionOutcome> {
+  const done = await deps.ledger.transition(
+    { stage: record.stage, sequence: record.sequence },
+    { from, to: DeploymentState.superseded, at: deps.now(), fields: { supersededBy: by } },
+  );
+  if (done.kind !== "applied") return done;
+  const followUp = alongside?.().catch((error: unknown) => {
+    deps.log.warn("follow-up of a superseded deployment failed", {
+      stage: record.stage,
+      sequence: record.sequence,
+      buildId: record.buildId,
+      error: describeError(error),
+    });
+  });
+  await Promise.all([
+    reportState(deps, done.record, {
+      state: "inactive",
+      description: `Superseded by #${by}`,
+      // Commit statuses have no "cancelled"; a pending one would hang forever on the commit.
+      commitState: "error",
+      logUrl: record.logUrl,
+    }),
+    followUp,
+  ]);
+  return done;
+}
+
+/** The push side's deps: the stage it supersedes in is the GitHub environment. */
+export type SupersedeDeps = Omit<ReportDeps, "target"> & { builds: Builds };
+
+/**
+ * Supersedes every in-flight deployment of the stage older than the newest one and (if the
+ * stage says so) stops its build. Every concurrent push runs this after recording itself,
+ * and the ledger's reads are consistent, so whichever push records last sees all others: no
+ * older build survives a race. Returns the sequences this call superseded.
  */
 export async function supersedeOlder(
   deps: SupersedeDeps,
@@ -30,60 +62,16 @@ export async function supersedeOlder(
   const active = await deps.ledger.inFlight(stage.name);
   const newest = Math.max(ownSequence, ...active.map((r) => r.sequence));
   const older = active.filter((r) => r.sequence < newest);
-  const results = await Promise.all(older.map((record) => supersede(deps, stage, record, newest)));
-  return older.filter((_, i) => results[i]).map((r) => r.sequence);
-}
-
-async function supersede(
-  deps: SupersedeDeps,
-  stage: Stage,
-  record: DeploymentRecord,
-  newest: number,
-): Promise<boolean> {
-  const outcome = await deps.ledger.transition(
-    { stage: record.stage, sequence: record.sequence },
-    {
-      from: inFlightStates,
-      to: DeploymentState.superseded,
-      at: deps.now(),
-      fields: { supersededBy: newest },
-    },
+  const outcomes = await Promise.all(
+    older.map((record) =>
+      supersede(
+        { ...deps, target: stage },
+        record,
+        newest,
+        inFlightStates,
+        stage.stopOlderBuilds ? () => deps.builds.stop(record.buildId) : undefined,
+      ),
+    ),
   );
-  if (outcome.kind === "conflict") return false;
-  const description = `Superseded by #${newest}`;
-  const followUps: Promise<unknown>[] = [
-    deps.github.setCommitStatus({
-      repository: record.repository,
-      sha: record.commit,
-      // Commit statuses have no "cancelled"; a pending one would hang forever on the commit.
-      state: "error",
-      context: `slipway/${record.stage}`,
-      description,
-      targetUrl: record.logUrl,
-    }),
-  ];
-  if (stage.stopOlderBuilds) followUps.push(deps.builds.stop(record.buildId));
-  if (record.githubDeploymentId !== undefined) {
-    followUps.push(
-      deps.github.setDeploymentStatus({
-        repository: record.repository,
-        deploymentId: record.githubDeploymentId,
-        state: "inactive",
-        description,
-        logUrl: record.logUrl,
-      }),
-    );
-  }
-  const results = await Promise.allSettled(followUps);
-  for (const result of results) {
-    if (result.status === "rejected") {
-      deps.log.warn("follow-up of a superseded deployment failed", {
-        stage: record.stage,
-        sequence: record.sequence,
-        buildId: record.buildId,
-        error: describeError(result.reason),
-      });
-    }
-  }
-  return true;
+  return older.filter((_, i) => outcomes[i]?.kind === "applied").map((r) => r.sequence);
 }
