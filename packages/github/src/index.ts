@@ -8,10 +8,5 @@ export {
   DeliveryHeaders,
   readWebhookDelivery,
   type WebhookOptions,
-  type WebhookRequest,
+  WebhookRequest,
 } from "./read-webhook-delivery.ts";
-export {
-  InvalidSignatureError,
-  MalformedDeliveryError,
-  PayloadTooLargeError,
-} from "./webhook-errors.ts";

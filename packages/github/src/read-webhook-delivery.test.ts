@@ -1,15 +1,18 @@
+import { PushEvent } from "@slipway/core";
 import { describe, expect, it } from "vitest";
 import { githubPayload, signatureOf } from "../../../test/events/github/fixtures.ts";
 import { readWebhookDelivery, type WebhookRequest } from "./read-webhook-delivery.ts";
-import {
-  InvalidSignatureError,
-  MalformedDeliveryError,
-  PayloadTooLargeError,
-} from "./webhook-errors.ts";
 
 const secret = "It's a Secret to Everybody";
 const options = { secret, maxBodyBytes: 64 * 1024 };
 const deliveryId = "72d3162e-cc78-11e3-81ab-4c9367dc0958";
+const badSignature = expect.objectContaining({ kind: "refused", reason: "bad-signature" });
+const tooLarge = expect.objectContaining({ kind: "refused", reason: "too-large" });
+const malformedRequest = expect.objectContaining({
+  kind: "refused",
+  reason: "malformed",
+  part: "request",
+});
 
 function signedRequest(body: string, overrides: Partial<WebhookRequest> = {}): WebhookRequest {
   return {
@@ -30,7 +33,11 @@ describe("readWebhookDelivery", () => {
 
     const delivery = await readWebhookDelivery(signedRequest(body), options);
 
-    expect(delivery).toEqual({ id: deliveryId, event: "push", payload: JSON.parse(body) });
+    expect(delivery).toEqual({
+      kind: "push",
+      id: deliveryId,
+      push: PushEvent.parse(JSON.parse(body)),
+    });
   });
 
   it("verifies against GitHub's documented test vector", async () => {
@@ -44,12 +51,12 @@ describe("readWebhookDelivery", () => {
       },
     });
 
-    // The signature holds, so the failure is about the body not being JSON.
-    await expect(readWebhookDelivery(request, options)).rejects.toThrow(MalformedDeliveryError);
+    // The signature holds, so the refusal is about the body not being JSON.
+    await expect(readWebhookDelivery(request, options)).resolves.toEqual(malformedRequest);
   });
 
   it("decodes a base64 body before verifying it", async () => {
-    const body = JSON.stringify(githubPayload("ping"));
+    const body = JSON.stringify(githubPayload("push-branch"));
     const request = signedRequest(body, {
       body: Buffer.from(body).toString("base64"),
       isBase64Encoded: true,
@@ -57,8 +64,11 @@ describe("readWebhookDelivery", () => {
 
     const delivery = await readWebhookDelivery(request, options);
 
-    expect(delivery.event).toBe("push");
-    expect(delivery.payload).toEqual(JSON.parse(body));
+    expect(delivery).toEqual({
+      kind: "push",
+      id: deliveryId,
+      push: PushEvent.parse(JSON.parse(body)),
+    });
   });
 
   it("rejects a body whose signature was made for it before one byte was flipped", async () => {
@@ -73,7 +83,7 @@ describe("readWebhookDelivery", () => {
       isBase64Encoded: true,
     });
 
-    await expect(readWebhookDelivery(request, options)).rejects.toThrow(InvalidSignatureError);
+    await expect(readWebhookDelivery(request, options)).resolves.toEqual(badSignature);
   });
 
   it.each([
@@ -87,20 +97,18 @@ describe("readWebhookDelivery", () => {
 
     await expect(
       readWebhookDelivery({ headers, body, isBase64Encoded: false }, options),
-    ).rejects.toThrow(InvalidSignatureError);
+    ).resolves.toEqual(badSignature);
   });
 
   it("rejects a signed empty body as unverifiable", async () => {
-    await expect(readWebhookDelivery(signedRequest(""), options)).rejects.toThrow(
-      InvalidSignatureError,
-    );
+    await expect(readWebhookDelivery(signedRequest(""), options)).resolves.toEqual(badSignature);
   });
 
   it("refuses a body over the limit before looking at its signature", async () => {
     const body = "x".repeat(options.maxBodyBytes + 1);
     const request = { headers: {}, body, isBase64Encoded: false };
 
-    await expect(readWebhookDelivery(request, options)).rejects.toThrow(PayloadTooLargeError);
+    await expect(readWebhookDelivery(request, options)).resolves.toEqual(tooLarge);
   });
 
   it("refuses an oversized base64 body by its encoded length", async () => {
@@ -108,20 +116,18 @@ describe("readWebhookDelivery", () => {
 
     await expect(
       readWebhookDelivery({ headers: {}, body, isBase64Encoded: true }, options),
-    ).rejects.toThrow(PayloadTooLargeError);
+    ).resolves.toEqual(tooLarge);
   });
 
   it("counts bytes, not characters, against the limit", async () => {
     const body = "é".repeat(options.maxBodyBytes / 2 + 1);
 
-    await expect(readWebhookDelivery(signedRequest(body), options)).rejects.toThrow(
-      PayloadTooLargeError,
-    );
+    await expect(readWebhookDelivery(signedRequest(body), options)).resolves.toEqual(tooLarge);
   });
 
   it("rejects signed text that is not JSON as malformed", async () => {
-    await expect(readWebhookDelivery(signedRequest("payload=%7B%7D"), options)).rejects.toThrow(
-      MalformedDeliveryError,
+    await expect(readWebhookDelivery(signedRequest("payload=%7B%7D"), options)).resolves.toEqual(
+      malformedRequest,
     );
   });
 
@@ -129,8 +135,8 @@ describe("readWebhookDelivery", () => {
     const request = signedRequest("{}");
     const headers = { ...request.headers, "x-github-delivery": undefined };
 
-    await expect(readWebhookDelivery({ ...request, headers }, options)).rejects.toThrow(
-      MalformedDeliveryError,
+    await expect(readWebhookDelivery({ ...request, headers }, options)).resolves.toEqual(
+      malformedRequest,
     );
   });
 
@@ -146,6 +152,43 @@ describe("readWebhookDelivery", () => {
       isBase64Encoded: false,
     };
 
-    await expect(readWebhookDelivery(request, options)).resolves.toMatchObject({ event: "ping" });
+    await expect(readWebhookDelivery(request, options)).resolves.toEqual({
+      kind: "ping",
+      id: deliveryId,
+    });
+  });
+
+  it("reads an event that is not a push without looking at its payload", async () => {
+    const request = signedRequest(JSON.stringify(githubPayload("issues-opened")), {});
+    const headers = { ...request.headers, "x-github-event": "issues" };
+
+    await expect(readWebhookDelivery({ ...request, headers }, options)).resolves.toEqual({
+      kind: "other",
+      id: deliveryId,
+      event: "issues",
+    });
+  });
+
+  it("refuses a push payload without a ref, naming the field but not its values", async () => {
+    const payload = githubPayload("push-branch");
+    delete payload.ref;
+    payload.head_commit.message = "secret-looking text";
+    payload.after = "not-a-sha";
+
+    const read = await readWebhookDelivery(signedRequest(JSON.stringify(payload)), options);
+
+    expect(read).toMatchObject({ kind: "refused", reason: "malformed", part: "payload" });
+    const detail = read.kind === "refused" ? read.detail : "";
+    expect(detail).toMatch(/ref/);
+    expect(detail).toMatch(/after/);
+    expect(detail).not.toMatch(/not-a-sha|secret-looking/);
+  });
+
+  it("refuses something that is not a Function URL request as malformed", async () => {
+    await expect(readWebhookDelivery({ headers: 42 }, options)).resolves.toMatchObject({
+      kind: "refused",
+      reason: "malformed",
+      part: "request",
+    });
   });
 });

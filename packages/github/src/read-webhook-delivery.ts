@@ -1,18 +1,22 @@
 import { verify } from "@octokit/webhooks-methods";
-import type { VerifiedDelivery } from "@slipway/core";
-import { z } from "zod";
 import {
-  InvalidSignatureError,
-  MalformedDeliveryError,
-  PayloadTooLargeError,
-} from "./webhook-errors.ts";
+  type DeliveryRefusal,
+  PushEvent,
+  RefusalReason,
+  type VerifiedDelivery,
+} from "@slipway/core";
+import { z } from "zod";
 
-/** An HTTP request as a Lambda Function URL hands it over. */
-export type WebhookRequest = {
-  headers: Readonly<Record<string, string | undefined>>;
-  body?: string | undefined;
-  isBase64Encoded: boolean;
-};
+/**
+ * An HTTP request as a Lambda Function URL hands it over: only the parts a delivery needs.
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html#urls-payloads
+ */
+export const WebhookRequest = z.object({
+  headers: z.record(z.string(), z.string().optional()),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean(),
+});
+export type WebhookRequest = z.infer<typeof WebhookRequest>;
 
 export type WebhookOptions = {
   /** The webhook's shared secret (an sst.Secret in production). */
@@ -30,59 +34,87 @@ export const DeliveryHeaders = z.object({
   "x-github-delivery": z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
 });
 
+const refused = (
+  reason: RefusalReason,
+  detail: string,
+  part?: DeliveryRefusal["part"],
+): DeliveryRefusal => ({ kind: "refused", reason, detail, ...(part ? { part } : {}) });
+
 /**
- * Checks size, then the HMAC over the exact raw body, and only then reads headers and JSON.
- * The comparison is constant-time (@octokit/webhooks-methods uses crypto.timingSafeEqual).
- * Throws PayloadTooLargeError, InvalidSignatureError or MalformedDeliveryError.
+ * The webhook's edge, where a request is read once: size, then the HMAC over the exact raw
+ * body, and only then headers, JSON and, for a push, the payload's schema. The comparison
+ * is constant-time (@octokit/webhooks-methods uses crypto.timingSafeEqual). A request that
+ * is not a delivery is a refusal (too large, bad signature, malformed), returned, not thrown.
  */
 export async function readWebhookDelivery(
-  request: WebhookRequest,
+  request: unknown,
   options: WebhookOptions,
-): Promise<VerifiedDelivery> {
-  const headers = lowercaseKeys(request.headers);
-  const body = rawBody(request, options.maxBodyBytes);
+): Promise<VerifiedDelivery | DeliveryRefusal> {
+  const shape = WebhookRequest.safeParse(request);
+  if (!shape.success) {
+    return refused(RefusalReason.malformed, "not a Function URL request", "request");
+  }
+  const headers = lowercaseKeys(shape.data.headers);
+  const body = rawBody(shape.data, options.maxBodyBytes);
+  if (body === undefined) {
+    return refused(RefusalReason.tooLarge, `the body is larger than ${options.maxBodyBytes} bytes`);
+  }
   const signature = headers["x-hub-signature-256"];
-  if (signature === undefined || signature === "") throw new InvalidSignatureError("missing");
+  if (signature === undefined || signature === "") {
+    return refused(RefusalReason.badSignature, "no X-Hub-Signature-256 header");
+  }
   // An empty body cannot be what GitHub signed; the library also refuses to verify one.
   if (body === "" || !(await verify(options.secret, body, signature))) {
-    throw new InvalidSignatureError("mismatch");
+    return refused(RefusalReason.badSignature, "X-Hub-Signature-256 does not match the body");
   }
   const delivery = DeliveryHeaders.safeParse(headers);
   if (!delivery.success) {
-    throw new MalformedDeliveryError("X-GitHub-Event or X-GitHub-Delivery is missing or malformed");
+    return refused(
+      RefusalReason.malformed,
+      "X-GitHub-Event or X-GitHub-Delivery is missing or malformed",
+      "request",
+    );
   }
+  const id = delivery.data["x-github-delivery"];
+  const event = delivery.data["x-github-event"];
   let payload: unknown;
   try {
     payload = JSON.parse(body);
-  } catch (error) {
-    throw new MalformedDeliveryError(
+  } catch {
+    return refused(
+      RefusalReason.malformed,
       "the body is not JSON; set the webhook's content type to application/json",
-      { cause: error },
+      "request",
     );
   }
-  return {
-    id: delivery.data["x-github-delivery"],
-    event: delivery.data["x-github-event"],
-    payload,
-  };
+  if (event === "ping") return { kind: "ping", id };
+  if (event !== "push") return { kind: "other", id, event };
+  const push = PushEvent.safeParse(payload);
+  if (!push.success) {
+    // Paths and messages only: the payload's values never reach the response or the logs.
+    const detail = push.error.issues
+      .slice(0, 5)
+      .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
+      .join("; ");
+    return refused(RefusalReason.malformed, detail, "payload");
+  }
+  return { kind: "push", id, push: push.data };
 }
 
 /**
- * The body as the UTF-8 text GitHub signed. GitHub sends JSON as UTF-8, so decoding is
- * lossless, and the string that is verified is the very string that is parsed.
+ * The body as the UTF-8 text GitHub signed, or undefined when it is over the limit. GitHub
+ * sends JSON as UTF-8, so decoding is lossless, and the string that is verified is the very
+ * string that is parsed.
  */
-function rawBody(request: WebhookRequest, maxBodyBytes: number): string {
+function rawBody(request: WebhookRequest, maxBodyBytes: number): string | undefined {
   const body = request.body ?? "";
   if (!request.isBase64Encoded) {
-    if (Buffer.byteLength(body, "utf8") > maxBodyBytes)
-      throw new PayloadTooLargeError(maxBodyBytes);
-    return body;
+    return Buffer.byteLength(body, "utf8") > maxBodyBytes ? undefined : body;
   }
   // Refuse by encoded length first, so an oversized body is never decoded.
-  if (body.length > Math.ceil(maxBodyBytes / 3) * 4) throw new PayloadTooLargeError(maxBodyBytes);
+  if (body.length > Math.ceil(maxBodyBytes / 3) * 4) return undefined;
   const bytes = Buffer.from(body, "base64");
-  if (bytes.length > maxBodyBytes) throw new PayloadTooLargeError(maxBodyBytes);
-  return bytes.toString("utf8");
+  return bytes.length > maxBodyBytes ? undefined : bytes.toString("utf8");
 }
 
 function lowercaseKeys(headers: WebhookRequest["headers"]): Record<string, string | undefined> {
