@@ -5,7 +5,7 @@ import type { DeployDeps, WorkloadTarget } from "@slipway/core";
 import { createGitHubClient, createGitHubReporter } from "@slipway/github";
 import { createKubeWorkloads } from "@slipway/kube";
 import { createMemoryLedger, digestImage, seedDeployment } from "@slipway/ledger/testing";
-import { createDeployHandler } from "../functions/shared/deploy-handler.ts";
+import { createDeployHandler } from "../functions/deploy/deploy-handler.ts";
 import { buildEventFor } from "../test/events/codebuild/fixtures.ts";
 import { startFaultProxy } from "../test/harness/fault-proxy.ts";
 import { waitForRollout } from "../test/kube/deployment-rollout.ts";
@@ -171,7 +171,19 @@ function bundle(quick: boolean): Promise<BenchSection> {
     contents: "AWS SDK, @kubernetes/client-node with undici, Octokit, zod, Powertools",
     env: {
       SLIPWAY_STAGE: "dev",
-      WORKLOAD_DEPLOYMENTS: "chat-server:server,chat-web:web",
+      STAGE_CONFIG: JSON.stringify({
+        stages: [
+          {
+            name: "dev",
+            branches: ["main"],
+            codebuildProject: "slipway-dev",
+            deployments: [
+              { namespace: "chat", name: "chat-server", container: "server" },
+              { namespace: "chat", name: "chat-web", container: "web" },
+            ],
+          },
+        ],
+      }),
       LEDGER_TABLE: "slipway-ledger",
       EKS_CLUSTER_NAME: "slipway-dev",
       GITHUB_TOKEN: "bench",

@@ -117,11 +117,13 @@ export async function run(options: { quick: boolean }): Promise<BenchSection[]> 
       POWERTOOLS_LOG_LEVEL: "SILENT",
       POWERTOOLS_METRICS_DISABLED: "true",
     });
-    const webhook = (await import("../functions/webhook.ts")) as {
+    const webhook = (await import("../functions/webhook/handler.ts")) as {
       handler: (event: LambdaFunctionURLEvent) => Promise<{ statusCode?: number; body?: string }>;
     };
     const deploy = (
-      (await import("../functions/deploy.ts")) as typeof import("../functions/deploy.ts")
+      (await import(
+        "../functions/deploy/handler.ts"
+      )) as typeof import("../functions/deploy/handler.ts")
     ).handler as unknown as (event: unknown) => Promise<{ kind: string }>;
 
     const handled: number[] = [];

@@ -102,7 +102,7 @@ async function handlerLatency(quick: boolean): Promise<BenchSection> {
     dynamo.on(UpdateCommand).resolves({ Attributes: { sequenceValue: 1 } });
     dynamo.on(TransactWriteCommand).resolves({});
     dynamo.on(QueryCommand).resolves({ Items: [] });
-    const { handler } = (await import("../functions/webhook.ts")) as {
+    const { handler } = (await import("../functions/webhook/handler.ts")) as {
       handler: (event: LambdaFunctionURLEvent) => Promise<LambdaFunctionURLResult>;
     };
     // Log lines and EMF metrics are produced (that cost is real) and then discarded.

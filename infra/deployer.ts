@@ -128,7 +128,7 @@ function commonEnvironment() {
 
 function createWebhookFunction() {
   return new sst.aws.Function("Webhook", {
-    handler: "functions/webhook.handler",
+    handler: "functions/webhook/handler.handler",
     // GitHub cannot sign IAM requests: the HMAC over the body is the authentication.
     url: { authorization: "none" },
     // Bounds what a flood of forged requests costs, where the account's quota allows a
@@ -171,7 +171,7 @@ function clusterFunctionArgs(rolloutSeconds: number) {
 function createDeployFunction() {
   const rolloutSeconds = seconds(settings.rolloutTimeout);
   return new sst.aws.Function("Deploy", {
-    handler: "functions/deploy.handler",
+    handler: "functions/deploy/handler.handler",
     ...clusterFunctionArgs(rolloutSeconds),
     // Leaves a minute after the rollout bound to roll back and report.
     timeout: `${rolloutSeconds + 60} seconds`,
@@ -196,7 +196,7 @@ function createDeployFunction() {
  */
 function createRecheckFunction() {
   const fn = new sst.aws.Function("Recheck", {
-    handler: "functions/recheck.handler",
+    handler: "functions/recheck/handler.handler",
     ...clusterFunctionArgs(seconds(settings.rolloutTimeout)),
     timeout: "60 seconds",
     memory: "512 MB",

@@ -1,6 +1,6 @@
 import { StageConfig } from "@slipway/core";
-import { beforeAll, describe, expect, it } from "vitest";
 import { ledgerTable } from "@slipway/ledger/table";
+import { beforeAll, describe, expect, it } from "vitest";
 import { buildFinishedPattern, buildStartedPattern, lifecycleAlertPattern } from "./patterns.ts";
 import { deployStage } from "./test/deploy-stage.ts";
 import { named, ofType, type RecordedResource } from "./test/pulumi-mocks.ts";

@@ -1,5 +1,5 @@
-import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, join, relative } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
@@ -15,11 +15,12 @@ export type BundledFunction = {
   gzipBytes: number;
 };
 
-/** The Lambda entry points: every `functions/*.ts` that is not a test. */
+/** The Lambda entry points: every `functions/<name>/handler.ts`. */
 export function functionNames(): string[] {
-  return readdirSync(join(root, "functions"))
-    .filter((file) => file.endsWith(".ts") && !file.endsWith(".test.ts"))
-    .map((file) => basename(file, ".ts"))
+  return readdirSync(join(root, "functions"), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .filter((entry) => existsSync(join(root, "functions", entry.name, "handler.ts")))
+    .map((entry) => entry.name)
     .sort();
 }
 
@@ -38,7 +39,7 @@ export async function bundleFunctions(
     const outfile = join(outDir, name, "index.mjs");
     mkdirSync(join(outDir, name), { recursive: true });
     await build({
-      entryPoints: [join(root, "functions", `${name}.ts`)],
+      entryPoints: [join(root, "functions", name, "handler.ts")],
       outfile,
       bundle: true,
       platform: "node",

@@ -217,11 +217,11 @@ async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<Demo
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
     POWERTOOLS_METRICS_DISABLED: "true",
   });
-  const webhook = (await import("../functions/webhook.ts")) as {
+  const webhook = (await import("../functions/webhook/handler.ts")) as {
     handler: (event: LambdaFunctionURLEvent) => Promise<{ statusCode?: number; body?: string }>;
   };
   deployHandler = (
-    (await import("../functions/deploy.ts")) as {
+    (await import("../functions/deploy/handler.ts")) as {
       handler: (event: unknown) => Promise<unknown>;
     }
   ).handler;

@@ -12,8 +12,8 @@ import {
   readFinishedBuild,
   readStartedBuild,
 } from "@slipway/core";
+import type { LifecycleFlush } from "@slipway/wiring";
 import type { Context } from "aws-lambda";
-import type { LifecycleFlush } from "./lifecycle-publishing.ts";
 
 export type DeployResult =
   | DeployOutcome

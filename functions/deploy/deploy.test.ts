@@ -13,8 +13,8 @@ import { createMemoryWorkloads } from "@slipway/kube/testing";
 import { createMemoryLedger, digestImage, seedDeployment } from "@slipway/ledger/testing";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { buildEvent, buildEventFor } from "../test/events/codebuild/fixtures.ts";
-import { createDeployHandler } from "./shared/deploy-handler.ts";
+import { buildEvent, buildEventFor } from "../../test/events/codebuild/fixtures.ts";
+import { createDeployHandler } from "./deploy-handler.ts";
 
 const token = "ghp_unitTestTokenNeverLogged0123";
 const server = { namespace: "chat", name: "chat-server", container: "server" };
@@ -90,11 +90,23 @@ describe("deploy handler", () => {
     const eks = mockClient(EKSClient);
     const dynamo = mockClient(DynamoDBClient);
     vi.stubEnv("SLIPWAY_STAGE", "dev");
-    vi.stubEnv("WORKLOAD_DEPLOYMENTS", "chat-server:server,chat-web:web");
+    vi.stubEnv(
+      "STAGE_CONFIG",
+      JSON.stringify({
+        stages: [
+          {
+            name: "dev",
+            branches: ["main"],
+            codebuildProject: "slipway-dev",
+            deployments: [server, web],
+          },
+        ],
+      }),
+    );
     vi.stubEnv("LEDGER_TABLE", "slipway-ledger");
     vi.stubEnv("EKS_CLUSTER_NAME", "slipway-dev");
     vi.stubEnv("GITHUB_TOKEN", token);
-    const { handler } = await import("./deploy.ts");
+    const { handler } = await import("./handler.ts");
 
     const result = await handler({ source: "aws.codebuild", detail: { nonsense: true } });
 

@@ -1,14 +1,12 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { readDeployConfig } from "./shared/deploy-config.ts";
-import { createDeployDeps } from "./shared/deploy-deps.ts";
-import { createDeployHandler } from "./shared/deploy-handler.ts";
-import { withLinkedSecrets } from "./shared/linked-secrets.ts";
+import { readDeploySettings, wireDeploy, withLinkedSecrets } from "@slipway/wiring";
+import { createDeployHandler } from "./deploy-handler.ts";
 
 const logger = new Logger({ serviceName: "slipway-deploy" });
-const deps = createDeployDeps(readDeployConfig(withLinkedSecrets(process.env)), logger);
+const settings = readDeploySettings(withLinkedSecrets(process.env));
 
 /**
  * CodeBuild finished → the stage's Deployments roll out by digest, or roll back, and GitHub
  * is told. Invoked asynchronously by the BuildFinished rule; retried twice, then the DLQ.
  */
-export const handler = createDeployHandler(deps, logger);
+export const handler = createDeployHandler(wireDeploy(settings, logger), logger);

@@ -12,11 +12,11 @@ import {
 import { createFakeGitHub } from "@slipway/github/testing";
 import { createMemoryWorkloads } from "@slipway/kube/testing";
 import { createMemoryLedger, digestImage, seedDeployment } from "@slipway/ledger/testing";
+import { publishingLedger } from "@slipway/wiring";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { buildEventFor } from "../test/events/codebuild/fixtures.ts";
-import { createDeployHandler } from "./shared/deploy-handler.ts";
-import { publishingLedger } from "./shared/lifecycle-publishing.ts";
+import { buildEventFor } from "../../test/events/codebuild/fixtures.ts";
+import { createDeployHandler } from "./deploy-handler.ts";
 
 const server = { namespace: "chat", name: "chat-server", container: "server" };
 const target: DeployTarget = {
@@ -56,8 +56,10 @@ async function kit(sequence: number, githubDeploymentId?: null) {
     client: new EventBridgeClient({ region: "us-east-1" }),
     busName: "slipway-dev-Lifecycle",
     stage: "dev",
-    metrics: new Metrics({ namespace: "Slipway", serviceName: "slipway" }),
-    metricName: "LifecyclePublishFailures",
+    metric: {
+      metrics: new Metrics({ namespace: "Slipway", serviceName: "slipway" }),
+      name: "LifecyclePublishFailures",
+    },
     logger,
     links: { appUrl: "https://chat.example.test" },
   });

@@ -1,12 +1,9 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { readDeployConfig } from "./shared/deploy-config.ts";
-import { createDeployDeps } from "./shared/deploy-deps.ts";
-import { withLinkedSecrets } from "./shared/linked-secrets.ts";
-import { createRecheckHandler } from "./shared/recheck-handler.ts";
+import { readDeploySettings, wireDeploy, withLinkedSecrets } from "@slipway/wiring";
+import { createRecheckHandler } from "./recheck-handler.ts";
 
 const logger = new Logger({ serviceName: "slipway-recheck" });
-const config = readDeployConfig(withLinkedSecrets(process.env));
-const deps = createDeployDeps(config, logger);
+const settings = readDeploySettings(withLinkedSecrets(process.env));
 
 /**
  * Every minute (an EventBridge schedule): conclude rollouts that outlived the deploy
@@ -14,7 +11,7 @@ const deps = createDeployDeps(config, logger);
  * 60 s) has surely passed.
  */
 export const handler = createRecheckHandler(
-  deps,
-  { followMs: 20_000, settleAfterMs: config.rolloutTimeoutMs + 90_000 },
+  wireDeploy(settings, logger),
+  { followMs: 20_000, settleAfterMs: settings.rolloutTimeoutMs + 90_000 },
   logger,
 );

@@ -1,7 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { type DeployDeps, describeError, type RecheckResult, recheckRollouts } from "@slipway/core";
+import type { LifecycleFlush } from "@slipway/wiring";
 import type { Context } from "aws-lambda";
-import type { LifecycleFlush } from "./lifecycle-publishing.ts";
 
 export type RecheckSettings = {
   /** How long this run follows each rollout it finds still going; well below its timeout. */

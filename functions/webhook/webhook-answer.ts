@@ -1,11 +1,8 @@
-import type { DeliveryOutcome } from "@slipway/core";
-import {
-  InvalidSignatureError,
-  MalformedDeliveryError,
-  PayloadTooLargeError,
-} from "@slipway/github";
+import type { DeliveryOutcome, DeliveryRefusal } from "@slipway/core";
 import type { LambdaFunctionURLResult } from "aws-lambda";
-import { z } from "zod";
+
+/** What ended a delivery: an outcome (a refusal included), or an infrastructure failure. */
+export type WebhookResult = DeliveryOutcome | { kind: "failed"; error: unknown };
 
 /** What the webhook answers, and the label its log line and metric carry. */
 export type WebhookAnswer = {
@@ -34,36 +31,23 @@ const answer = (
 });
 
 /**
- * The one mapping from a delivery's outcome, or the error that ended it, to the HTTP answer.
+ * The one mapping from how a delivery ended to the HTTP answer: one exhaustive switch.
  * GitHub shows the body in the delivery log, so it says why, and never echoes the payload.
  */
-export function webhookAnswer(result: DeliveryOutcome | Error): WebhookAnswer {
-  if (result instanceof PayloadTooLargeError) {
-    return answer(413, "too-large", { error: "payload-too-large", message: result.message });
-  }
-  if (result instanceof InvalidSignatureError) {
-    return answer(401, "unauthorized", { error: "invalid-signature", message: result.message });
-  }
-  if (result instanceof MalformedDeliveryError || result instanceof z.ZodError) {
-    return answer(400, "malformed", {
-      error: "malformed-request",
-      message: "the request is not a GitHub delivery",
-    });
-  }
-  if (result instanceof Error) {
-    // A redelivery is safe (deliveries are idempotent), so say so.
-    return answer(
-      500,
-      "error",
-      { error: "internal", message: "could not process the delivery; redeliver it" },
-      true,
-    );
-  }
+export function webhookAnswer(result: WebhookResult): WebhookAnswer {
   switch (result.kind) {
+    case "refused":
+      return refusalAnswer(result);
+    case "failed":
+      // A redelivery is safe (deliveries are idempotent), so say so.
+      return answer(
+        500,
+        "error",
+        { error: "internal", message: "could not process the delivery; redeliver it" },
+        true,
+      );
     case "pong":
       return answer(200, "pong", { message: "pong" });
-    case "rejected":
-      return answer(400, "malformed", { error: result.reason, message: result.detail });
     case "skipped":
       return answer(202, "skipped", { skipped: result.reason });
     case "duplicate":
@@ -76,5 +60,22 @@ export function webhookAnswer(result: DeliveryOutcome | Error): WebhookAnswer {
         githubReport: result.githubReport,
         superseded: result.superseded,
       });
+  }
+}
+
+function refusalAnswer(refusal: DeliveryRefusal): WebhookAnswer {
+  switch (refusal.reason) {
+    case "too-large":
+      return answer(413, "too-large", { error: "payload-too-large", message: refusal.detail });
+    case "bad-signature":
+      return answer(401, "unauthorized", { error: "invalid-signature", message: refusal.detail });
+    case "malformed":
+      // A bad push payload names its fields; a request that is no delivery at all gets no detail.
+      return refusal.part === "payload"
+        ? answer(400, "malformed", { error: "malformed-payload", message: refusal.detail })
+        : answer(400, "malformed", {
+            error: "malformed-request",
+            message: "the request is not a GitHub delivery",
+          });
   }
 }

@@ -40,7 +40,7 @@ describe("readWebhookConfig", () => {
       GITHUB_APP_PRIVATE_KEY: "-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----",
     });
 
-    expect(config.github.credentials).toEqual({
+    expect(config.github?.credentials).toEqual({
       kind: "app",
       appId: 123,
       installationId: 456,

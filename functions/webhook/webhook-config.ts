@@ -1,20 +1,20 @@
 import { StageConfig } from "@slipway/core";
-import { z } from "zod";
 import {
   GitHubEnv,
-  type GitHubSettings,
   hasGitHubCredentials,
+  type PushSettings,
   readGitHubSettings,
-} from "./github-settings.ts";
-import { type LifecycleSettings, readLifecycleSettings } from "./lifecycle-publishing.ts";
+  readLifecycleSettings,
+  settingsIssues,
+} from "@slipway/wiring";
+import { z } from "zod";
 
 /** GitHub may sign with any secret; a short one is guessable, so refuse it at start-up. */
 const minimumSecretLength = 16;
 
 /**
- * The webhook function's settings, read once per container. Secrets arrive as environment
- * variables today; when infra links sst.Secret values, only this module changes (to
- * `Resource.WebhookSecret.value` and friends).
+ * The webhook function's environment, read once per container. The secrets arrive through
+ * infra's linked sst.Secret values (see the wiring's withLinkedSecrets).
  */
 export const WebhookEnv = z
   .object({
@@ -33,31 +33,23 @@ export const WebhookEnv = z
   })
   .refine(...hasGitHubCredentials);
 
-export type WebhookConfig = {
-  secret: string;
-  awsCallTimeoutMs: number;
-  maxBodyBytes: number;
-  ledgerTable: string;
-  stages: StageConfig;
-  github: GitHubSettings;
-  lifecycle: LifecycleSettings;
-};
-
 /** The settings are missing or invalid; the message names variables, never their values. */
 export class WebhookConfigError extends Error {
   override readonly name = "WebhookConfigError";
 }
 
-/** Parses the environment into the webhook's settings, or throws WebhookConfigError. */
-export function readWebhookConfig(env: NodeJS.ProcessEnv): WebhookConfig {
+/** Parses the environment into the push side's settings, or throws WebhookConfigError. */
+export function readWebhookConfig(env: NodeJS.ProcessEnv): PushSettings {
   const parsed = WebhookEnv.safeParse(env);
-  if (!parsed.success) throw new WebhookConfigError(`invalid settings: ${issuesOf(parsed.error)}`);
+  if (!parsed.success) {
+    throw new WebhookConfigError(`invalid settings: ${settingsIssues(parsed.error)}`);
+  }
   const e = parsed.data;
   let stages: StageConfig;
   try {
     stages = StageConfig.parse(JSON.parse(e.STAGE_CONFIG));
   } catch (error) {
-    const detail = error instanceof z.ZodError ? issuesOf(error) : "not JSON";
+    const detail = error instanceof z.ZodError ? settingsIssues(error) : "not JSON";
     throw new WebhookConfigError(`STAGE_CONFIG is invalid: ${detail}`);
   }
   return {
@@ -69,9 +61,4 @@ export function readWebhookConfig(env: NodeJS.ProcessEnv): WebhookConfig {
     lifecycle: readLifecycleSettings(env),
     github: readGitHubSettings(e),
   };
-}
-
-// Paths and messages only: zod's messages here never echo the values.
-function issuesOf(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join(".") || "(settings)"}: ${i.message}`).join("; ");
 }

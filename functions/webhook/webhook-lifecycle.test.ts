@@ -12,7 +12,7 @@ import { createGitHubStandIn } from "@slipway/github/testing";
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { functionUrlDelivery, githubPayload } from "../test/events/github/fixtures.ts";
+import { functionUrlDelivery, githubPayload } from "../../test/events/github/fixtures.ts";
 
 const secret = "unit-test-webhook-secret-7f3a9c";
 const githubToken = "ghp_unitTestTokenNeverLogged0123";
@@ -43,7 +43,7 @@ beforeAll(async () => {
   vi.stubEnv("SLIPWAY_STAGE", "production");
   vi.stubEnv("LIFECYCLE_BUS_NAME", "slipway-production-Lifecycle");
   vi.stubEnv("PUBLISH_FAILURE_METRIC", "Slipway/LifecyclePublishFailures");
-  ({ handler } = await import("./webhook.ts"));
+  ({ handler } = await import("./handler.ts"));
 });
 
 beforeEach(async () => {

@@ -1,7 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { type DeliveryOutcome, describeError } from "@slipway/core";
-import type { WebhookAnswer } from "./webhook-response.ts";
+import { describeError } from "@slipway/core";
+import type { WebhookAnswer, WebhookResult } from "./webhook-answer.ts";
 
 /**
  * One log line and one `Deliveries` metric (dimension `Outcome`) per delivery, then clears
@@ -10,17 +10,23 @@ import type { WebhookAnswer } from "./webhook-response.ts";
 export function recordAnswer(
   telemetry: { logger: Logger; metrics: Metrics },
   answer: WebhookAnswer,
-  result: DeliveryOutcome | Error,
+  result: WebhookResult,
 ): void {
   const { logger, metrics } = telemetry;
-  const statusCode = answer.statusCode;
-  if (result instanceof Error) {
-    const log = answer.failed ? logger.error.bind(logger) : logger.warn.bind(logger);
-    log("delivery refused", { statusCode, outcome: answer.outcome, error: errorChain(result) });
+  const { statusCode, outcome } = answer;
+  if (result.kind === "failed") {
+    logger.error("delivery failed", { statusCode, outcome, error: errorChain(result.error) });
+  } else if (result.kind === "refused") {
+    logger.warn("delivery refused", {
+      statusCode,
+      outcome,
+      reason: result.reason,
+      detail: result.detail,
+    });
   } else {
     logger.info("delivery answered", { statusCode, outcome: result });
   }
-  metrics.addDimension("Outcome", answer.outcome);
+  metrics.addDimension("Outcome", outcome);
   metrics.addMetric("Deliveries", MetricUnit.Count, 1);
   metrics.publishStoredMetrics();
   logger.resetKeys();

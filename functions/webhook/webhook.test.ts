@@ -19,7 +19,7 @@ import {
   functionUrlDelivery,
   githubPayload,
   signatureOf,
-} from "../test/events/github/fixtures.ts";
+} from "../../test/events/github/fixtures.ts";
 
 const secret = "unit-test-webhook-secret-7f3a9c";
 const githubToken = "ghp_unitTestTokenNeverLogged0123";
@@ -55,7 +55,7 @@ beforeAll(async () => {
   vi.stubEnv("STAGE_CONFIG", JSON.stringify(stageConfig));
   vi.stubEnv("WEBHOOK_MAX_BODY_BYTES", String(64 * 1024));
   vi.stubEnv("AWS_REGION", "eu-west-1");
-  ({ handler } = await import("./webhook.ts"));
+  ({ handler } = await import("./handler.ts"));
 });
 
 beforeEach(async () => {

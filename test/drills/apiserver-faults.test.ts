@@ -2,7 +2,7 @@ import { DeploymentState, recheckRollouts } from "@slipway/core";
 import { digestImage } from "@slipway/ledger/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { median, percentile } from "../../bench/report.ts";
-import type { DeployResult } from "../../functions/shared/deploy-handler.ts";
+import type { DeployResult } from "../../functions/deploy/deploy-handler.ts";
 import type { FaultProxy } from "../harness/fault-proxy.ts";
 import {
   deleteWorkloads,

@@ -57,7 +57,7 @@ describe(`webhook abuse drill (${formName} form)`, () => {
     vi.stubEnv("AWS_SECRET_ACCESS_KEY", "drill");
     vi.stubEnv("POWERTOOLS_LOG_LEVEL", "SILENT");
     vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "true");
-    ({ handler } = await import("../../functions/webhook.ts"));
+    ({ handler } = await import("../../functions/webhook/handler.ts"));
   });
 
   afterAll(async () => {

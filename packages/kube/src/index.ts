@@ -16,5 +16,6 @@ export {
   StillTerminatingError,
 } from "./apply/cluster-objects.ts";
 export { type BearerClusterOptions, bearerKubeConfig } from "./bearer-kubeconfig.ts";
+export { type ClusterAccess, clusterWorkloads } from "./cluster-workloads.ts";
 export { kubeCall, translateKubeError } from "./kube-errors.ts";
 export { createKubeWorkloads, type KubeWorkloadsOptions } from "./kube-workloads.ts";

@@ -1,19 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { DeployConfigError, readDeployConfig } from "./deploy-config.ts";
+import { DeployConfigError, readDeploySettings } from "./deploy-settings.ts";
 
+const stage = {
+  name: "dev",
+  branches: ["main"],
+  codebuildProject: "slipway-dev",
+  deployments: [
+    { namespace: "chat", name: "chat-server", container: "server" },
+    { namespace: "chat", name: "chat-web", container: "web" },
+  ],
+};
 const base = {
   SLIPWAY_STAGE: "dev",
+  STAGE_CONFIG: JSON.stringify({ stages: [stage] }),
   LEDGER_TABLE: "slipway-ledger",
   EKS_CLUSTER_NAME: "slipway-dev",
   GITHUB_TOKEN: "ghp_token_value",
-  WORKLOAD_NAMESPACE: "chat",
-  WORKLOAD_DEPLOYMENTS: "chat-server:server,chat-web:web",
   ROLLOUT_TIMEOUT_SECONDS: "300",
 };
 
-describe("readDeployConfig", () => {
+describe("readDeploySettings", () => {
   it("reads the stage's Deployments, the EKS cluster and the rollout bound", () => {
-    expect(readDeployConfig(base)).toMatchObject({
+    expect(readDeploySettings(base)).toMatchObject({
       target: {
         stage: "dev",
         deployments: [
@@ -26,7 +34,7 @@ describe("readDeployConfig", () => {
     });
   });
 
-  it("takes the stage from STAGE_CONFIG, the webhook's stage list, when it is set", () => {
+  it("takes the stage from STAGE_CONFIG, the webhook's stage list", () => {
     const stages = {
       stages: [
         {
@@ -40,7 +48,7 @@ describe("readDeployConfig", () => {
       ],
     };
 
-    const config = readDeployConfig({ ...base, STAGE_CONFIG: JSON.stringify(stages) });
+    const config = readDeploySettings({ ...base, STAGE_CONFIG: JSON.stringify(stages) });
 
     expect(config.target).toEqual({
       stage: "dev",
@@ -51,22 +59,30 @@ describe("readDeployConfig", () => {
   });
 
   it("refuses a Deployment listed without its container", () => {
+    const noContainer = { ...stage, deployments: [{ namespace: "chat", name: "chat-server" }] };
+
     expect(() =>
-      readDeployConfig({ ...base, WORKLOAD_DEPLOYMENTS: "chat-server,chat-web" }),
+      readDeploySettings({ ...base, STAGE_CONFIG: JSON.stringify({ stages: [noContainer] }) }),
     ).toThrow(DeployConfigError);
+  });
+
+  it("refuses a STAGE_CONFIG without this function's stage, naming the variables", () => {
+    expect(() => readDeploySettings({ ...base, SLIPWAY_STAGE: "staging" })).toThrow(
+      /STAGE_CONFIG has no stage named SLIPWAY_STAGE/,
+    );
   });
 
   it("refuses a setup with neither an EKS cluster nor a kubeconfig, naming the variables", () => {
     const { EKS_CLUSTER_NAME: _, ...withoutCluster } = base;
 
-    expect(() => readDeployConfig(withoutCluster)).toThrow(/EKS_CLUSTER_NAME/);
+    expect(() => readDeploySettings(withoutCluster)).toThrow(/EKS_CLUSTER_NAME/);
   });
 
   it("never echoes a secret it refuses", () => {
     const { GITHUB_TOKEN: _, ...withoutToken } = base;
 
     expect(() =>
-      readDeployConfig({ ...withoutToken, GITHUB_APP_PRIVATE_KEY: "secret-pem" }),
+      readDeploySettings({ ...withoutToken, GITHUB_APP_PRIVATE_KEY: "secret-pem" }),
     ).not.toThrow(/secret-pem/);
   });
 });

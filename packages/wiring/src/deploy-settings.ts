@@ -1,25 +1,19 @@
-import { DeployTarget, parseWorkloadList, StageConfig } from "@slipway/core";
+import { DeployTarget, StageConfig } from "@slipway/core";
+import type { ClusterAccess } from "@slipway/kube";
 import { z } from "zod";
-import {
-  GitHubEnv,
-  type GitHubSettings,
-  hasGitHubCredentials,
-  readGitHubSettings,
-} from "./github-settings.ts";
-import { type LifecycleSettings, readLifecycleSettings } from "./lifecycle-publishing.ts";
+import type { DeployerAdapterSettings } from "./deployer-adapters.ts";
+import { GitHubEnv, hasGitHubCredentials, readGitHubSettings } from "./github-settings.ts";
+import { readLifecycleSettings } from "./lifecycle-publishing.ts";
+import { settingsIssues } from "./settings-issues.ts";
 
 /**
- * The deploy function's settings (and the re-check's), read once per container. The stage's
- * Deployments come from STAGE_CONFIG, the webhook's own stage list, or else from
- * WORKLOAD_NAMESPACE and WORKLOAD_DEPLOYMENTS (`chat-server:server,chat-web:web`).
+ * The deploy function's environment (and the re-check's), read once per container. The
+ * stage's Deployments come from STAGE_CONFIG, the same stage list the webhook reads.
  */
 export const DeployEnv = z
   .object({
     SLIPWAY_STAGE: z.string().min(1),
-    STAGE_CONFIG: z.string().min(2).optional(),
-    WORKLOAD_NAMESPACE: z.string().min(1).default("chat"),
-    WORKLOAD_DEPLOYMENTS: z.string().min(1).optional(),
-    ENVIRONMENT_URL: z.url().optional(),
+    STAGE_CONFIG: z.string().min(2),
     LEDGER_TABLE: z.string().min(3),
     /** The EKS cluster; or KUBECONFIG (a file) to target any other cluster, as the demo does. */
     EKS_CLUSTER_NAME: z.string().min(1).optional(),
@@ -33,19 +27,13 @@ export const DeployEnv = z
   .refine((env) => env.EKS_CLUSTER_NAME !== undefined || env.KUBECONFIG !== undefined, {
     message: "set EKS_CLUSTER_NAME (or KUBECONFIG outside AWS)",
   })
-  .refine((env) => env.STAGE_CONFIG !== undefined || env.WORKLOAD_DEPLOYMENTS !== undefined, {
-    message: "set STAGE_CONFIG or WORKLOAD_DEPLOYMENTS",
-  })
   .refine(...hasGitHubCredentials);
 
-export type DeployConfig = {
+/** What the deploy side runs on: the functions read it from their environment, the CLI from the stage. */
+export type DeploySettings = DeployerAdapterSettings & {
   target: DeployTarget;
-  ledgerTable: string;
-  cluster: { kind: "eks"; name: string; region: string } | { kind: "kubeconfig"; path: string };
+  cluster: ClusterAccess;
   rolloutTimeoutMs: number;
-  awsCallTimeoutMs: number;
-  github: GitHubSettings;
-  lifecycle: LifecycleSettings;
 };
 
 /** The settings are missing or invalid; the message names variables, never their values. */
@@ -53,10 +41,12 @@ export class DeployConfigError extends Error {
   override readonly name = "DeployConfigError";
 }
 
-/** Parses the environment into the deploy function's settings, or throws DeployConfigError. */
-export function readDeployConfig(env: NodeJS.ProcessEnv): DeployConfig {
+/** Parses the environment into the deploy side's settings, or throws DeployConfigError. */
+export function readDeploySettings(env: NodeJS.ProcessEnv): DeploySettings {
   const parsed = DeployEnv.safeParse(env);
-  if (!parsed.success) throw new DeployConfigError(`invalid settings: ${issuesOf(parsed.error)}`);
+  if (!parsed.success) {
+    throw new DeployConfigError(`invalid settings: ${settingsIssues(parsed.error)}`);
+  }
   const e = parsed.data;
   return {
     target: readTarget(e),
@@ -73,38 +63,21 @@ export function readDeployConfig(env: NodeJS.ProcessEnv): DeployConfig {
 
 function readTarget(e: z.infer<typeof DeployEnv>): DeployTarget {
   try {
-    if (e.STAGE_CONFIG !== undefined) {
-      const stage = StageConfig.parse(JSON.parse(e.STAGE_CONFIG)).stages.find(
-        (s) => s.name === e.SLIPWAY_STAGE,
-      );
-      if (stage === undefined) {
-        throw new DeployConfigError(`STAGE_CONFIG has no stage named SLIPWAY_STAGE`);
-      }
-      return DeployTarget.parse({
-        stage: stage.name,
-        deployments: stage.deployments,
-        environmentUrl: stage.environmentUrl,
-        production: stage.production,
-      });
+    const stage = StageConfig.parse(JSON.parse(e.STAGE_CONFIG)).stages.find(
+      (s) => s.name === e.SLIPWAY_STAGE,
+    );
+    if (stage === undefined) {
+      throw new DeployConfigError(`STAGE_CONFIG has no stage named SLIPWAY_STAGE`);
     }
     return DeployTarget.parse({
-      stage: e.SLIPWAY_STAGE,
-      deployments: parseWorkloadList(e.WORKLOAD_DEPLOYMENTS ?? "", e.WORKLOAD_NAMESPACE),
-      environmentUrl: e.ENVIRONMENT_URL,
+      stage: stage.name,
+      deployments: stage.deployments,
+      environmentUrl: stage.environmentUrl,
+      production: stage.production,
     });
   } catch (error) {
     if (error instanceof DeployConfigError) throw error;
-    const detail =
-      error instanceof z.ZodError
-        ? issuesOf(error)
-        : error instanceof RangeError
-          ? error.message
-          : "STAGE_CONFIG is not JSON";
+    const detail = error instanceof z.ZodError ? settingsIssues(error) : "STAGE_CONFIG is not JSON";
     throw new DeployConfigError(`the stage's Deployments are invalid: ${detail}`);
   }
-}
-
-// Paths and messages only: zod's messages here never echo the values.
-function issuesOf(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join(".") || "(settings)"}: ${i.message}`).join("; ");
 }

@@ -1,14 +1,14 @@
-import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { createEventBridgePublisher } from "@slipway/aws";
 import {
-  type DiagnosticLog,
   type Ledger,
   type LifecycleLinks,
   type PublishingLedger,
   withLifecycleEvents,
 } from "@slipway/core";
 import { z } from "zod";
+import type { AdapterLog } from "./adapter-log.ts";
 
 /**
  * Where lifecycle events go: LIFECYCLE_BUS_NAME (infra sets it; unset only in local runs that
@@ -24,13 +24,15 @@ export const LifecycleEnv = z.object({
   /** The app stage, the metric's `stage` dimension (the alarm's); the webhook may lack it. */
   SLIPWAY_STAGE: z.string().min(1).default("default"),
 });
+
 export type LifecycleSettings = {
   busName?: string;
-  metric: { namespace: string; name: string };
+  /** Where a dropped event is counted (the functions); without it, it is only logged (the CLI). */
+  metric?: { namespace: string; name: string };
   stage: string;
 };
 
-/** What a handler awaits before returning, so no started publish is lost to a frozen container. */
+/** What an entry point awaits before returning, so no started publish is lost to a frozen container. */
 export type LifecycleFlush = { settled(): Promise<void> };
 
 /** Reads the lifecycle settings; the message names variables, never values. */
@@ -56,11 +58,9 @@ export function publishingLedger(
     client: EventBridgeClient;
     busName: string;
     stage: string;
-    metrics: Metrics;
-    metricName: string;
-    logger: DiagnosticLog & {
-      error(message: string, ...attributes: Record<string, unknown>[]): void;
-    };
+    /** Where a dropped event is counted; the CLI passes none and only logs it. */
+    metric?: { metrics: Metrics; name: string };
+    logger: AdapterLog;
     links: LifecycleLinks;
   },
 ): PublishingLedger {
@@ -75,10 +75,21 @@ export function publishingLedger(
         deliveryId: detail.deliveryId,
         reason,
       });
-      const metric = options.metrics.singleMetric();
+      if (options.metric === undefined) return;
+      const metric = options.metric.metrics.singleMetric();
       metric.addDimension("stage", options.stage);
-      metric.addMetric(options.metricName, MetricUnit.Count, 1);
+      metric.addMetric(options.metric.name, MetricUnit.Count, 1);
     },
   });
   return withLifecycleEvents(ledger, { publisher, log: options.logger, links: options.links });
+}
+
+/** The metrics a function's dropped lifecycle events count in (service `slipway`). */
+export function lifecycleMetric(settings: LifecycleSettings) {
+  return settings.metric === undefined
+    ? undefined
+    : {
+        metrics: new Metrics({ namespace: settings.metric.namespace, serviceName: "slipway" }),
+        name: settings.metric.name,
+      };
 }

@@ -1,58 +1,32 @@
-import { EKSClient } from "@aws-sdk/client-eks";
-import { KubeConfig } from "@kubernetes/client-node";
-import { createEksCluster } from "@slipway/aws";
-import type { DeployDeps, Workloads } from "@slipway/core";
-import { bearerKubeConfig, createKubeWorkloads } from "@slipway/kube";
-import { deferredWorkloads } from "./deferred-workloads.ts";
-import type { DeployConfig } from "./deploy-config.ts";
+import type { DeployDeps } from "@slipway/core";
+import { clusterWorkloads } from "@slipway/kube";
+import type { AdapterLog } from "./adapter-log.ts";
+import { awsClientConfig } from "./aws-client-config.ts";
+import type { DeploySettings } from "./deploy-settings.ts";
+import { wireDeployerAdapters } from "./deployer-adapters.ts";
 import type { LifecycleFlush } from "./lifecycle-publishing.ts";
-import { type AdapterLog, awsClientConfig, createSharedAdapters } from "./shared-adapters.ts";
 
 /**
- * The production adapters behind deployBuild, built once per container; the ledger publishes
- * each state change to the lifecycle bus when one is configured.
+ * The production adapters behind the deploy side (deployBuild, the re-check, and the
+ * operator's rollback, pin and status), built once per process; the ledger publishes each
+ * state change to the lifecycle bus when one is configured.
  */
-export function createDeployDeps(
-  config: DeployConfig,
-  log: AdapterLog,
-): DeployDeps & LifecycleFlush {
-  const shared = createSharedAdapters(
-    config,
+export function wireDeploy(settings: DeploySettings, log: AdapterLog): DeployDeps & LifecycleFlush {
+  const adapters = wireDeployerAdapters(
+    settings,
     log,
-    config.target.environmentUrl ? { appUrl: config.target.environmentUrl } : {},
+    settings.target.environmentUrl ? { appUrl: settings.target.environmentUrl } : {},
   );
   return {
-    ...shared,
-    workloads: workloadsFor(config, awsClientConfig(config.awsCallTimeoutMs)),
-    target: config.target,
+    ...adapters,
+    workloads: clusterWorkloads(settings.cluster, {
+      eksClientConfig: awsClientConfig(settings.awsCallTimeoutMs),
+    }),
+    target: settings.target,
     log,
     now: () => new Date(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     random: Math.random,
-    rolloutTimeoutMs: config.rolloutTimeoutMs,
+    rolloutTimeoutMs: settings.rolloutTimeoutMs,
   };
-}
-
-function workloadsFor(config: DeployConfig, clientConfig: object): Workloads {
-  const { cluster } = config;
-  if (cluster.kind === "kubeconfig") {
-    const kubeconfig = new KubeConfig();
-    kubeconfig.loadFromFile(cluster.path);
-    return createKubeWorkloads({ config: kubeconfig });
-  }
-  const eks = createEksCluster({
-    client: new EKSClient({ ...clientConfig, region: cluster.region }),
-    clusterName: cluster.name,
-    region: cluster.region,
-  });
-  return deferredWorkloads(async () => {
-    const connection = await eks.connect();
-    return createKubeWorkloads({
-      config: bearerKubeConfig({
-        server: connection.server,
-        certificateAuthorityData: connection.certificateAuthorityData,
-        token: connection.token,
-      }),
-    });
-  });
 }

@@ -1,26 +1,46 @@
 import { CodeBuildClient } from "@aws-sdk/client-codebuild";
 import { createCodeBuildBuilds } from "@slipway/aws";
-import type { AcceptPushDeps } from "@slipway/core";
+import type { AcceptPushDeps, DeliveryRefusal, StageConfig, VerifiedDelivery } from "@slipway/core";
+import { readWebhookDelivery } from "@slipway/github";
+import type { AdapterLog } from "./adapter-log.ts";
+import { awsClientConfig } from "./aws-client-config.ts";
+import { type DeployerAdapterSettings, wireDeployerAdapters } from "./deployer-adapters.ts";
 import type { LifecycleFlush } from "./lifecycle-publishing.ts";
-import { type AdapterLog, awsClientConfig, createSharedAdapters } from "./shared-adapters.ts";
-import type { WebhookConfig } from "./webhook-config.ts";
+
+/** What the push side runs on: the webhook function reads it from its environment. */
+export type PushSettings = DeployerAdapterSettings & {
+  /** The webhook's shared secret. */
+  secret: string;
+  /** Bodies above this size are refused before any work is done on them. */
+  maxBodyBytes: number;
+  stages: StageConfig;
+};
 
 /**
- * The production adapters behind acceptPush, built once per container; the ledger publishes
- * `queued` and `superseded` to the lifecycle bus when one is configured.
+ * The production adapters behind the push side, built once per container: `read` verifies
+ * and reads a request at the edge (GitHub's webhook rules), `deps` serve acceptPush, and the
+ * ledger publishes `queued` and `superseded` to the lifecycle bus when one is configured.
  */
-export function createWebhookDeps(
-  config: WebhookConfig,
+export function wirePush(
+  settings: PushSettings,
   log: AdapterLog,
-): AcceptPushDeps & LifecycleFlush {
-  const shared = createSharedAdapters(config, log);
+): {
+  read: (request: unknown) => Promise<VerifiedDelivery | DeliveryRefusal>;
+  deps: AcceptPushDeps;
+} & LifecycleFlush {
+  const { settled, ...adapters } = wireDeployerAdapters(settings, log);
+  const limits = { secret: settings.secret, maxBodyBytes: settings.maxBodyBytes };
   return {
-    ...shared,
-    builds: createCodeBuildBuilds({
-      client: new CodeBuildClient(awsClientConfig(config.awsCallTimeoutMs)),
-    }),
-    config: config.stages,
-    now: () => new Date(),
-    log,
+    read: (request) => readWebhookDelivery(request, limits),
+    deps: {
+      ...adapters,
+      builds: createCodeBuildBuilds({
+        client: new CodeBuildClient(awsClientConfig(settings.awsCallTimeoutMs)),
+      }),
+      config: settings.stages,
+      now: () => new Date(),
+      log,
+    },
+    settled,
   };
 }

@@ -11,7 +11,7 @@ import { digestImage, seedDeployment } from "@slipway/ledger/testing";
 import {
   createDeployHandler,
   type DeployResult,
-} from "../../../functions/shared/deploy-handler.ts";
+} from "../../../functions/deploy/deploy-handler.ts";
 import { buildEventFor } from "../../events/codebuild/fixtures.ts";
 import { createStageWorkloads, imageOf } from "../../integration/deploy/cluster-kit.ts";
 

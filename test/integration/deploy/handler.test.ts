@@ -7,8 +7,8 @@ import { createGitHubStandIn, type GitHubStandIn } from "@slipway/github/testing
 import { createDynamoLedger, createLedgerTable } from "@slipway/ledger";
 import { digestImage, seedDeployment } from "@slipway/ledger/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDeployHandler } from "../../../functions/shared/deploy-handler.ts";
-import { createRecheckHandler } from "../../../functions/shared/recheck-handler.ts";
+import { createDeployHandler } from "../../../functions/deploy/deploy-handler.ts";
+import { createRecheckHandler } from "../../../functions/recheck/recheck-handler.ts";
 import { buildEventFor } from "../../events/codebuild/fixtures.ts";
 import { type MotoServer, motoInstalled, startMoto } from "../../harness/moto.ts";
 import { serverAvailable } from "../../harness/requirements.ts";

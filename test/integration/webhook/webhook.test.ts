@@ -79,7 +79,7 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
       vi.stubEnv("AWS_CALL_TIMEOUT_MS", "60000");
       vi.stubEnv("POWERTOOLS_LOG_LEVEL", "SILENT");
       vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "true");
-      ({ handler } = await import("../../../functions/webhook.ts"));
+      ({ handler } = await import("../../../functions/webhook/handler.ts"));
     });
 
     afterAll(async () => {

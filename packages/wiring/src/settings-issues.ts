@@ -1,0 +1,6 @@
+import type { z } from "zod";
+
+/** A settings error's text: paths and messages only, since zod's messages never echo values. */
+export function settingsIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join(".") || "(settings)"}: ${i.message}`).join("; ");
+}
