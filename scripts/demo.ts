@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { AppsV1Api, KubeConfig, type V1Deployment } from "@kubernetes/client-node";
+import { runCli } from "@slipway/cli";
 import { type DeploymentTrace, rolloutVerdict } from "@slipway/core";
 import { createGitHubStandIn } from "@slipway/github/testing";
 import { createLedgerTable } from "@slipway/ledger";
@@ -24,7 +25,6 @@ import { functionUrlDelivery, githubPayload } from "../test/events/github/fixtur
 import { kubectl } from "../test/harness/kubectl.ts";
 import { motoInstalled, startMoto } from "../test/harness/moto.ts";
 import { resolveCluster } from "../test/kube/resolve-cluster.ts";
-import { runCli } from "./slipway.ts";
 
 const started = performance.now();
 let say = (step: string, text: string) =>

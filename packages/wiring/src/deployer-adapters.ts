@@ -59,7 +59,8 @@ export function wireDeployerAdapters(
   return {
     ledger: published ?? ledger,
     settled: async () => published?.settled(),
-    github: settings.github === undefined ? noGitHub : gitHubReporter(settings.github, log),
+    github:
+      settings.github === undefined ? unconfiguredGitHub : gitHubReporter(settings.github, log),
   };
 }
 
@@ -84,7 +85,7 @@ const unconfigured = () =>
   );
 
 /** Without GitHub credentials an operator can still deploy; the ledger marks each report owed. */
-const noGitHub: GitHubReporter = {
+export const unconfiguredGitHub: GitHubReporter = {
   createDeployment: unconfigured,
   setDeploymentStatus: unconfigured,
   setCommitStatus: unconfigured,

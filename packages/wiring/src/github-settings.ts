@@ -51,3 +51,13 @@ export function readGitHubSettings(env: GitHubEnvValues): GitHubSettings {
     timeoutMs: env.GITHUB_TIMEOUT_MS,
   };
 }
+
+/**
+ * The GitHub settings when the environment holds a complete set of credentials, else
+ * undefined: an operator may run the CLI without them (reports are then marked owed).
+ */
+export function gitHubSettingsIfAny(env: NodeJS.ProcessEnv): GitHubSettings | undefined {
+  const parsed = z.object(GitHubEnv).safeParse(env);
+  if (!parsed.success || !hasGitHubCredentials[0](parsed.data)) return undefined;
+  return readGitHubSettings(parsed.data);
+}

@@ -10,10 +10,15 @@ export {
   type DeploySettings,
   readDeploySettings,
 } from "./deploy-settings.ts";
-export { type DeployerAdapterSettings, wireDeployerAdapters } from "./deployer-adapters.ts";
+export {
+  type DeployerAdapterSettings,
+  unconfiguredGitHub,
+  wireDeployerAdapters,
+} from "./deployer-adapters.ts";
 export {
   GitHubEnv,
   type GitHubSettings,
+  gitHubSettingsIfAny,
   hasGitHubCredentials,
   readGitHubSettings,
 } from "./github-settings.ts";
@@ -26,4 +31,5 @@ export {
 export { withLinkedSecrets } from "./linked-secrets.ts";
 export { settingsIssues } from "./settings-issues.ts";
 export { wireDeploy } from "./wire-deploy.ts";
+export { type OperatorSettings, wireOperator } from "./wire-operator.ts";
 export { type PushSettings, wirePush } from "./wire-push.ts";

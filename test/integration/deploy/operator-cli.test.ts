@@ -1,9 +1,9 @@
 import { KubeConfig } from "@kubernetes/client-node";
+import { runCli } from "@slipway/cli";
 import { DeployAnnotation, deployBuild } from "@slipway/core";
 import { createKubeWorkloads } from "@slipway/kube";
 import { digestImage, finishedBuildOf, seedDeployment } from "@slipway/ledger/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../../scripts/slipway.ts";
 import {
   adminApps,
   createStageWorkloads,

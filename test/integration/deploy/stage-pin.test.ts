@@ -1,12 +1,12 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { KubeConfig } from "@kubernetes/client-node";
+import { runCli } from "@slipway/cli";
 import { type DeployTarget, deployBuild, type Ledger } from "@slipway/core";
 import { createKubeWorkloads } from "@slipway/kube";
 import { createDynamoLedger, createLedgerTable, type DynamoLedger } from "@slipway/ledger";
 import { digestImage, finishedBuildOf, seedDeployment } from "@slipway/ledger/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../../scripts/slipway.ts";
 import { type MotoServer, motoInstalled, startMoto } from "../../harness/moto.ts";
 import { serverAvailable } from "../../harness/requirements.ts";
 import {

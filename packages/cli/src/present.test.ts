@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { present } from "./present.ts";
+
+const trace = {
+  stage: "dev",
+  sequence: 1,
+  commit: "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
+  deliveryId: "fad32d6e-590f-420e-9ee5-2d543362495b",
+  state: "succeeded" as const,
+  steps: [
+    { step: "push received" as const, at: "2026-11-26T01:54:35.461Z" },
+    { step: "build started" as const, at: "2026-11-26T01:54:35.565Z", sincePreviousMs: 104 },
+  ],
+  links: { buildLog: "https://builds.example.test/1" },
+};
+
+describe("present", () => {
+  it("prints text and --json from the same value", () => {
+    const result = { command: "trace" as const, stage: "dev", value: [trace] };
+
+    const text = present(result, false);
+    const json = present(result, true);
+
+    expect(JSON.parse(json)).toEqual([trace]);
+    expect(text).toContain(
+      "dev #1 6113728 (delivery fad32d6e-590f-420e-9ee5-2d543362495b): succeeded",
+    );
+    expect(text).toMatch(/2026-11-26T01:54:35.565Z\s+\+104 ms\s+build started/);
+    expect(text).toContain("build log: https://builds.example.test/1");
+  });
+
+  it("says so when a stage has no deployments", () => {
+    expect(present({ command: "history", stage: "dev", value: [] }, false)).toBe("no deployments");
+  });
+});

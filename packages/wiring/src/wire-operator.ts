@@ -1,0 +1,31 @@
+import type { GitHubReporter, Ledger, Workloads } from "@slipway/core";
+import { type ClusterAccess, clusterWorkloads } from "@slipway/kube";
+import type { AdapterLog } from "./adapter-log.ts";
+import { awsClientConfig } from "./aws-client-config.ts";
+import { type DeployerAdapterSettings, wireDeployerAdapters } from "./deployer-adapters.ts";
+import type { LifecycleFlush } from "./lifecycle-publishing.ts";
+
+/** What the operator CLI runs on, found from the stage itself (or given as flags). */
+export type OperatorSettings = DeployerAdapterSettings & {
+  /** Undefined when nothing names the cluster; history and trace need none. */
+  cluster?: ClusterAccess;
+};
+
+/**
+ * The operator CLI's adapters, from the same wiring as the functions: the ledger (publishing
+ * the CLI's own state changes when the stage has a lifecycle bus), GitHub (App or token, or
+ * none), and the cluster, with the same AWS call timeouts.
+ */
+export function wireOperator(
+  settings: OperatorSettings,
+  log: AdapterLog,
+): { ledger: Ledger; github: GitHubReporter; workloads?: Workloads } & LifecycleFlush {
+  const adapters = wireDeployerAdapters(settings, log);
+  if (settings.cluster === undefined) return adapters;
+  return {
+    ...adapters,
+    workloads: clusterWorkloads(settings.cluster, {
+      eksClientConfig: awsClientConfig(settings.awsCallTimeoutMs),
+    }),
+  };
+}
