@@ -39,6 +39,8 @@ export function wirePush(
       }),
       config: settings.stages,
       now: () => new Date(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      random: Math.random,
       log,
     },
     settled,

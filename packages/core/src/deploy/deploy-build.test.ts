@@ -49,6 +49,28 @@ describe("deployBuild", () => {
     expect(workloads.patches).toEqual([]);
   });
 
+  it("retries a throttled ledger read, as it retries Kubernetes, and deploys", async () => {
+    const { deps, ledger } = kit();
+    const record = await seedDeployment(ledger, { stage: "dev", sequence: 7 });
+    const get = ledger.get.bind(ledger);
+    let throttled = 2;
+    const flaky = {
+      ...deps,
+      ledger: {
+        ...deps.ledger,
+        get: async (key: Parameters<typeof get>[0]) => {
+          if (throttled-- > 0) throw new TransientError("DynamoDB Get");
+          return get(key);
+        },
+      },
+    };
+
+    const outcome = await deployBuild(flaky, finishedBuildOf(record));
+
+    expect(outcome).toMatchObject({ kind: "succeeded" });
+    expect(throttled).toBe(-1);
+  });
+
   it("patches every Deployment to the digest with the push's annotations and reports success", async () => {
     const { deps, ledger, github, workloads } = kit();
     const record = await seedDeployment(ledger, { stage: "dev", sequence: 7 });

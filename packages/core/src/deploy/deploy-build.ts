@@ -6,6 +6,7 @@ import { describeError } from "../model/describe-error.ts";
 import { truncate } from "../model/truncate.ts";
 import { RefusedError, TransientError } from "../ports/infrastructure-errors.ts";
 import type { StagePin, TransitionOutcome } from "../ports/ledger.ts";
+import { retryTransient, transientRetryPolicy } from "../ports/retry.ts";
 import { type ReportDeps, reportState } from "../report/report-state.ts";
 import { supersede } from "../report/supersede.ts";
 import { type ApplyImageDeps, applyImage, type OwnImage } from "./apply-image.ts";
@@ -57,7 +58,12 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
       reason: `build is for stage ${build.stage}, not ${deps.target.stage}`,
     };
   }
-  const record = await deps.ledger.get({ stage: build.stage, sequence: build.sequence });
+  // Reads are retried like Kubernetes calls (a throttled DynamoDB is TransientError too);
+  // writes are not: a compare-and-set that timed out may have applied, and its retry would
+  // read as a lost race. Lambda's retry of the whole event resumes those safely.
+  const record = await retryTransient(deps, transientRetryPolicy, () =>
+    deps.ledger.get({ stage: build.stage, sequence: build.sequence }),
+  );
   // A Slipway build with no record: the webhook's write has not landed yet (a build that
   // overtook it) or was lost. Throwing lets Lambda retry, then parks the event in the
   // alarmed DLQ, instead of dropping a build that may be the newest.
@@ -79,7 +85,9 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
   }
   if (!inFlightStates.includes(record.state)) return { kind: "duplicate", state: record.state };
 
-  const history = await deps.ledger.history(record.stage, 50);
+  const history = await retryTransient(deps, transientRetryPolicy, () =>
+    deps.ledger.history(record.stage, 50),
+  );
   const newer = newerOnCluster(history, record);
   if (newer !== undefined) return superseded(deps, record, newer);
   const previousDigest = history.find(

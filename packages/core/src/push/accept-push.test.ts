@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { githubPayload } from "../../../../test/events/github/fixtures.ts";
 import { PushEvent } from "../model/push-event.ts";
+import { TransientError } from "../ports/infrastructure-errors.ts";
 import { deps as testDeps } from "../testing/deps.ts";
 import { acceptPush } from "./accept-push.ts";
 import { BuildEnv, SkipReason } from "./build-plan.ts";
@@ -195,6 +196,23 @@ describe("acceptPush", () => {
     );
     expect(await deps.ledger.latest("production")).toBeUndefined();
     expect(deps.github.deployments).toEqual([]);
+  });
+
+  it("retries a throttled StartBuild, as core retries Kubernetes, and starts one build", async () => {
+    const { deps } = setup();
+    const start = deps.builds.start.bind(deps.builds);
+    let calls = 0;
+    deps.builds.start = async (request) => {
+      calls++;
+      if (calls < 3) throw new TransientError("CodeBuild StartBuild");
+      return start(request);
+    };
+
+    const outcome = await acceptPush(deps, { deliveryId: "d-1", push: push() });
+
+    expect(outcome).toMatchObject({ kind: "accepted", sequence: 1 });
+    expect(calls).toBe(3);
+    expect(deps.builds.started).toHaveLength(1);
   });
 });
 

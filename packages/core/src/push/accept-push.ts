@@ -8,17 +8,19 @@ import { DeploymentState } from "../model/deployment-state.ts";
 import type { PushEvent } from "../model/push-event.ts";
 import type { StageConfig } from "../model/stage-config.ts";
 import type { StartedBuild } from "../ports/builds.ts";
+import { type RetryDeps, type RetryPolicy, retryTransient } from "../ports/retry.ts";
 import { reportState } from "../report/report-state.ts";
 import { type SupersedeDeps, supersedeOlder } from "../report/supersede.ts";
 import { type BuildPlan, planBuild, type SkipReason, withSequence } from "./build-plan.ts";
 
-export type AcceptPushDeps = SupersedeDeps & {
-  config: StageConfig;
-  /** How long a claim blocks redeliveries before it may be taken over; above the handler's timeout. */
-  claimLeaseMs?: number;
-  /** How long delivery records are kept; more than GitHub's 3-day redelivery window. */
-  deliveryRetentionMs?: number;
-};
+export type AcceptPushDeps = SupersedeDeps &
+  RetryDeps & {
+    config: StageConfig;
+    /** How long a claim blocks redeliveries before it may be taken over; above the handler's timeout. */
+    claimLeaseMs?: number;
+    /** How long delivery records are kept; more than GitHub's 3-day redelivery window. */
+    deliveryRetentionMs?: number;
+  };
 
 export type PushOutcome =
   | { kind: "skipped"; reason: SkipReason }
@@ -33,6 +35,9 @@ export type PushOutcome =
       /** Sequences of older builds of the stage that this push superseded (may include itself). */
       superseded: number[];
     };
+
+/** Within the webhook's 10 s: at most about 0.5 s of waiting before the error escapes. */
+export const pushRetryPolicy: RetryPolicy = { attempts: 3, baseDelayMs: 100, maxDelayMs: 400 };
 
 export const defaultClaimLeaseMs = 60_000;
 export const defaultDeliveryRetentionMs = 7 * 24 * 60 * 60 * 1000;
@@ -61,7 +66,11 @@ export async function acceptPush(
   if (claim.kind === "duplicate") return claim;
 
   const sequence = await deps.ledger.assignSequence(input.deliveryId, plan.stage.name);
-  const build = await deps.builds.start(withSequence(plan.request, sequence));
+  // StartBuild is idempotent (the delivery id is its token), so a throttled call is retried,
+  // briefly: GitHub waits 10 s for the answer, and redelivers a failure anyway.
+  const build = await retryTransient(deps, pushRetryPolicy, () =>
+    deps.builds.start(withSequence(plan.request, sequence)),
+  );
   const record = {
     ...newRecord(plan, input.deliveryId, sequence, build, deps.now()),
     receivedAt: claimedAt.toISOString(),
