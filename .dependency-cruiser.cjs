@@ -7,6 +7,12 @@
 const adapters = "^packages/(ledger|aws|kube|github)/";
 // Every package's `exports`: its index, its `testing` doubles, and the ledger's table layout.
 const entryPoints = "^packages/([^/]+/src/(testing/)?index|ledger/src/ledger-table)\\.ts$";
+// What only an adapter may talk to: the vendors' clients.
+const vendorClients = [
+  "node_modules/@aws-sdk/",
+  "node_modules/@kubernetes/",
+  "node_modules/@octokit/",
+];
 const tests = "(\\.test\\.ts$|^test/|^bench/|^scripts/demo\\.ts$|^packages/[^/]+/src/testing/)";
 
 module.exports = {
@@ -61,28 +67,14 @@ module.exports = {
         "A function reads its settings, asks the wiring for its adapters and calls core: it never builds an adapter itself.",
       severity: "error",
       from: { path: "^functions/", pathNot: tests },
-      to: {
-        path: [
-          adapters,
-          "node_modules/@aws-sdk/",
-          "node_modules/@kubernetes/",
-          "node_modules/@octokit/",
-        ],
-      },
+      to: { path: [adapters, ...vendorClients] },
     },
     {
       name: "cli-goes-through-the-wiring",
       comment: "The operator CLI builds its adapters with the same wiring as the functions.",
       severity: "error",
       from: { path: "^packages/cli/", pathNot: tests },
-      to: {
-        path: [
-          adapters,
-          "node_modules/@aws-sdk/",
-          "node_modules/@kubernetes/",
-          "node_modules/@octokit/",
-        ],
-      },
+      to: { path: [adapters, ...vendorClients] },
     },
     {
       name: "functions-do-not-import-each-other",

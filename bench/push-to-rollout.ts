@@ -13,11 +13,12 @@ import {
 import { createLedgerTable } from "@slipway/ledger";
 import type { LambdaFunctionURLEvent } from "aws-lambda";
 import { functionUrlDelivery, githubPayload } from "../test/events/github/fixtures.ts";
+import { startCodeBuildStandIn } from "../test/harness/codebuild-stand-in.ts";
 import { startFaultProxy } from "../test/harness/fault-proxy.ts";
 import { startMoto } from "../test/harness/moto.ts";
 import { rolloutPending } from "../test/kube/deployment-rollout.ts";
 import { resolveCluster } from "../test/kube/resolve-cluster.ts";
-import { startCannedGitHub, startInstantCodeBuild } from "./push-stand-ins.ts";
+import { startCannedGitHub } from "./push-stand-ins.ts";
 import { type BenchSection, median, percentile } from "./report.ts";
 
 /**
@@ -83,8 +84,11 @@ export async function run(options: { quick: boolean }): Promise<BenchSection[]> 
     // a real build cannot finish before the webhook records it, and an event that arrives
     // before the ledger record is ignored by design (see the report).
     let finished: object | undefined;
-    const codebuild = await startInstantCodeBuild(imageOf, (event) => {
-      finished = event;
+    const codebuild = await startCodeBuildStandIn({
+      imageFor: imageOf,
+      onFinished: (event) => {
+        finished = event;
+      },
     });
     stops.push(codebuild.close);
     const github = await startCannedGitHub();

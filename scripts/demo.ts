@@ -8,8 +8,6 @@
 // control plane (etcd, kube-apiserver, controller-manager, scheduler), driven as the
 // restricted deployer identity.
 import { createHash, randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
@@ -20,8 +18,8 @@ import { createGitHubStandIn } from "@slipway/github/testing";
 import { createLedgerTable } from "@slipway/ledger";
 import type { LambdaFunctionURLEvent } from "aws-lambda";
 import { parseAllDocuments } from "yaml";
-import { buildEventFor } from "../test/events/codebuild/fixtures.ts";
 import { functionUrlDelivery, githubPayload } from "../test/events/github/fixtures.ts";
+import { startCodeBuildStandIn } from "../test/harness/codebuild-stand-in.ts";
 import { kubectl } from "../test/harness/kubectl.ts";
 import { motoInstalled, startMoto } from "../test/harness/moto.ts";
 import { resolveCluster } from "../test/kube/resolve-cluster.ts";
@@ -53,67 +51,6 @@ export type DemoResult = {
   /** `slipway trace <delivery id>` against the demo's ledger, as text and as --json. */
   trace: { text: string; timelines: DeploymentTrace[] };
 };
-
-type StartBuildRequest = {
-  projectName: string;
-  sourceVersion: string;
-  environmentVariablesOverride: Array<{ name: string; value: string }>;
-};
-
-/**
- * CodeBuild's StartBuild over AWS's JSON protocol, answered locally. It builds nothing: after
- * a moment it makes up the image digest from the commit and emits the SUCCEEDED Build State
- * Change event (shaped like a real one) that EventBridge would deliver to the deploy function.
- */
-async function startCodeBuildStandIn(onFinished: (event: object) => Promise<void>) {
-  const finished: Promise<void>[] = [];
-  const server = createServer(async (req, res) => {
-    const body = JSON.parse(await text(req)) as StartBuildRequest;
-    const target = String(req.headers["x-amz-target"] ?? "");
-    if (!target.endsWith(".StartBuild")) {
-      res.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end("{}");
-      return;
-    }
-    const buildId = `${body.projectName}:${randomUUID()}`;
-    const arn = `arn:aws:codebuild:us-east-1:123456789012:build/${buildId}`;
-    res
-      .writeHead(200, { "content-type": "application/x-amz-json-1.1" })
-      .end(JSON.stringify({ build: { id: buildId, arn, buildStatus: "IN_PROGRESS" } }));
-    const env = Object.fromEntries(body.environmentVariablesOverride.map((v) => [v.name, v.value]));
-    const digest = createHash("sha256").update(body.sourceVersion).digest("hex");
-    const image = `127.0.0.1:5000/slipway-chat@sha256:${digest}`;
-    say("codebuild", `StartBuild ${buildId} for ${body.sourceVersion.slice(0, 7)}; "building"…`);
-    finished.push(
-      new Promise((resolve) => setTimeout(resolve, 1_000)).then(async () => {
-        say("codebuild", `SUCCEEDED, exported IMAGE_URI=${image.replace(/[0-9a-f]{52}$/, "…")}`);
-        await onFinished(
-          buildEventFor("succeeded", {
-            stage: env.SLIPWAY_STAGE ?? "",
-            sequence: Number(env.SLIPWAY_SEQUENCE),
-            commit: env.SLIPWAY_COMMIT ?? "",
-            deliveryId: env.SLIPWAY_DELIVERY_ID ?? "",
-            buildId,
-            image,
-          }),
-        );
-      }),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  stops.push(() => new Promise((resolve) => server.close(resolve)));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    idle: async () => {
-      while (finished.length > 0) await finished.shift();
-    },
-  };
-}
-
-async function text(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
 
 /**
  * One push through both handlers to a completed rollout on `cluster`. Deployment names get
@@ -194,10 +131,23 @@ async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<Demo
   };
   let deployed: unknown;
   let deployHandler: ((event: unknown) => Promise<unknown>) | undefined;
-  const codebuild = await startCodeBuildStandIn(async (event) => {
-    say("eventbridge", "Build State Change → deploy function");
-    deployed = await deployHandler?.(event);
+  // It builds nothing: after a moment it makes up the image digest from the commit.
+  const codebuild = await startCodeBuildStandIn({
+    buildMs: 1_000,
+    imageFor: (commit) =>
+      `127.0.0.1:5000/slipway-chat@sha256:${createHash("sha256").update(commit).digest("hex")}`,
+    onStarted: (build) =>
+      say("codebuild", `StartBuild ${build.buildId} for ${build.commit.slice(0, 7)}; "building"…`),
+    onFinished: async (event, build) => {
+      say(
+        "codebuild",
+        `SUCCEEDED, exported IMAGE_URI=${build.image.replace(/[0-9a-f]{52}$/, "…")}`,
+      );
+      say("eventbridge", "Build State Change → deploy function");
+      deployed = await deployHandler?.(event);
+    },
   });
+  stops.push(codebuild.close);
   Object.assign(process.env, {
     SLIPWAY_STAGE: "dev",
     STAGE_CONFIG: JSON.stringify(stageConfig),

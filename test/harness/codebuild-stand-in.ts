@@ -1,0 +1,83 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { buildEventFor } from "../events/codebuild/fixtures.ts";
+
+type StartBuildRequest = {
+  projectName: string;
+  sourceVersion: string;
+  environmentVariablesOverride: Array<{ name: string; value: string }>;
+};
+
+/** One build the stand-in "ran": what it was for and the image it claims to have pushed. */
+export type StandInBuild = { buildId: string; commit: string; image: string };
+
+export type CodeBuildStandIn = {
+  /** Point AWS_ENDPOINT_URL_CODEBUILD here. */
+  url: string;
+  /** Resolves once every build started so far has finished and its event was handled. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+};
+
+/**
+ * CodeBuild's StartBuild over AWS's JSON protocol, answered on 127.0.0.1, for the demo and the
+ * push-to-rollout benchmark alike. It builds nothing: after `buildMs` it emits the SUCCEEDED
+ * Build State Change event (shaped like a real one) with the image `imageFor(commit)`, which
+ * `onFinished` hands on as EventBridge would hand it to the deploy function. The event always
+ * follows the StartBuild answer: a real build cannot finish before the webhook records it.
+ */
+export async function startCodeBuildStandIn(options: {
+  imageFor: (commit: string) => string;
+  onFinished: (event: object, build: StandInBuild) => unknown;
+  onStarted?: (build: StandInBuild) => void;
+  buildMs?: number;
+}): Promise<CodeBuildStandIn> {
+  const finished: Promise<unknown>[] = [];
+  const server = createServer(async (req, res) => {
+    const body = JSON.parse(await text(req)) as StartBuildRequest;
+    if (!String(req.headers["x-amz-target"] ?? "").endsWith(".StartBuild")) {
+      res.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end("{}");
+      return;
+    }
+    const buildId = `${body.projectName}:${randomUUID()}`;
+    const arn = `arn:aws:codebuild:us-east-1:123456789012:build/${buildId}`;
+    res
+      .writeHead(200, { "content-type": "application/x-amz-json-1.1" })
+      .end(JSON.stringify({ build: { id: buildId, arn, buildStatus: "IN_PROGRESS" } }));
+    const env = Object.fromEntries(body.environmentVariablesOverride.map((v) => [v.name, v.value]));
+    const build = {
+      buildId,
+      commit: body.sourceVersion,
+      image: options.imageFor(body.sourceVersion),
+    };
+    options.onStarted?.(build);
+    const event = buildEventFor("succeeded", {
+      stage: env.SLIPWAY_STAGE ?? "",
+      sequence: Number(env.SLIPWAY_SEQUENCE),
+      commit: env.SLIPWAY_COMMIT ?? "",
+      deliveryId: env.SLIPWAY_DELIVERY_ID ?? "",
+      buildId,
+      image: build.image,
+    });
+    finished.push(
+      new Promise((resolve) => setTimeout(resolve, options.buildMs ?? 0)).then(() =>
+        options.onFinished(event, build),
+      ),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    idle: async () => {
+      while (finished.length > 0) await finished.shift();
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function text(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
