@@ -54,6 +54,21 @@ describe("createEksCluster", () => {
     await expect(eksCluster.connect()).resolves.toMatchObject({ server: cluster.endpoint });
   });
 
+  it("reports a DescribeCluster the role may not make as core's RefusedError, not a retry", async () => {
+    const denied = Object.assign(new Error("not authorized to perform eks:DescribeCluster"), {
+      name: "AccessDeniedException",
+      $fault: "client",
+      $metadata: { httpStatusCode: 403 },
+    });
+    eks.on(DescribeClusterCommand).rejects(denied);
+
+    await expect(connection(() => new Date()).connect()).rejects.toMatchObject({
+      name: "RefusedError",
+      status: 403,
+      cause: denied,
+    });
+  });
+
   it("keeps a token while it has time left and renews it before it expires", async () => {
     eks.on(DescribeClusterCommand).resolves({ cluster });
     let now = new Date("2026-11-26T10:00:00Z");

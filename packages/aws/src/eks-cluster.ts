@@ -1,7 +1,7 @@
 import { type Cluster, DescribeClusterCommand, type EKSClient } from "@aws-sdk/client-eks";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
-import { TransientError } from "@slipway/core";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { translateAwsError } from "./aws-errors.ts";
 import { eksToken, eksTokenLifetimeSeconds } from "./eks-token.ts";
 
 /** What a Kubernetes client needs to reach one EKS cluster as the caller's IAM identity. */
@@ -51,12 +51,7 @@ export function createEksCluster(options: EksClusterOptions): {
         new DescribeClusterCommand({ name: options.clusterName }),
       ));
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
-        ?.httpStatusCode;
-      if (status === undefined || status === 429 || status >= 500) {
-        throw new TransientError(`DescribeCluster ${options.clusterName}`, { cause: error });
-      }
-      throw error;
+      throw translateAwsError(`EKS DescribeCluster ${options.clusterName}`, error);
     }
     const server = cluster?.endpoint;
     const certificateAuthorityData = cluster?.certificateAuthority?.data;
