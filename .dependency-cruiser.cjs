@@ -64,10 +64,10 @@ module.exports = {
     {
       name: "functions-go-through-the-wiring",
       comment:
-        "A function reads its settings, asks the wiring for its adapters and calls core: it never builds an adapter itself.",
+        "A function reads its settings, asks the wiring for its adapters and calls core: it may name an adapter's types, but never builds an adapter itself.",
       severity: "error",
       from: { path: "^functions/", pathNot: tests },
-      to: { path: [adapters, ...vendorClients] },
+      to: { path: [adapters, ...vendorClients], dependencyTypesNot: ["type-only"] },
     },
     {
       name: "cli-goes-through-the-wiring",

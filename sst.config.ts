@@ -34,10 +34,10 @@ export default $config({
     const { domain, certificateArn } = stageSettings($app.stage);
 
     return {
-      // stage, region and ledgerTable let the operator CLI find this stage (.sst/outputs.json).
+      // stage and region (with ledgerTable and cluster) let the operator CLI find this stage
+      // from .sst/outputs.json.
       stage: $app.stage,
       region: aws.getRegionOutput().region,
-      ledgerTable: deployer.ledger.name,
       webhookUrl: deployer.webhook.url,
       registry: registry.repository.repositoryUrl,
       cluster: cluster.cluster.name,

@@ -1,3 +1,4 @@
+import { type ApplyManifestsSettings, settingsIssues } from "@slipway/wiring";
 import { z } from "zod";
 
 /** The function's settings, read once per container. */
@@ -17,21 +18,11 @@ export const ApplyManifestsEnv = z
     message: "set EKS_CLUSTER_NAME (or KUBECONFIG outside AWS)",
   });
 
-export type ApplyManifestsConfig = {
-  cluster: { kind: "eks"; name: string; region: string } | { kind: "kubeconfig"; path: string };
-  applySetName: string;
-  bootstrapImage: string;
-  awsCallTimeoutMs: number;
-};
-
 /** Parses the environment; the message names variables, never their values. */
-export function readApplyManifestsConfig(env: NodeJS.ProcessEnv): ApplyManifestsConfig {
+export function readApplyManifestsConfig(env: NodeJS.ProcessEnv): ApplyManifestsSettings {
   const parsed = ApplyManifestsEnv.safeParse(env);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map(
-      (i) => `${i.path.join(".") || "(settings)"}: ${i.message}`,
-    );
-    throw new Error(`invalid settings: ${issues.join("; ")}`);
+    throw new Error(`invalid settings: ${settingsIssues(parsed.error)}`);
   }
   const e = parsed.data;
   return {

@@ -16,6 +16,11 @@ export {
   StillTerminatingError,
 } from "./apply/cluster-objects.ts";
 export { type BearerClusterOptions, bearerKubeConfig } from "./bearer-kubeconfig.ts";
-export { type ClusterAccess, clusterWorkloads } from "./cluster-workloads.ts";
+export {
+  type ClusterAccess,
+  clusterWorkloads,
+  connectCluster,
+  onFirstUse,
+} from "./cluster-access.ts";
 export { kubeCall, translateKubeError } from "./kube-errors.ts";
 export { createKubeWorkloads, type KubeWorkloadsOptions } from "./kube-workloads.ts";

@@ -30,6 +30,7 @@ export {
 } from "./lifecycle-publishing.ts";
 export { withLinkedSecrets } from "./linked-secrets.ts";
 export { settingsIssues } from "./settings-issues.ts";
+export { type ApplyManifestsSettings, wireApplyManifests } from "./wire-apply-manifests.ts";
 export { wireDeploy } from "./wire-deploy.ts";
 export { type OperatorSettings, wireOperator } from "./wire-operator.ts";
 export { type PushSettings, wirePush } from "./wire-push.ts";

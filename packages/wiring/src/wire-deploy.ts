@@ -1,5 +1,5 @@
 import type { DeployDeps } from "@slipway/core";
-import { clusterWorkloads } from "@slipway/kube";
+import { clusterWorkloads, connectCluster } from "@slipway/kube";
 import type { AdapterLog } from "./adapter-log.ts";
 import { awsClientConfig } from "./aws-client-config.ts";
 import type { DeploySettings } from "./deploy-settings.ts";
@@ -19,9 +19,11 @@ export function wireDeploy(settings: DeploySettings, log: AdapterLog): DeployDep
   );
   return {
     ...adapters,
-    workloads: clusterWorkloads(settings.cluster, {
-      eksClientConfig: awsClientConfig(settings.awsCallTimeoutMs),
-    }),
+    workloads: clusterWorkloads(
+      connectCluster(settings.cluster, {
+        eksClientConfig: awsClientConfig(settings.awsCallTimeoutMs),
+      }),
+    ),
     target: settings.target,
     log,
     now: () => new Date(),

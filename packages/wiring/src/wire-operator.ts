@@ -1,5 +1,5 @@
 import type { GitHubReporter, Ledger, Workloads } from "@slipway/core";
-import { type ClusterAccess, clusterWorkloads } from "@slipway/kube";
+import { type ClusterAccess, clusterWorkloads, connectCluster } from "@slipway/kube";
 import type { AdapterLog } from "./adapter-log.ts";
 import { awsClientConfig } from "./aws-client-config.ts";
 import { type DeployerAdapterSettings, wireDeployerAdapters } from "./deployer-adapters.ts";
@@ -24,8 +24,10 @@ export function wireOperator(
   if (settings.cluster === undefined) return adapters;
   return {
     ...adapters,
-    workloads: clusterWorkloads(settings.cluster, {
-      eksClientConfig: awsClientConfig(settings.awsCallTimeoutMs),
-    }),
+    workloads: clusterWorkloads(
+      connectCluster(settings.cluster, {
+        eksClientConfig: awsClientConfig(settings.awsCallTimeoutMs),
+      }),
+    ),
   };
 }
