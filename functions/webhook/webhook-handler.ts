@@ -1,7 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
 import { type DeliveryOutcome, receiveDelivery } from "@slipway/core";
-import type { wirePush } from "@slipway/wiring";
+import type { PushWiring } from "@slipway/wiring";
 import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from "aws-lambda";
 import { type WebhookResult, webhookAnswer } from "./webhook-answer.ts";
 import { recordAnswer } from "./webhook-telemetry.ts";
@@ -11,7 +11,7 @@ import { recordAnswer } from "./webhook-telemetry.ts";
  * the edge (a refusal is an outcome), hand a delivery to core, map how it ended to one answer.
  */
 export function createWebhookHandler(
-  wired: ReturnType<typeof wirePush>,
+  wired: PushWiring,
   telemetry: { logger: Logger; metrics: Metrics },
 ) {
   const { logger } = telemetry;

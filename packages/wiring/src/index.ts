@@ -33,4 +33,4 @@ export { settingsIssues } from "./settings-issues.ts";
 export { type ApplyManifestsSettings, wireApplyManifests } from "./wire-apply-manifests.ts";
 export { wireDeploy } from "./wire-deploy.ts";
 export { type OperatorSettings, wireOperator } from "./wire-operator.ts";
-export { type PushSettings, wirePush } from "./wire-push.ts";
+export { type PushSettings, type PushWiring, wirePush } from "./wire-push.ts";

@@ -21,13 +21,12 @@ export type PushSettings = DeployerAdapterSettings & {
  * and reads a request at the edge (GitHub's webhook rules), `deps` serve acceptPush, and the
  * ledger publishes `queued` and `superseded` to the lifecycle bus when one is configured.
  */
-export function wirePush(
-  settings: PushSettings,
-  log: AdapterLog,
-): {
+export type PushWiring = {
   read: (request: unknown) => Promise<VerifiedDelivery | DeliveryRefusal>;
   deps: AcceptPushDeps;
-} & LifecycleFlush {
+} & LifecycleFlush;
+
+export function wirePush(settings: PushSettings, log: AdapterLog): PushWiring {
   const { settled, ...adapters } = wireDeployerAdapters(settings, log);
   const limits = { secret: settings.secret, maxBodyBytes: settings.maxBodyBytes };
   return {
