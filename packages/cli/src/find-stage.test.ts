@@ -30,6 +30,7 @@ describe("findStage", () => {
     const env = {
       SST_RESOURCE_App: JSON.stringify({ name: "slipway", stage: "staging" }),
       SST_RESOURCE_Ledger: JSON.stringify({ name: "slipway-staging-Ledger", arn: "arn:…" }),
+      SST_RESOURCE_Lifecycle: JSON.stringify({ name: "slipway-staging-Lifecycle" }),
       AWS_REGION: "us-west-2",
     };
 
@@ -37,6 +38,7 @@ describe("findStage", () => {
       stage: "staging",
       table: "slipway-staging-Ledger",
       region: "us-west-2",
+      lifecycleBus: "slipway-staging-Lifecycle",
     });
   });
 

@@ -35,7 +35,8 @@ export type SstOutputs = {
 /**
  * Finds the stage's ledger table, cluster and region from the stage itself, flags first:
  * then the environment `sst shell --stage <stage>` provides (SST_RESOURCE_App names the
- * stage, SST_RESOURCE_Ledger the table) and the usual AWS and Kubernetes variables, then
+ * stage, SST_RESOURCE_Ledger the table, SST_RESOURCE_Lifecycle the bus) and the usual AWS
+ * and Kubernetes variables, then
  * the outputs `sst deploy` wrote for that same stage. Returns what is still missing instead
  * of guessing.
  */
@@ -63,7 +64,8 @@ export function findStage(
   const region =
     flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? outputs?.region ?? "us-east-1";
   const cluster = clusterOf(flags, env, outputs, region);
-  const lifecycleBus = env.LIFECYCLE_BUS_NAME ?? outputs?.lifecycleBus;
+  const lifecycleBus =
+    env.LIFECYCLE_BUS_NAME ?? text(linked(env, "Lifecycle")?.name) ?? outputs?.lifecycleBus;
   return {
     stage,
     table,
