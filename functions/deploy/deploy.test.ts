@@ -14,6 +14,7 @@ import { createMemoryLedger, digestImage, seedDeployment } from "@slipway/ledger
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildEvent, buildEventFor } from "../../test/events/codebuild/fixtures.ts";
+import { captureOutput } from "../../test/harness/captured-output.ts";
 import { createDeployHandler } from "./deploy-handler.ts";
 
 const token = "ghp_unitTestTokenNeverLogged0123";
@@ -32,13 +33,7 @@ let logLines: string[];
 
 beforeEach(async () => {
   github = await createGitHubStandIn({ tokens: [token] });
-  logLines = [];
-  for (const stream of [process.stdout, process.stderr]) {
-    vi.spyOn(stream, "write").mockImplementation((chunk) => {
-      logLines.push(String(chunk));
-      return true;
-    });
-  }
+  logLines = captureOutput();
 });
 
 afterEach(() => {

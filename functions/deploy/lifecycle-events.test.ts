@@ -16,6 +16,7 @@ import { publishingLedger } from "@slipway/wiring";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildEventFor } from "../../test/events/codebuild/fixtures.ts";
+import { captureOutput } from "../../test/harness/captured-output.ts";
 import { createDeployHandler } from "./deploy-handler.ts";
 
 const server = { namespace: "chat", name: "chat-server", container: "server" };
@@ -30,13 +31,7 @@ let logLines: string[];
 
 beforeEach(() => {
   eventBridge.reset();
-  logLines = [];
-  for (const stream of [process.stdout, process.stderr]) {
-    vi.spyOn(stream, "write").mockImplementation((chunk) => {
-      logLines.push(String(chunk));
-      return true;
-    });
-  }
+  logLines = captureOutput();
 });
 afterEach(() => vi.restoreAllMocks());
 

@@ -20,6 +20,7 @@ import {
   githubPayload,
   signatureOf,
 } from "../../test/events/github/fixtures.ts";
+import { captureOutput } from "../../test/harness/captured-output.ts";
 
 const secret = "unit-test-webhook-secret-7f3a9c";
 const githubToken = "ghp_unitTestTokenNeverLogged0123";
@@ -69,14 +70,7 @@ beforeEach(async () => {
   dynamo.on(TransactWriteCommand).resolves({});
   dynamo.on(QueryCommand).resolves({ Items: [] });
   codebuild.on(StartBuildCommand).resolves({ build: { id: buildId, arn: buildArn } });
-  logLines = [];
-  // Powertools writes info and metrics to stdout, warnings and errors to stderr.
-  for (const stream of [process.stdout, process.stderr]) {
-    vi.spyOn(stream, "write").mockImplementation((chunk) => {
-      logLines.push(String(chunk));
-      return true;
-    });
-  }
+  logLines = captureOutput();
 });
 
 afterEach(() => {
