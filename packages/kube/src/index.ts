@@ -1,3 +1,4 @@
+export { ManifestError, StillTerminatingError } from "./apply/apply-errors.ts";
 export {
   type ApplySetParent,
   applySetId,
@@ -12,8 +13,6 @@ export {
   type ClusterObjectsOptions,
   createClusterObjects,
   infraFieldManager,
-  ManifestError,
-  StillTerminatingError,
 } from "./apply/cluster-objects.ts";
 export { type BearerClusterOptions, bearerKubeConfig } from "./bearer-kubeconfig.ts";
 export {

@@ -1,16 +1,12 @@
 import {
   ApisApi,
-  createConfiguration,
   type KubeConfig,
   type KubernetesObject,
-  KubernetesObjectApi,
-  Observable,
   PatchStrategy,
-  type RequestContext,
-  ServerConfiguration,
 } from "@kubernetes/client-node";
 import { RefusedError, type RetryPolicy, retryTransient, TransientError } from "@slipway/core";
 import { kubeCall } from "../kube-errors.ts";
+import { ManifestError, StillTerminatingError } from "./apply-errors.ts";
 import {
   type ApplySetParent,
   type ApplySetScope,
@@ -26,7 +22,13 @@ import {
   toPrune,
   unionScope,
 } from "./apply-set.ts";
-import { bootstrapFields, newContainers, withoutDeployerFields } from "./deployment-ownership.ts";
+import {
+  bootstrapFields,
+  newContainers,
+  withBootstrapImage,
+  withoutDeployerFields,
+} from "./deployment-ownership.ts";
+import { objectApi } from "./object-api.ts";
 
 export type ClusterObjectsOptions = {
   config: KubeConfig;
@@ -278,26 +280,6 @@ export function createClusterObjects(options: ClusterObjectsOptions) {
 
 export type ClusterObjects = ReturnType<typeof createClusterObjects>;
 
-/** The manifests cannot be applied as they are; each line says which object and why. */
-export class ManifestError extends Error {
-  override readonly name = "ManifestError";
-  readonly problems: string[];
-  constructor(problems: string[]) {
-    super(`The cluster objects were not applied:\n- ${problems.join("\n- ")}`);
-    this.problems = problems;
-  }
-}
-
-/** Objects still terminating at the deadline (finalizers such as a load balancer's cleanup). */
-export class StillTerminatingError extends Error {
-  override readonly name = "StillTerminatingError";
-  readonly objects: string[];
-  constructor(objects: string[]) {
-    super(`Still terminating, run the removal again: ${objects.join(", ")}`);
-    this.objects = objects;
-  }
-}
-
 /**
  * A new EKS access entry takes a few seconds to reach the API server, and the apply runs
  * right after infra creates it: a 401 then means "not yet", not "never".
@@ -309,44 +291,4 @@ function unauthorizedIsTransient(error: unknown): never {
     });
   }
   throw error;
-}
-
-function withBootstrapImage(deployment: KubeObject, image: string): KubeObject {
-  const copy = structuredClone(deployment);
-  const containers = (copy.spec as PodTemplateOwner | undefined)?.template?.spec?.containers ?? [];
-  for (const container of containers) container.image = image;
-  return copy;
-}
-
-type PodTemplateOwner = { template?: { spec?: { containers?: Array<Record<string, unknown>> } } };
-
-/**
- * client-node's generic object API with a deadline on every call: it sets none, so a hung
- * connection would hold the function until Lambda's own timeout.
- */
-function objectApi(config: KubeConfig, timeoutMs: number): DiscoveringObjectApi {
-  const cluster = config.getCurrentCluster();
-  if (!cluster) throw new Error("the kubeconfig names no current cluster");
-  return new DiscoveringObjectApi(
-    createConfiguration({
-      baseServer: new ServerConfiguration(cluster.server, {}),
-      authMethods: { default: config },
-      middleware: [
-        {
-          pre: (context: RequestContext) => {
-            context.setSignal(AbortSignal.timeout(timeoutMs));
-            return new Observable(Promise.resolve(context));
-          },
-          post: (response) => new Observable(Promise.resolve(response)),
-        },
-      ],
-    }),
-  );
-}
-
-/** Exposes the object API's cached discovery (is a kind namespaced?), which it keeps protected. */
-class DiscoveringObjectApi extends KubernetesObjectApi {
-  discover(apiVersion: string, kind: string) {
-    return this.resource(apiVersion, kind);
-  }
 }

@@ -61,3 +61,11 @@ export function newContainers(desired: KubeObject, existing: object): string[] {
     .map((c) => c.name)
     .filter((name) => !present.has(name));
 }
+
+/** The Deployment as first created: every container on the bootstrap image. */
+export function withBootstrapImage(deployment: KubeObject, image: string): KubeObject {
+  const copy = structuredClone(deployment);
+  const containers = containersOf(copy);
+  for (const container of containers) container.image = image;
+  return copy;
+}
