@@ -37,6 +37,8 @@ export default defineConfig({
           name: "unit",
           include: unitTests,
           exclude: [...excluded, "**/*.int.test.ts"],
+          // Unit tests are fast; the margin is for a loaded 2-core CI machine, not for slow tests.
+          testTimeout: 20_000,
         },
       },
       {

@@ -68,5 +68,5 @@ describe("bundleFunctions", () => {
     // The webhook carries no Kubernetes client: the wiring's deploy side must tree-shake away
     // (each package says `sideEffects: false`), or the bundle more than doubles.
     expect(webhook?.bytes).toBeLessThan(1_500_000);
-  });
+  }, 120_000); // esbuild over every dependency plus a fresh process: seconds on a busy machine
 });
