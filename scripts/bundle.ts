@@ -13,7 +13,20 @@ export type BundledFunction = {
   outfile: string;
   bytes: number;
   gzipBytes: number;
+  /** Bytes of the output by package (`node_modules/…`) or workspace folder, largest first. */
+  contributors: Array<{ name: string; bytes: number }>;
 };
+
+/** The package (or workspace folder) an esbuild input path belongs to. */
+export function packageOf(input: string): string {
+  const inModules = input.lastIndexOf("node_modules/");
+  if (inModules >= 0) {
+    const parts = input.slice(inModules + "node_modules/".length).split("/");
+    return parts[0]?.startsWith("@") ? `${parts[0]}/${parts[1]}` : (parts[0] ?? input);
+  }
+  const [top, second] = input.split("/");
+  return top === "packages" || top === "functions" ? `${top}/${second}` : (top ?? input);
+}
 
 /** The Lambda entry points: every `functions/<name>/handler.ts`. */
 export function functionNames(): string[] {
@@ -38,7 +51,7 @@ export async function bundleFunctions(
   for (const name of names) {
     const outfile = join(outDir, name, "index.mjs");
     mkdirSync(join(outDir, name), { recursive: true });
-    await build({
+    const result = await build({
       entryPoints: [join(root, "functions", name, "handler.ts")],
       outfile,
       bundle: true,
@@ -52,12 +65,23 @@ export async function bundleFunctions(
         js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
       },
       logLevel: "warning",
+      metafile: true,
     });
+    const byPackage = new Map<string, number>();
+    for (const output of Object.values(result.metafile.outputs)) {
+      for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+        const name = packageOf(input);
+        byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+      }
+    }
     bundled.push({
       name,
       outfile,
       bytes: statSync(outfile).size,
       gzipBytes: gzipSync(readFileSync(outfile)).length,
+      contributors: [...byPackage]
+        .map(([name, bytes]) => ({ name, bytes }))
+        .sort((a, b) => b.bytes - a.bytes),
     });
   }
   return bundled;
@@ -78,6 +102,9 @@ if (import.meta.main) {
       process.stdout.write(
         `${fn.name.padEnd(16)} ${kib(fn.bytes).padStart(12)} (gzip ${kib(fn.gzipBytes)})  ${relative(root, fn.outfile)}\n`,
       );
+      for (const { name, bytes } of fn.contributors.slice(0, 8)) {
+        process.stdout.write(`  ${name.padEnd(40)} ${kib(bytes).padStart(12)}\n`);
+      }
     }
   }
 }
