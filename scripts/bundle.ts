@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 
 const root = join(import.meta.dirname, "..");
 
@@ -38,6 +38,22 @@ export function functionNames(): string[] {
 }
 
 /**
+ * Replaces zod's `export * as locales` (every translation of its messages) with an empty
+ * module; the English messages the code and tests rely on come from `locales/en.js`, which
+ * zod imports on its own and which stays.
+ */
+const zodWithoutLocales: Plugin = {
+  name: "zod-without-locales",
+  setup(plugin) {
+    plugin.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
+        ? { path: join(root, "scripts", "bundle-stubs", "zod-locales.ts") }
+        : undefined,
+    );
+  },
+};
+
+/**
  * Bundles each function into one minified ESM file for Lambda's nodejs24.x runtime, with
  * everything inside (the AWS SDK too, so the deployed code is the tested code). The banner
  * gives ESM a `require`, which CommonJS dependencies bundled into ESM still call.
@@ -66,6 +82,7 @@ export async function bundleFunctions(
       },
       logLevel: "warning",
       metafile: true,
+      plugins: [zodWithoutLocales],
     });
     const byPackage = new Map<string, number>();
     for (const output of Object.values(result.metafile.outputs)) {
