@@ -114,6 +114,16 @@ describe("one connection per cluster", () => {
     expect(handshakes).toBe(1);
   });
 
+  it("opens one connection for reads sent at once by a cold client", async () => {
+    const config = clusterConfig();
+    const workloads = createKubeWorkloads({ config });
+
+    await Promise.all([workloads.read(target), workloads.read(target), workloads.read(target)]);
+    await config.close();
+
+    expect(handshakes).toBe(1);
+  });
+
   it("carries two watches and reads at once over the same connection", async () => {
     const config = clusterConfig();
     const workloads = createKubeWorkloads({ config });
