@@ -308,6 +308,7 @@ const names: Record<Kind, string> = {
 };
 
 export const sweepChartPath = "bench/results/chat-fanout-sweep.svg";
+const sweepAlt = "delivered/s and p99 latency against offered load at 1,000 subscribers";
 
 function sweepSection(sweeps: Map<Kind, Figures[]>, s: Settings): BenchSection {
   const highest = (kind: Kind) =>
@@ -368,7 +369,7 @@ function sweepSection(sweeps: Map<Kind, Figures[]>, s: Settings): BenchSection {
     rows: [...ceilings, ...points],
     chart: {
       path: sweepChartPath,
-      alt: "delivered/s and p99 latency against offered load at 1,000 subscribers",
+      alt: sweepAlt,
     },
   };
 }
@@ -450,6 +451,7 @@ export async function run(options: { quick: boolean }): Promise<BenchSection[]> 
           })),
         })),
         s.sustainedP99Ms,
+        sweepAlt,
       ),
     );
     return [

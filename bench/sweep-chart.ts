@@ -16,7 +16,7 @@ const kilo = (value: number) => `${Math.round(value / 1000)}k`;
  * ideal diagonal), and p99 latency against offered load on a log scale (with the 250 ms
  * limit). A point where the load generator could not keep its schedule is drawn hollow.
  */
-export function sweepChart(series: SweepSeries[], limitMs: number): string {
+export function sweepChart(series: SweepSeries[], limitMs: number, title: string): string {
   const offered = series.flatMap((s) => s.points.map((p) => p.offered));
   const maxX = Math.max(...offered, 1);
   const maxDelivered = Math.max(maxX, ...series.flatMap((s) => s.points.map((p) => p.delivered)));
@@ -86,6 +86,7 @@ export function sweepChart(series: SweepSeries[], limitMs: number): string {
   const height = panel.height + 50;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+    `<title>${esc(title)}</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<g>${left.join("")}</g>`,
     `<g transform="translate(${panel.width} 0)">${right.join("")}</g>`,
