@@ -54,6 +54,23 @@ const zodWithoutLocales: Plugin = {
 };
 
 /**
+ * Leaves out the libraries behind client-node features Slipway never uses (exec, cp, SOCKS,
+ * OIDC and cloud auth providers); client-node imports them at load, so esbuild cannot.
+ */
+const kubeClientWithoutExtras: Plugin = {
+  name: "kube-client-without-extras",
+  setup(plugin) {
+    plugin.onResolve(
+      { filter: /^(isomorphic-ws|socks|tar-fs|openid-client|jsonpath-plus)$/ },
+      (args) =>
+        /[\\/]node_modules[\\/]@kubernetes[\\/]client-node[\\/]/.test(args.importer)
+          ? { path: join(root, "scripts", "bundle-stubs", "left-out.ts") }
+          : undefined,
+    );
+  },
+};
+
+/**
  * Bundles each function into one minified ESM file for Lambda's nodejs24.x runtime, with
  * everything inside (the AWS SDK too, so the deployed code is the tested code). The banner
  * gives ESM a `require`, which CommonJS dependencies bundled into ESM still call.
@@ -82,7 +99,7 @@ export async function bundleFunctions(
       },
       logLevel: "warning",
       metafile: true,
-      plugins: [zodWithoutLocales],
+      plugins: [zodWithoutLocales, kubeClientWithoutExtras],
     });
     const byPackage = new Map<string, number>();
     for (const output of Object.values(result.metafile.outputs)) {
