@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { hashPassword } from "../grpc-app/src/auth/password-hash.ts";
@@ -21,6 +23,7 @@ import {
   toMarkdown,
   writeReport,
 } from "./report.ts";
+import { sweepChart } from "./sweep-chart.ts";
 
 type Settings = {
   subscriberCounts: number[];
@@ -35,6 +38,11 @@ type Settings = {
   seconds: number;
   /** How long to wait for stragglers after the last send before counting what arrived. */
   drainMs: number;
+  /** The ceiling search: offered deliveries/s at `sweepSubscribers`, each for `seconds`. */
+  sweep: number[];
+  sweepSubscribers: number;
+  /** What "sustains" means: every delivery arrives and the p99 stays below this. */
+  sustainedP99Ms: number;
 };
 
 const rateFor = (s: Settings, subscribers: number) =>
@@ -46,7 +54,14 @@ const settings = (quick: boolean): Settings => ({
   maxDeliveriesPerSecond: 5000,
   seconds: quick ? 2 : 10,
   drainMs: quick ? 3000 : 5000,
+  sweep: quick ? [5000, 20_000] : [5000, 10_000, 20_000, 30_000, 40_000],
+  sweepSubscribers: 1000,
+  sustainedP99Ms: 250,
 });
+
+// Headroom over the largest subscriber count, so the benchmark never runs at the limit.
+const maxStreams = (s: Settings) =>
+  Math.ceil(1.5 * Math.max(...s.subscriberCounts, s.sweepSubscribers));
 
 type Kind = "baseline" | "memory" | "postgres";
 
@@ -78,6 +93,10 @@ type Figures = {
   serverCores: number;
   clientCores: number;
   ended: Record<string, number>;
+  /** Notes per second the sender achieved, against `perSecond` asked. */
+  sentPerSecond: number;
+  /** The load generator fell behind: it sent under 95 % of the rate, or used a whole core. */
+  saturated: boolean;
 };
 
 const user = "bench";
@@ -121,10 +140,14 @@ async function growTo(target: Target, total: number): Promise<void> {
   throw new Error(`${target.kind}: not all of ${total} streams went live within 60 s`);
 }
 
-async function measure(target: Target, phase: number, s: Settings): Promise<Figures> {
+async function measure(
+  target: Target,
+  phase: number,
+  s: Settings,
+  perSecond = rateFor(s, target.pool.size()),
+): Promise<Figures> {
   const { server, pool, sender } = target;
   const subscribers = pool.size();
-  const perSecond = rateFor(s, subscribers);
   const count = Math.round(perSecond * s.seconds);
   const rss: number[] = [];
   let sampling = true;
@@ -148,6 +171,9 @@ async function measure(target: Target, phase: number, s: Settings): Promise<Figu
   target.lastId = Math.max(target.lastId, sent.lastId);
   // The last note leaves (count − 1) periods after the first; one more period is its share.
   const seconds = (tally.lastDeliveryAt - sent.firstSentAt + 1000 / perSecond) / 1000;
+  const sentPerSecond =
+    count > 1 ? ((count - 1) * 1000) / (sent.lastSentAt - sent.firstSentAt) : perSecond;
+  const clientCores = (client.user + client.system) / 1000 / wallMs;
   return {
     subscribers,
     perSecond,
@@ -160,8 +186,10 @@ async function measure(target: Target, phase: number, s: Settings): Promise<Figu
     rssBytes: median(rss),
     cpuMsPerThousand: tally.delivered > 0 ? (cpuMs / tally.delivered) * 1000 : Number.NaN,
     serverCores: cpuMs / wallMs,
-    clientCores: (client.user + client.system) / 1000 / wallMs,
+    clientCores,
     ended: pool.ended(),
+    sentPerSecond,
+    saturated: sentPerSecond < 0.95 * perSecond || clientCores > 0.9,
   };
 }
 
@@ -267,6 +295,85 @@ function section(kind: Kind, figures: Figures[], baseline: Figures[], s: Setting
   };
 }
 
+const sustains = (f: Figures, s: Settings) =>
+  !f.saturated &&
+  f.completeness >= 1 &&
+  Object.keys(f.ended).length === 0 &&
+  f.p99 < s.sustainedP99Ms;
+
+const names: Record<Kind, string> = {
+  baseline: "bare grpc-js",
+  memory: "memory store",
+  postgres: "PostgreSQL store",
+};
+
+export const sweepChartPath = "bench/results/chat-fanout-sweep.svg";
+const sweepAlt = "delivered/s and p99 latency against offered load at 1,000 subscribers";
+
+function sweepSection(sweeps: Map<Kind, Figures[]>, s: Settings): BenchSection {
+  const highest = (kind: Kind) =>
+    Math.max(
+      0,
+      ...(sweeps.get(kind) ?? [])
+        .filter((f) => sustains(f, s))
+        .map((f) => f.perSecond * f.subscribers),
+    );
+  const base = highest("baseline");
+  const points: Measurement[] = [...sweeps].flatMap(([kind, list]) =>
+    list.map((f) => {
+      const ended = Object.entries(f.ended)
+        .map(([code, count]) => `${count} streams ended with code ${code}`)
+        .join(", ");
+      return {
+        name: `${names[kind]}, offered ${f.perSecond * f.subscribers}/s`,
+        unit: "msg/s",
+        median: f.deliveriesPerSecond,
+        p99: f.p99,
+        note:
+          `p99 is send→receive in ms; ${(f.completeness * 100).toFixed(1)}% delivered; ` +
+          `sender ${f.sentPerSecond.toFixed(1)} of ${f.perSecond} notes/s; CPU: server ` +
+          `${f.serverCores.toFixed(2)}, client ${f.clientCores.toFixed(2)} cores` +
+          (f.saturated ? "; **load generator saturated**" : "") +
+          (ended ? `; ${ended}` : "") +
+          (sustains(f, s) ? "; sustained" : ""),
+      };
+    }),
+  );
+  const ceilings: Measurement[] = [...sweeps.keys()].map((kind) => {
+    const list = sweeps.get(kind) ?? [];
+    const saturatedAt = list.find((f) => f.saturated);
+    return {
+      name: `highest sustained rate, ${names[kind]}`,
+      unit: "deliveries/s",
+      median: highest(kind),
+      note:
+        `0 lost and p99 < ${s.sustainedP99Ms} ms` +
+        (saturatedAt
+          ? `; the load generator saturated at ${saturatedAt.perSecond * saturatedAt.subscribers}/s, so the ceiling may be higher`
+          : ""),
+      ...(kind === "baseline" || base === 0 ? {} : { ratioToBaseline: highest(kind) / base }),
+    };
+  });
+  return {
+    id: "chat-fanout-sweep",
+    title: "Chat fan-out: the ceiling at 1,000 subscribers",
+    method:
+      `${s.sweepSubscribers} ChatStream subscribers of one room on each server, offered ` +
+      `${s.sweep.map((r) => `${r / 1000}k`).join(", ")} deliveries/s (notes/s × subscribers) ` +
+      `for ${s.seconds} s each, the servers in turn at each rate; the sender and the ` +
+      "subscribers share one client process, which is flagged as saturated when it sends " +
+      "under 95 % of the asked rate or uses a whole core. A server leaves the sweep after the " +
+      "first rate at which it loses deliveries, ends streams or saturates the generator. Sustained: every delivery " +
+      `arrived, no stream ended and p99 < ${s.sustainedP99Ms} ms.`,
+    baseline: "the highest rate bare grpc-js sustains in the same run",
+    rows: [...ceilings, ...points],
+    chart: {
+      path: sweepChartPath,
+      alt: sweepAlt,
+    },
+  };
+}
+
 /**
  * Chat fan-out at 1, 100 and 1,000 subscribers on one server process, for the memory and the
  * PostgreSQL store, against a bare grpc-js server in the same run. The cases are interleaved
@@ -277,7 +384,7 @@ export async function run(options: { quick: boolean }): Promise<BenchSection[]> 
   const password = randomBytes(12).toString("base64url");
   const seed = `${user}:${await hashPassword(password)}`;
   // `info` is the lowest level that still announces `server.listening`.
-  const common = { SEED_USERS: seed, MAX_STREAMS: "1000", LOG_LEVEL: "info" };
+  const common = { SEED_USERS: seed, MAX_STREAMS: String(maxStreams(s)), LOG_LEVEL: "info" };
   let postgres: PostgresServer | undefined;
   const targets: Target[] = [];
   try {
@@ -308,7 +415,49 @@ export async function run(options: { quick: boolean }): Promise<BenchSection[]> 
       }
     }
     const baseline = figures.get("baseline") ?? [];
-    return targets.map((t) => section(t.kind, figures.get(t.kind) ?? [], baseline, s));
+    const sweeps = new Map<Kind, Figures[]>(targets.map((t) => [t.kind, []]));
+    let sweeping = [...targets];
+    for (const offered of s.sweep) {
+      for (const target of sweeping) {
+        await growTo(target, s.sweepSubscribers);
+        phase += 1;
+        const f = await measure(target, phase, s, offered / s.sweepSubscribers);
+        sweeps.get(target.kind)?.push(f);
+        process.stderr.write(
+          `bench: chat-fanout ${target.kind} at ${offered}/s: ${f.deliveriesPerSecond.toFixed(0)}/s, p99 ${f.p99.toFixed(0)} ms${f.saturated ? ", generator saturated" : ""}\n`,
+        );
+      }
+      // Past a rate where a server lost notes or cut streams, the next rate says nothing new.
+      sweeping = sweeping.filter((t) => {
+        const last = sweeps.get(t.kind)?.at(-1);
+        return (
+          last !== undefined &&
+          last.completeness >= 1 &&
+          Object.keys(last.ended).length === 0 &&
+          !last.saturated
+        );
+      });
+    }
+    writeFileSync(
+      join(import.meta.dirname, "..", sweepChartPath),
+      sweepChart(
+        [...sweeps].map(([kind, list]) => ({
+          name: names[kind],
+          points: list.map((f) => ({
+            offered: f.perSecond * f.subscribers,
+            delivered: f.deliveriesPerSecond,
+            p99Ms: f.p99,
+            saturated: f.saturated,
+          })),
+        })),
+        s.sustainedP99Ms,
+        sweepAlt,
+      ),
+    );
+    return [
+      ...targets.map((t) => section(t.kind, figures.get(t.kind) ?? [], baseline, s)),
+      sweepSection(sweeps, s),
+    ];
   } finally {
     for (const target of targets) {
       target.pool.close();

@@ -20,6 +20,8 @@ describe("bench report", () => {
           title: "Fan-out",
           method: "Sends at a fixed rate.",
           baseline: "bare grpc-js",
+          loadAverage: 1.5,
+          chart: { path: "bench/results/x.svg", alt: "the curve" },
           rows: [
             {
               name: "1 subscriber",
@@ -33,6 +35,8 @@ describe("bench report", () => {
       ],
     });
     expect(markdown).toContain("#### Fan-out");
+    expect(markdown).toContain("Sends at a fixed rate. Load average when it ran: 1.50 on 2 cores.");
+    expect(markdown).toContain("![the curve](bench/results/x.svg)");
     expect(markdown).toContain("| 1 subscriber | 1235 | 2000 | msg/s | 0.81× |  |");
   });
 });

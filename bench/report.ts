@@ -21,6 +21,10 @@ export type BenchSection = {
   method: string;
   baseline?: string;
   rows: Measurement[];
+  /** A generated chart shown under the table: a path from the repository root. */
+  chart?: { path: string; alt: string };
+  /** The machine's 1-minute load average when the benchmark started (bench/run.ts sets it). */
+  loadAverage?: number;
 };
 
 export type BenchReport = {
@@ -63,7 +67,11 @@ export function toMarkdown(report: BenchReport): string {
     "",
   ];
   for (const section of report.sections) {
-    lines.push(`#### ${section.title}`, "", section.method, "");
+    const load =
+      section.loadAverage === undefined
+        ? ""
+        : ` Load average when it ran: ${section.loadAverage.toFixed(2)} on ${m.cpus} cores.`;
+    lines.push(`#### ${section.title}`, "", `${section.method}${load}`, "");
     if (section.baseline) lines.push(`Baseline: ${section.baseline}`, "");
     lines.push(
       "| measurement | median | p99 | unit | vs baseline | meaning |",
@@ -77,6 +85,7 @@ export function toMarkdown(report: BenchReport): string {
       );
     }
     lines.push("");
+    if (section.chart) lines.push(`![${section.chart.alt}](${section.chart.path})`, "");
   }
   return lines.join("\n");
 }

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -39,7 +39,11 @@ for (const bench of benches) {
   if (values.only && values.only !== bench.id) continue;
   const started = Date.now();
   process.stderr.write(`bench: ${bench.id}…\n`);
-  sections.push(...runInItsOwnProcess(bench.module, values.quick));
+  // Other work shares this machine: each section says how busy it was when it started.
+  const loadAverage = loadavg()[0] ?? 0;
+  sections.push(
+    ...runInItsOwnProcess(bench.module, values.quick).map((s) => ({ ...s, loadAverage })),
+  );
   process.stderr.write(
     `bench: ${bench.id} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
   );

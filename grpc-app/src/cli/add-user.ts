@@ -46,7 +46,12 @@ const account = { username: args.data.user, passwordHash: await hashPassword(pas
 const databaseUrl = process.env.DATABASE_URL;
 if (databaseUrl) {
   const logger = createLogger({ level: "warn" });
-  const store = await createPostgresStore({ connectionString: databaseUrl, logger, poolSize: 1 });
+  const store = await createPostgresStore({
+    connectionString: databaseUrl,
+    logger,
+    poolSize: 1,
+    replayPoolSize: 1,
+  });
   await store.putAccount(account);
   await store.close();
   process.stderr.write(`account ${account.username} saved\n`);

@@ -35,37 +35,76 @@ function translate(error: unknown): unknown {
   return error;
 }
 
+/** Named statements: parsed and planned once per connection instead of on every call. */
+const statements = {
+  append: "SELECT * FROM chat_append($1, $2, $3)",
+  listAfter: "SELECT * FROM chat_notes WHERE room = $1 AND id > $2 ORDER BY id LIMIT $3",
+  noteById: "SELECT * FROM chat_notes WHERE id = $1",
+} as const;
+
 /**
  * The production store: notes and accounts in PostgreSQL, fanned out to every replica with
  * LISTEN/NOTIFY. Runs pending migrations before it returns.
+ *
+ * Two things made the first seconds slow, measured on this machine (README, "Chat fan-out"):
+ * - Cold connections. pg's pool opens a connection on first use and closes it after 10 s
+ *   idle, so each burst after a lull paid ~4 ms to connect and ~3 ms for a backend's first
+ *   `chat_append` (catalog caches, plpgsql compile) against 0.3 ms warm, all at once. The
+ *   pools now open every connection before the server listens and keep them.
+ * - Replays ahead of writes. A stream that opens or resumes reads its backlog through the
+ *   same FIFO pool as SendNote: behind 900 streams resuming at once, one append waited
+ *   336 ms. Replays now have a pool of their own, so a reconnect storm never delays a send.
  */
 export async function createPostgresStore(options: {
   connectionString: string;
   logger: Logger;
+  /** Connections for writes, accounts and pings. @default 6 */
   poolSize?: number;
+  /** Connections for stream replays (listAfter), apart from writes. @default 4 */
+  replayPoolSize?: number;
 }): Promise<ChatStore> {
   const { connectionString, logger } = options;
-  const pool = new pg.Pool({
-    connectionString,
-    max: options.poolSize ?? 10,
-    connectionTimeoutMillis: 5_000,
-    query_timeout: 10_000,
-  });
-  // An idle pooled connection that dies emits here; without a listener it would crash the process.
-  pool.on("error", (error) => logger.warn("postgres.idle.error", { error }));
-  const query = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => {
-    try {
-      return await pool.query<R>(text, values);
-    } catch (error) {
-      throw translate(error);
-    }
+  const openPool = (max: number) => {
+    const pool = new pg.Pool({
+      connectionString,
+      max,
+      // Keep connections for the replica's life: see above.
+      idleTimeoutMillis: 0,
+      connectionTimeoutMillis: 5_000,
+      query_timeout: 10_000,
+    });
+    // An idle pooled connection that dies emits here; without a listener it would crash the process.
+    pool.on("error", (error) => logger.warn("postgres.idle.error", { error }));
+    return pool;
   };
+  const pool = openPool(options.poolSize ?? 6);
+  const replays = openPool(options.replayPoolSize ?? 4);
+  const queryOn =
+    (on: pg.Pool) =>
+    async <R extends pg.QueryResultRow>(
+      name: keyof typeof statements | undefined,
+      text: string,
+      values: unknown[] = [],
+    ) => {
+      try {
+        return await on.query<R>(name === undefined ? { text, values } : { name, text, values });
+      } catch (error) {
+        throw translate(error);
+      }
+    };
+  const query = queryOn(pool);
+  const replayQuery = queryOn(replays);
+  const closePools = () => Promise.all([pool.end(), replays.end()]);
 
   try {
     const applied = await migrate(pool);
     if (applied.length > 0) logger.info("postgres.migrated", { versions: applied });
+    await Promise.all([
+      warm(pool, options.poolSize ?? 6),
+      warm(replays, options.replayPoolSize ?? 4),
+    ]);
   } catch (error) {
-    await pool.end();
+    await closePools();
     throw translate(error);
   }
 
@@ -73,14 +112,14 @@ export async function createPostgresStore(options: {
     connectionString,
     logger,
     fetchNote: async (id) => {
-      const result = await query<NoteRow>("SELECT * FROM chat_notes WHERE id = $1", [id]);
+      const result = await replayQuery<NoteRow>("noteById", statements.noteById, [id]);
       return result.rows[0] && toNote(result.rows[0]);
     },
   });
 
   return {
     async append(note) {
-      const result = await query<NoteRow>("SELECT * FROM chat_append($1, $2, $3)", [
+      const result = await query<NoteRow>("append", statements.append, [
         note.room,
         note.author,
         note.text,
@@ -90,10 +129,11 @@ export async function createPostgresStore(options: {
       return toNote(row);
     },
     async listAfter(room, afterId, limit) {
-      const result = await query<NoteRow>(
-        "SELECT * FROM chat_notes WHERE room = $1 AND id > $2 ORDER BY id LIMIT $3",
-        [room, afterId, limit],
-      );
+      const result = await replayQuery<NoteRow>("listAfter", statements.listAfter, [
+        room,
+        afterId,
+        limit,
+      ]);
       return result.rows.map(toNote);
     },
     async subscribe(room, listener) {
@@ -101,6 +141,7 @@ export async function createPostgresStore(options: {
     },
     async findAccount(username) {
       const result = await query<{ username: string; password_hash: string }>(
+        undefined,
         "SELECT username, password_hash FROM chat_accounts WHERE username = $1",
         [username],
       );
@@ -109,6 +150,7 @@ export async function createPostgresStore(options: {
     },
     async putAccount(account) {
       await query(
+        undefined,
         `INSERT INTO chat_accounts (username, password_hash) VALUES ($1, $2)
          ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, updated_at = now()`,
         [account.username, account.passwordHash],
@@ -116,14 +158,32 @@ export async function createPostgresStore(options: {
     },
     async ping() {
       if (!fanout.listening()) return false;
-      return query("SELECT 1").then(
+      return query(undefined, "SELECT 1").then(
         () => true,
         () => false,
       );
     },
     async close() {
       await fanout.close();
-      await pool.end();
+      await closePools();
     },
   };
+}
+
+/**
+ * Opens all `size` connections of a pool at once and prepares the read statements on each,
+ * so the first requests find them ready (a statement is prepared per connection).
+ */
+async function warm(pool: pg.Pool, size: number): Promise<void> {
+  const clients = await Promise.all(Array.from({ length: size }, () => pool.connect()));
+  try {
+    await Promise.all(
+      clients.map(async (client) => {
+        await client.query({ name: "listAfter", text: statements.listAfter, values: ["", 0, 0] });
+        await client.query({ name: "noteById", text: statements.noteById, values: [0] });
+      }),
+    );
+  } finally {
+    for (const client of clients) client.release();
+  }
 }

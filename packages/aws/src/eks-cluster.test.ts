@@ -69,21 +69,30 @@ describe("createEksCluster", () => {
     });
   });
 
-  it("keeps a token while it has time left and renews it before it expires", async () => {
+  it("keeps a token for 14 of its 15 minutes and renews it before it expires", async () => {
     eks.on(DescribeClusterCommand).resolves({ cluster });
     let now = new Date("2026-11-26T10:00:00Z");
     const { token } = await connection(() => now).connect();
 
     const first = await token();
-    now = new Date("2026-11-26T10:00:30Z");
+    now = new Date("2026-11-26T10:13:59Z");
     const stillFirst = await token();
-    now = new Date("2026-11-26T10:00:45Z");
+    now = new Date("2026-11-26T10:14:01Z");
     const renewed = await token();
 
     expect(first).toMatch(/^k8s-aws-v1\./);
     expect(stillFirst).toBe(first);
     expect(renewed).not.toBe(first);
     const url = new URL(Buffer.from(renewed.slice("k8s-aws-v1.".length), "base64url").toString());
-    expect(url.searchParams.get("X-Amz-Date")).toBe("20261126T100045Z");
+    expect(url.searchParams.get("X-Amz-Date")).toBe("20261126T101401Z");
+  });
+
+  it("signs one token for many concurrent requests", async () => {
+    eks.on(DescribeClusterCommand).resolves({ cluster });
+    const { token } = await connection(() => new Date("2026-11-26T10:00:00Z")).connect();
+
+    const tokens = await Promise.all(Array.from({ length: 10 }, () => token()));
+
+    expect(new Set(tokens).size).toBe(1);
   });
 });

@@ -2,7 +2,7 @@ import { type Cluster, DescribeClusterCommand, type EKSClient } from "@aws-sdk/c
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { translateAwsError } from "./aws-errors.ts";
-import { eksToken, eksTokenLifetimeSeconds } from "./eks-token.ts";
+import { eksToken, eksTokenValidSeconds } from "./eks-token.ts";
 
 /** What a Kubernetes client needs to reach one EKS cluster as the caller's IAM identity. */
 export type EksConnection = {
@@ -22,8 +22,9 @@ export type EksClusterOptions = {
   credentials?: AwsCredentialIdentityProvider;
   now?: () => Date;
   /**
-   * A token is renewed once less than this is left of its life, so no request starts with
-   * one about to expire. @default 20_000 (of 60 s)
+   * A token is renewed once less than this is left of its 15 minutes, so no request (nor a
+   * 20 s watch) starts with one about to expire. One minute, as aws-iam-authenticator and
+   * kubectl keep their tokens for 14 minutes. @default 60_000
    */
   minimumValidityMs?: number;
 };
@@ -32,14 +33,15 @@ export type EksClusterOptions = {
  * The EKS cluster behind one deploy function container. DescribeCluster (endpoint and CA)
  * runs once per container and is kept, since both are fixed for the cluster's life; a failed
  * call is not kept, so the next invocation asks again. The bearer token is built in code
- * (no aws CLI in Lambda) and renewed before it expires, so a long rollout watch keeps working.
+ * (no aws CLI in Lambda), kept for 14 of its 15 minutes and renewed before it expires, so a
+ * warm container signs about four an hour and a long rollout watch keeps working.
  */
 export function createEksCluster(options: EksClusterOptions): {
   connect(): Promise<EksConnection>;
 } {
   const now = options.now ?? (() => new Date());
   const credentials = options.credentials ?? defaultProvider();
-  const minimumValidityMs = options.minimumValidityMs ?? 20_000;
+  const minimumValidityMs = options.minimumValidityMs ?? 60_000;
   let described: Promise<{ server: string; certificateAuthorityData: string }> | undefined;
   let cached: { token: string; expiresAt: number } | undefined;
   let pending: Promise<string> | undefined;
@@ -74,7 +76,7 @@ export function createEksCluster(options: EksClusterOptions): {
           credentials: await credentials(),
           now: at,
         });
-        cached = { token: value, expiresAt: at.getTime() + eksTokenLifetimeSeconds * 1000 };
+        cached = { token: value, expiresAt: at.getTime() + eksTokenValidSeconds * 1000 };
         return value;
       } finally {
         pending = undefined;

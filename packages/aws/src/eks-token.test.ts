@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { eksToken } from "./eks-token.ts";
+import { eksToken, stsHostname } from "./eks-token.ts";
 
 const fixedInput = {
   clusterName: "slipway-production-cluster",
@@ -41,7 +41,22 @@ describe("eksToken", () => {
     expect(url.searchParams.has("x-k8s-aws-id")).toBe(false);
   });
 
-  it("expires within 60 seconds", async () => {
+  it("presigns on the China partition's STS host in a China region", async () => {
+    const url = decode(await eksToken({ ...fixedInput, region: "cn-northwest-1" }));
+    expect(url.origin).toBe("https://sts.cn-northwest-1.amazonaws.com.cn");
+    expect(url.searchParams.get("X-Amz-Credential")).toBe(
+      "AKIDEXAMPLE/20261126/cn-northwest-1/sts/aws4_request",
+    );
+  });
+
+  it("names the regional STS host of each partition", () => {
+    expect(stsHostname("us-east-1")).toBe("sts.us-east-1.amazonaws.com");
+    expect(stsHostname("cn-north-1")).toBe("sts.cn-north-1.amazonaws.com.cn");
+    expect(stsHostname("us-gov-west-1")).toBe("sts.us-gov-west-1.amazonaws.com");
+    expect(stsHostname("us-iso-east-1")).toBe("sts.us-iso-east-1.c2s.ic.gov");
+  });
+
+  it("says X-Amz-Expires of 60 seconds, as aws eks get-token does", async () => {
     const url = decode(await eksToken(fixedInput));
     expect(Number(url.searchParams.get("X-Amz-Expires"))).toBeLessThanOrEqual(60);
   });

@@ -1,10 +1,20 @@
 import { Sha256 } from "@aws-crypto/sha256-js";
+import { partition } from "@aws-sdk/core/client";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentity } from "@smithy/types";
 
-/** EKS accepts presigned URLs up to 15 minutes old; a short life limits a leaked token's use. */
-export const eksTokenLifetimeSeconds = 60;
+/**
+ * What the presigned URL's `X-Amz-Expires` says. The EKS authenticator ignores it: it accepts
+ * a token for 15 minutes after `X-Amz-Date` whatever this value is, and kubectl's token is
+ * cached for 14 (aws-iam-authenticator's `token.go`, `presignedURLExpiration` and the cache
+ * margin). The value only has to be a valid one; 60 s is what `aws eks get-token` sends.
+ * @see https://github.com/kubernetes-sigs/aws-iam-authenticator/blob/master/pkg/token/token.go
+ */
+export const eksTokenUrlExpiresSeconds = 60;
+
+/** How long the API server accepts a token after it was signed. */
+export const eksTokenValidSeconds = 15 * 60;
 
 export type EksTokenInput = {
   clusterName: string;
@@ -13,6 +23,15 @@ export type EksTokenInput = {
   /** Injected so tests can fix the clock. */
   now?: Date;
 };
+
+/**
+ * The regional STS endpoint of the region's partition: `sts.cn-north-1.amazonaws.com.cn` in
+ * China, `sts.us-gov-west-1.amazonaws.com` in GovCloud. The suffix comes from the SDK's own
+ * partition table (the one its endpoint resolvers use), so a new partition needs no change here.
+ */
+export function stsHostname(region: string): string {
+  return `sts.${region}.${partition(region).dnsSuffix}`;
+}
 
 /**
  * A bearer token for the EKS API, built in code as `aws eks get-token` does: an STS
@@ -28,7 +47,7 @@ export async function eksToken(input: EksTokenInput): Promise<string> {
     credentials: input.credentials,
     sha256: Sha256,
   });
-  const hostname = `sts.${input.region}.amazonaws.com`;
+  const hostname = stsHostname(input.region);
   const request = new HttpRequest({
     method: "GET",
     protocol: "https:",
@@ -38,7 +57,7 @@ export async function eksToken(input: EksTokenInput): Promise<string> {
     headers: { host: hostname, "x-k8s-aws-id": input.clusterName },
   });
   const presigned = await signer.presign(request, {
-    expiresIn: eksTokenLifetimeSeconds,
+    expiresIn: eksTokenUrlExpiresSeconds,
     ...(input.now ? { signingDate: input.now } : {}),
     // Keep the cluster name a signed header, not a query parameter: the authenticator checks it there.
     unhoistableHeaders: new Set(["x-k8s-aws-id"]),

@@ -2,7 +2,13 @@ export { translateAwsError } from "./aws-errors.ts";
 export { createCodeBuildBuilds } from "./codebuild-builds.ts";
 export { codebuildLogUrl } from "./codebuild-log-url.ts";
 export { createEksCluster, type EksClusterOptions, type EksConnection } from "./eks-cluster.ts";
-export { type EksTokenInput, eksToken, eksTokenLifetimeSeconds } from "./eks-token.ts";
+export {
+  type EksTokenInput,
+  eksToken,
+  eksTokenUrlExpiresSeconds,
+  eksTokenValidSeconds,
+  stsHostname,
+} from "./eks-token.ts";
 export {
   createEventBridgePublisher,
   maxEntryBytes,

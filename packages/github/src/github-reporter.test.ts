@@ -181,7 +181,7 @@ describe("GitHub stand-in", () => {
   it("flags a deployment status whose state GitHub does not know", async () => {
     const github = await createGitHubStandIn({ tokens: [token] });
     const octokit = createGitHubClient({ kind: "token", token }, { fetch: github.fetch });
-    const { data } = await octokit.rest.repos.createDeployment({
+    const { data } = await octokit.request("POST /repos/{owner}/{repo}/deployments", {
       owner: "o",
       repo: "r",
       ref: sha,

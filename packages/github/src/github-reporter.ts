@@ -1,5 +1,5 @@
-import type { Octokit } from "@octokit/rest";
 import { type GitHubReporter, RefusedError, TransientError } from "@slipway/core";
+import type { GitHubClient } from "./github-client.ts";
 
 /**
  * A failed GitHub call as core's errors, as the Kubernetes adapter does: 408, 429 and 5xx, a
@@ -31,7 +31,7 @@ const description = (text: string) => (text.length > 140 ? `${text.slice(0, 139)
  * Each call is bounded by `timeoutMs`, so a slow GitHub cannot eat the webhook's 10 s.
  */
 export function createGitHubReporter(options: {
-  octokit: Octokit;
+  octokit: GitHubClient;
   timeoutMs?: number;
 }): GitHubReporter {
   const { octokit } = options;
@@ -50,7 +50,7 @@ export function createGitHubReporter(options: {
   return {
     createDeployment: (deployment) =>
       call("createDeployment", async (signal) => {
-        const response = await octokit.rest.repos.createDeployment({
+        const response = await octokit.request("POST /repos/{owner}/{repo}/deployments", {
           owner: deployment.repository.owner,
           repo: deployment.repository.name,
           ref: deployment.sha,
@@ -68,12 +68,13 @@ export function createGitHubReporter(options: {
             `GitHub created no deployment: ${response.data.message ?? response.status}`,
           );
         }
-        return { deploymentId: response.data.id };
+        // GitHub's ids fit in a double; the OpenAPI types allow bigint for int64.
+        return { deploymentId: Number(response.data.id) };
       }),
 
     setDeploymentStatus: (status) =>
       call("setDeploymentStatus", async (signal) => {
-        await octokit.rest.repos.createDeploymentStatus({
+        await octokit.request("POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
           owner: status.repository.owner,
           repo: status.repository.name,
           deployment_id: status.deploymentId,
@@ -89,7 +90,7 @@ export function createGitHubReporter(options: {
 
     setCommitStatus: (status) =>
       call("setCommitStatus", async (signal) => {
-        await octokit.rest.repos.createCommitStatus({
+        await octokit.request("POST /repos/{owner}/{repo}/statuses/{sha}", {
           owner: status.repository.owner,
           repo: status.repository.name,
           sha: status.sha,

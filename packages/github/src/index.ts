@@ -1,5 +1,6 @@
 export {
   createGitHubClient,
+  type GitHubClient,
   type GitHubClientOptions,
   type GitHubCredentials,
 } from "./github-client.ts";

@@ -1,4 +1,4 @@
-import { KubeConfig } from "@kubernetes/client-node";
+import { ClusterKubeConfig } from "./cluster-kube-config.ts";
 
 export type BearerClusterOptions = {
   /** The API server URL, `https://…`. */
@@ -14,11 +14,13 @@ const providerName = "slipway-bearer";
 
 /**
  * A kubeconfig held only in memory whose bearer token is fetched per request. A static
- * `user.token` would go stale: an EKS token lives 60 s here, and a rollout watch lasts longer.
- * The custom authenticator is client-node's own extension point for that.
+ * `user.token` would go stale: an EKS token is accepted for 15 minutes, and a warm container
+ * lives longer.
+ * The custom authenticator is client-node's own extension point for that. Every request to
+ * the cluster shares one connection pool (see ClusterKubeConfig).
  */
-export function bearerKubeConfig(options: BearerClusterOptions): KubeConfig {
-  const config = new KubeConfig();
+export function bearerKubeConfig(options: BearerClusterOptions): ClusterKubeConfig {
+  const config = new ClusterKubeConfig();
   config.addAuthenticator({
     isAuthProvider: (user) => user.authProvider?.name === providerName,
     applyAuthentication: async (_user, request) => {

@@ -1,8 +1,9 @@
 import { EKSClient, type EKSClientConfig } from "@aws-sdk/client-eks";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { createEksCluster } from "@slipway/aws";
 import type { Workloads } from "@slipway/core";
 import { bearerKubeConfig } from "./bearer-kubeconfig.ts";
+import { kubeConfigFromFile } from "./cluster-kube-config.ts";
 import { createKubeWorkloads } from "./kube-workloads.ts";
 
 /**
@@ -18,15 +19,15 @@ export type ClusterAccess =
  * The one factory for cluster access, for every function and the operator CLI: cluster
  * lookup (DescribeCluster), bearer token, kubeconfig. It connects on first use (DescribeCluster
  * is a network call, so it cannot run while a module loads) and keeps the connection for the
- * process's life; a failed connect is not kept, so the next call tries again.
+ * process's life, with one HTTP/2 connection to the cluster for every call and watch (see
+ * ClusterKubeConfig); a failed connect is not kept, so the next call tries again.
  */
 export function connectCluster(
   access: ClusterAccess,
   options: { eksClientConfig?: EKSClientConfig } = {},
 ): () => Promise<KubeConfig> {
   if (access.kind === "kubeconfig") {
-    const config = new KubeConfig();
-    config.loadFromFile(access.path);
+    const config = kubeConfigFromFile(access.path);
     return async () => config;
   }
   const eks = createEksCluster({

@@ -21,5 +21,6 @@ export {
   connectCluster,
   onFirstUse,
 } from "./cluster-access.ts";
+export { ClusterKubeConfig, kubeConfigFromFile } from "./cluster-kube-config.ts";
 export { kubeCall, translateKubeError } from "./kube-errors.ts";
 export { createKubeWorkloads, type KubeWorkloadsOptions } from "./kube-workloads.ts";
