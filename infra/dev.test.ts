@@ -97,6 +97,17 @@ describe("dev stage resource graph", () => {
     expect(raw).not.toContain("postgres://");
   });
 
+  it("holds the deployer to the stage's own registry: the admission policy names its repository URL", () => {
+    const policy = applyInput().objects.find((o) => o.kind === "ValidatingAdmissionPolicy") as
+      | { spec: { variables: Array<{ name: string; expression: string }> } }
+      | undefined;
+    expect(policy?.spec.variables).toContainEqual({
+      name: "registry",
+      // The mocked repository's URL (infra/test/pulumi-mocks.ts).
+      expression: JSON.stringify("123456789012.dkr.ecr.us-east-1.amazonaws.com/Registry"),
+    });
+  });
+
   it("reaches the private endpoint through sst tunnel's bastion for sst dev", () => {
     const rule = named(
       resources,
