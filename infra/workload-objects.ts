@@ -81,7 +81,12 @@ export function clusterObjectsFor(
       }
       return object;
     });
-  return [...ingressClass(options), ...objects, ...admissionFor(rendered, options.registry)];
+  return [
+    ...ingressClass(options),
+    networkPolicyController,
+    ...objects,
+    ...admissionFor(rendered, options.registry),
+  ];
 }
 
 /** The deployer's admission policy for the rendered namespace and its Deployments. */
@@ -146,6 +151,18 @@ function ingressClass(options: StageObjectOptions): KubeObject[] {
     },
   ];
 }
+
+/**
+ * EKS Auto Mode accepts NetworkPolicies but enforces them only once this ConfigMap turns its
+ * network policy controller on (once per cluster; pods that no policy selects are unaffected).
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/auto-net-pol.html
+ */
+const networkPolicyController: KubeObject = {
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name: "amazon-vpc-cni", namespace: "kube-system" },
+  data: { "enable-network-policy-controller": "true" },
+};
 
 function withHttps(ingress: KubeObject): KubeObject {
   const copy = structuredClone(ingress);

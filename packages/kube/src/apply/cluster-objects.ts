@@ -1,6 +1,7 @@
 import {
   ApisApi,
   createConfiguration,
+  HttpMethod,
   type KubeConfig,
   type KubernetesObject,
   KubernetesObjectApi,
@@ -80,16 +81,7 @@ export function createClusterObjects(options: ClusterObjectsOptions) {
     retryTransient(retry, applyRetry, () => kubeCall(operation, fn).catch(unauthorizedIsTransient));
 
   const ssa = (object: KubeObject, fieldManager: string) =>
-    call(`apply ${objectKey(object)}`, () =>
-      api.patch(
-        object as KubernetesObject,
-        undefined,
-        undefined,
-        fieldManager,
-        true,
-        PatchStrategy.ServerSideApply,
-      ),
-    );
+    call(`apply ${objectKey(object)}`, () => api.applyAsWritten(object, fieldManager));
 
   const read = async (object: KubeObject): Promise<KubernetesObject | undefined> => {
     try {
@@ -344,9 +336,29 @@ function objectApi(config: KubeConfig, timeoutMs: number): DiscoveringObjectApi 
   );
 }
 
-/** Exposes the object API's cached discovery (is a kind namespaced?), which it keeps protected. */
+/**
+ * Exposes the object API's cached discovery (is a kind namespaced?), which it keeps
+ * protected, and applies a manifest exactly as written.
+ */
 class DiscoveringObjectApi extends KubernetesObjectApi {
   discover(apiVersion: string, kind: string) {
     return this.resource(apiVersion, kind);
+  }
+
+  /**
+   * Server-side apply (forced) of the manifest's own JSON. client-node's `patch` first runs a
+   * known kind through its generated model, which silently drops every field the model does
+   * not know or names differently: a NetworkPolicy's ingress `from` (the model's `_from`)
+   * vanished, and a rule without `from` admits every source.
+   */
+  async applyAsWritten(object: KubeObject, fieldManager: string): Promise<KubernetesObject> {
+    const path = await this.specUriPath(object as KubernetesObject, "patch");
+    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.PATCH);
+    request.setHeaderParam("Accept", "application/json");
+    request.setHeaderParam("Content-Type", PatchStrategy.ServerSideApply);
+    request.setQueryParam("fieldManager", fieldManager);
+    request.setQueryParam("force", "true");
+    request.setBody(JSON.stringify(object));
+    return this.requestPromise(request);
   }
 }
