@@ -44,6 +44,16 @@ function createSecrets() {
   };
 }
 
+/** The GitHub App's or the token's secrets: what reports to GitHub reads. */
+function githubCredentials() {
+  return [
+    secrets.githubToken,
+    secrets.githubAppId,
+    secrets.githubAppPrivateKey,
+    secrets.githubAppInstallationId,
+  ];
+}
+
 function createLedger() {
   return new sst.aws.Dynamo("Ledger", {
     // The layout of packages/ledger/src/ledger-table.ts; a test keeps the two in step.
@@ -138,7 +148,8 @@ function createWebhookFunction() {
       : {}),
     timeout: "10 seconds", // GitHub gives up after 10 s
     memory: "512 MB",
-    link: [ledger, bus, ...Object.values(secrets)],
+    // The HMAC secret, and GitHub's credentials for the queued status; nothing else.
+    link: [ledger, bus, secrets.webhookSecret, ...githubCredentials()],
     environment: commonEnvironment(),
     permissions: [
       {
@@ -159,7 +170,8 @@ function clusterFunctionArgs(rolloutSeconds: number) {
     // stays until the next `sst deploy` and answers every event with a success after 16 s,
     // so build events would be lost: never on a retained (production) stage.
     ...(settings.retain ? { dev: false as const } : {}),
-    link: [ledger, bus, ...Object.values(secrets)],
+    // GitHub's credentials for deployment statuses; never the webhook's HMAC secret.
+    link: [ledger, bus, ...githubCredentials()],
     environment: {
       ...commonEnvironment(),
       EKS_CLUSTER_NAME: cluster.name,
