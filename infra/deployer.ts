@@ -4,8 +4,11 @@ import { cluster } from "./cluster";
 import { bus, publishFailureMetric } from "./events";
 import { vpc } from "./network";
 import { buildFinishedPattern, buildStartedPattern } from "./patterns";
+import { repository } from "./registry";
 import {
   deployerGroup,
+  githubRepository,
+  githubRepositoryId,
   seconds,
   stageSettings,
   workloadDeployments,
@@ -105,24 +108,27 @@ function createDeadLetters() {
 
 /** This stage as the webhook and deploy functions see it (core's StageConfig). */
 function stageConfig() {
-  return project.name.apply((codebuildProject) =>
-    JSON.stringify({
-      stages: [
-        {
-          name: $app.stage,
-          branches: settings.branches ?? [$app.stage],
-          codebuildProject,
-          deployments: workloadDeployments.map(({ name, container }) => ({
-            namespace: workloadNamespace,
-            name,
-            container,
-          })),
-          ...(settings.domain ? { environmentUrl: `https://${settings.domain}` } : {}),
-          production: settings.retain,
-          stopOlderBuilds: true,
-        },
-      ],
-    }),
+  return $resolve([project.name, repository.repositoryUrl]).apply(
+    ([codebuildProject, imageRepository]) =>
+      JSON.stringify({
+        stages: [
+          {
+            name: $app.stage,
+            branches: settings.branches ?? [$app.stage],
+            codebuildProject,
+            // The deploy function rolls out only this repository's images, by digest.
+            imageRepository,
+            deployments: workloadDeployments.map(({ name, container }) => ({
+              namespace: workloadNamespace,
+              name,
+              container,
+            })),
+            ...(settings.domain ? { environmentUrl: `https://${settings.domain}` } : {}),
+            production: settings.retain,
+            stopOlderBuilds: true,
+          },
+        ],
+      }),
   );
 }
 
@@ -150,7 +156,12 @@ function createWebhookFunction() {
     memory: "512 MB",
     // The HMAC secret, and GitHub's credentials for the queued status; nothing else.
     link: [ledger, bus, secrets.webhookSecret, ...githubCredentials()],
-    environment: commonEnvironment(),
+    environment: {
+      ...commonEnvironment(),
+      // The one repository it serves: a push of any other is refused (403), however signed.
+      GITHUB_REPOSITORY: githubRepository(),
+      GITHUB_REPOSITORY_ID: String(githubRepositoryId()),
+    },
     permissions: [
       {
         actions: ["codebuild:StartBuild", "codebuild:StopBuild", "codebuild:BatchGetBuilds"],

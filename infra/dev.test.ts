@@ -104,7 +104,7 @@ describe("dev stage resource graph", () => {
     expect(policy?.spec.variables).toContainEqual({
       name: "registry",
       // The mocked repository's URL (infra/test/pulumi-mocks.ts).
-      expression: JSON.stringify("123456789012.dkr.ecr.us-east-1.amazonaws.com/Registry"),
+      expression: JSON.stringify("123456789012.dkr.ecr.us-east-1.amazonaws.com/registry"),
     });
   });
 

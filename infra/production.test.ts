@@ -335,6 +335,8 @@ describe("production deployer wiring", () => {
           name: "production",
           branches: ["main"],
           production: true,
+          // Only this stage's registry deploys.
+          imageRepository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/registry",
           deployments: [
             { namespace: "chat", name: "chat-server", container: "server" },
             { namespace: "chat", name: "chat-web", container: "web" },
@@ -372,5 +374,14 @@ describe("production deployer wiring", () => {
         },
       ],
     ]);
+  });
+
+  it("tells the webhook the one repository it serves, by name and id", () => {
+    const fn = named(resources, "aws:lambda/function:Function", "WebhookFunction");
+    const variables = (fn.inputs.environment as { variables: Record<string, string> }).variables;
+    expect(variables).toMatchObject({
+      GITHUB_REPOSITORY: "acme/chat",
+      GITHUB_REPOSITORY_ID: "186853002",
+    });
   });
 });

@@ -38,6 +38,8 @@ describe(`webhook abuse drill (${formName} form)`, () => {
     vi.stubEnv("GITHUB_TOKEN", "ghp_drillTokenNeverLogged0000");
     vi.stubEnv("GITHUB_API_URL", `http://127.0.0.1:${(github.address() as AddressInfo).port}`);
     vi.stubEnv("LEDGER_TABLE", "slipway-ledger");
+    vi.stubEnv("GITHUB_REPOSITORY", "Codertocat/Hello-World");
+    vi.stubEnv("GITHUB_REPOSITORY_ID", "186853002");
     vi.stubEnv(
       "STAGE_CONFIG",
       JSON.stringify({

@@ -70,6 +70,8 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
       vi.stubEnv("GITHUB_TOKEN", githubToken);
       vi.stubEnv("GITHUB_API_URL", githubServer.baseUrl);
       vi.stubEnv("LEDGER_TABLE", table);
+      vi.stubEnv("GITHUB_REPOSITORY", "Codertocat/Hello-World");
+      vi.stubEnv("GITHUB_REPOSITORY_ID", "186853002");
       vi.stubEnv("STAGE_CONFIG", JSON.stringify(stageConfig));
       vi.stubEnv("AWS_REGION", moto.clientConfig.region);
       vi.stubEnv("AWS_ACCESS_KEY_ID", "testing");
