@@ -108,6 +108,8 @@ export async function run(options: { quick: boolean }): Promise<BenchSection[]> 
         ],
       }),
       LEDGER_TABLE: "slipway-ledger",
+      GITHUB_REPOSITORY: "Codertocat/Hello-World",
+      GITHUB_REPOSITORY_ID: "186853002",
       WEBHOOK_SECRET: secret,
       GITHUB_TOKEN: "ghp_benchTokenNeverLeavesThisMachine",
       GITHUB_API_URL: github.url,

@@ -28,6 +28,8 @@ const env: Record<string, string> = {
   GITHUB_TOKEN: "ghp_bench_token",
   GITHUB_API_URL: "https://github.bench.invalid",
   LEDGER_TABLE: "slipway-ledger",
+  GITHUB_REPOSITORY: "Codertocat/Hello-World",
+  GITHUB_REPOSITORY_ID: "186853002",
   STAGE_CONFIG: JSON.stringify({
     stages: [
       {

@@ -26,6 +26,7 @@ const webPaths = [
 const https: Listener = { protocol: "HTTPS", port: 443 };
 const http: Listener = { protocol: "HTTP", port: 80 };
 const certificateArn = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
+const registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-chat";
 const grpcTarget = {
   kind: "forward",
   service: "chat-server",
@@ -104,7 +105,7 @@ describe.each(["dev", "production"] as const)("the %s overlay's ALB", (overlay) 
   const rendered = renderOverlay(overlay);
 
   it("with a certificate, sends every method in proto/ to the gRPC server over HTTP/2 and the rest to the web client", () => {
-    const alb = albFor(clusterObjectsFor(rendered, { certificateArn }));
+    const alb = albFor(clusterObjectsFor(rendered, { registry, certificateArn }));
     expect(methodPaths.length).toBeGreaterThanOrEqual(5);
     for (const path of methodPaths) expect(alb.route(https, path), path).toEqual(grpcTarget);
     for (const path of webPaths)
@@ -112,14 +113,14 @@ describe.each(["dev", "production"] as const)("the %s overlay's ALB", (overlay) 
   });
 
   it("with a certificate, redirects plain HTTP to HTTPS, so no password crosses the internet in clear text", () => {
-    const alb = albFor(clusterObjectsFor(rendered, { certificateArn }));
+    const alb = albFor(clusterObjectsFor(rendered, { registry, certificateArn }));
     expect(alb.listeners).toEqual(expect.arrayContaining([http, https]));
     for (const path of [...webPaths, ...methodPaths])
       expect(alb.route(http, path)).toEqual({ kind: "redirect-to-https" });
   });
 
   it("without a certificate, serves only the web client on HTTP and exposes no gRPC route", () => {
-    const alb = albFor(clusterObjectsFor(rendered, {}));
+    const alb = albFor(clusterObjectsFor(rendered, { registry }));
     expect(alb.listeners).toEqual([http]);
     for (const path of webPaths)
       expect(alb.route(http, path.split("?")[0] ?? path)).toEqual(webTarget);

@@ -4,8 +4,11 @@ import { cluster } from "./cluster";
 import { bus, publishFailureMetric } from "./events";
 import { vpc } from "./network";
 import { buildFinishedPattern, buildStartedPattern } from "./patterns";
+import { repository } from "./registry";
 import {
   deployerGroup,
+  githubRepository,
+  githubRepositoryId,
   seconds,
   stageSettings,
   workloadDeployments,
@@ -42,6 +45,16 @@ function createSecrets() {
     githubAppPrivateKey: new sst.Secret("GithubAppPrivateKey", ""),
     githubAppInstallationId: new sst.Secret("GithubAppInstallationId", ""),
   };
+}
+
+/** The GitHub App's or the token's secrets: what reports to GitHub reads. */
+function githubCredentials() {
+  return [
+    secrets.githubToken,
+    secrets.githubAppId,
+    secrets.githubAppPrivateKey,
+    secrets.githubAppInstallationId,
+  ];
 }
 
 function createLedger() {
@@ -95,24 +108,27 @@ function createDeadLetters() {
 
 /** This stage as the webhook and deploy functions see it (core's StageConfig). */
 function stageConfig() {
-  return project.name.apply((codebuildProject) =>
-    JSON.stringify({
-      stages: [
-        {
-          name: $app.stage,
-          branches: settings.branches ?? [$app.stage],
-          codebuildProject,
-          deployments: workloadDeployments.map(({ name, container }) => ({
-            namespace: workloadNamespace,
-            name,
-            container,
-          })),
-          ...(settings.domain ? { environmentUrl: `https://${settings.domain}` } : {}),
-          production: settings.retain,
-          stopOlderBuilds: true,
-        },
-      ],
-    }),
+  return $resolve([project.name, repository.repositoryUrl]).apply(
+    ([codebuildProject, imageRepository]) =>
+      JSON.stringify({
+        stages: [
+          {
+            name: $app.stage,
+            branches: settings.branches ?? [$app.stage],
+            codebuildProject,
+            // The deploy function rolls out only this repository's images, by digest.
+            imageRepository,
+            deployments: workloadDeployments.map(({ name, container }) => ({
+              namespace: workloadNamespace,
+              name,
+              container,
+            })),
+            ...(settings.domain ? { environmentUrl: `https://${settings.domain}` } : {}),
+            production: settings.retain,
+            stopOlderBuilds: true,
+          },
+        ],
+      }),
   );
 }
 
@@ -138,8 +154,14 @@ function createWebhookFunction() {
       : {}),
     timeout: "10 seconds", // GitHub gives up after 10 s
     memory: "512 MB",
-    link: [ledger, bus, ...Object.values(secrets)],
-    environment: commonEnvironment(),
+    // The HMAC secret, and GitHub's credentials for the queued status; nothing else.
+    link: [ledger, bus, secrets.webhookSecret, ...githubCredentials()],
+    environment: {
+      ...commonEnvironment(),
+      // The one repository it serves: a push of any other is refused (403), however signed.
+      GITHUB_REPOSITORY: githubRepository(),
+      GITHUB_REPOSITORY_ID: String(githubRepositoryId()),
+    },
     permissions: [
       {
         actions: ["codebuild:StartBuild", "codebuild:StopBuild", "codebuild:BatchGetBuilds"],
@@ -159,7 +181,8 @@ function clusterFunctionArgs(rolloutSeconds: number) {
     // stays until the next `sst deploy` and answers every event with a success after 16 s,
     // so build events would be lost: never on a retained (production) stage.
     ...(settings.retain ? { dev: false as const } : {}),
-    link: [ledger, bus, ...Object.values(secrets)],
+    // GitHub's credentials for deployment statuses; never the webhook's HMAC secret.
+    link: [ledger, bus, ...githubCredentials()],
     environment: {
       ...commonEnvironment(),
       EKS_CLUSTER_NAME: cluster.name,

@@ -11,7 +11,7 @@ beforeAll(async () => {
 
 type ApplyInput = {
   stage: string;
-  objects: Array<{ kind: string; metadata: { name: string; namespace?: string } }>;
+  objects: Array<{ kind: string; metadata: { name: string; namespace?: string }; data?: unknown }>;
   secrets: Array<{ name: string; secretId: string; keys: Record<string, string> }>;
 };
 const applyInput = () =>
@@ -95,6 +95,38 @@ describe("dev stage resource graph", () => {
     );
     expect(raw).not.toContain("mock-random-value");
     expect(raw).not.toContain("postgres://");
+  });
+
+  it("holds the deployer to the stage's own registry: the admission policy names its repository URL", () => {
+    const policy = applyInput().objects.find((o) => o.kind === "ValidatingAdmissionPolicy") as
+      | { spec: { variables: Array<{ name: string; expression: string }> } }
+      | undefined;
+    expect(policy?.spec.variables).toContainEqual({
+      name: "registry",
+      // The mocked repository's URL (infra/test/pulumi-mocks.ts).
+      expression: JSON.stringify("123456789012.dkr.ecr.us-east-1.amazonaws.com/registry"),
+    });
+  });
+
+  it("lets the load balancer and the database through the NetworkPolicies by the VPC's own CIDR", () => {
+    const vpc = named(resources, "aws:ec2/vpc:Vpc", "VpcVpc");
+    const policies = applyInput().objects.filter((o) => o.kind === "NetworkPolicy");
+    const blocks = new Set(
+      JSON.stringify(policies)
+        .match(/"cidr":"[^"]+"/g)
+        ?.map((m) => m.slice(8, -1)),
+    );
+    expect(policies.length).toBeGreaterThan(0);
+    expect([...blocks]).toEqual([vpc.inputs.cidrBlock]);
+  });
+
+  it("turns on EKS Auto Mode's network policy controller, without which policies are not enforced", () => {
+    expect(applyInput().objects).toContainEqual({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "amazon-vpc-cni", namespace: "kube-system" },
+      data: { "enable-network-policy-controller": "true" },
+    });
   });
 
   it("reaches the private endpoint through sst tunnel's bastion for sst dev", () => {

@@ -20,16 +20,42 @@ const alertRule = new aws.cloudwatch.EventRule("LifecycleAlerts", {
   eventPattern: JSON.stringify(lifecycleAlertPattern()),
 });
 
+const account = aws.getCallerIdentityOutput().accountId;
+const region = aws.getRegionOutput().region;
+const partition = aws.getPartitionOutput().partition;
+
+/**
+ * Who may publish to the alerts topic: this stage's alert rule, and CloudWatch alarms of
+ * this account and region, each by `aws:SourceArn` (and `aws:SourceAccount` for the
+ * alarms), so no other account's rule or alarm can use the topic through the service
+ * principals (the confused-deputy case).
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html
+ */
 new aws.sns.TopicPolicy("AlertsFromEvents", {
   arn: alerts.arn,
   policy: $jsonStringify({
     Version: "2012-10-17",
     Statement: [
       {
+        Sid: "LifecycleAlertRule",
         Effect: "Allow",
-        Principal: { Service: ["events.amazonaws.com", "cloudwatch.amazonaws.com"] },
+        Principal: { Service: "events.amazonaws.com" },
         Action: "sns:Publish",
         Resource: alerts.arn,
+        Condition: { ArnEquals: { "aws:SourceArn": alertRule.arn } },
+      },
+      {
+        Sid: "ThisAccountsAlarms",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: alerts.arn,
+        Condition: {
+          StringEquals: { "aws:SourceAccount": account },
+          ArnLike: {
+            "aws:SourceArn": $interpolate`arn:${partition}:cloudwatch:${region}:${account}:alarm:*`,
+          },
+        },
       },
     ],
   }),

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildFinishedPattern, buildStartedPattern, lifecycleAlertPattern } from "./patterns.ts";
 import { deployStage } from "./test/deploy-stage.ts";
 import { named, ofType, type RecordedResource } from "./test/pulumi-mocks.ts";
+import { linkedResources } from "./test/sst-runtime.ts";
 
 let resources: RecordedResource[];
 
@@ -334,6 +335,8 @@ describe("production deployer wiring", () => {
           name: "production",
           branches: ["main"],
           production: true,
+          // Only this stage's registry deploys.
+          imageRepository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/registry",
           deployments: [
             { namespace: "chat", name: "chat-server", container: "server" },
             { namespace: "chat", name: "chat-web", container: "web" },
@@ -342,5 +345,43 @@ describe("production deployer wiring", () => {
       ]);
       expect(variables.LEDGER_TABLE).toBeTruthy();
     }
+  });
+
+  it("links each function only to the secrets it reads: the HMAC secret to the webhook alone", () => {
+    const github = ["GithubAppId", "GithubAppInstallationId", "GithubAppPrivateKey", "GithubToken"];
+    const secretsOf = (fn: string) =>
+      (linkedResources.get(fn) ?? []).filter((name) => name.startsWith("Github"));
+    expect(secretsOf("Webhook")).toEqual([...github, "GithubWebhookSecret"].sort());
+    expect(secretsOf("Deploy")).toEqual(github);
+    expect(secretsOf("Recheck")).toEqual(github);
+    expect(secretsOf("ApplyManifests")).toEqual([]);
+  });
+
+  it("lets only this stage's alert rule and this account's alarms publish to the alerts topic", () => {
+    const policy = JSON.parse(
+      String(named(resources, "aws:sns/topicPolicy:TopicPolicy", "AlertsFromEvents").inputs.policy),
+    ) as { Statement: Array<{ Principal: { Service: string }; Condition?: unknown }> };
+    const rule = named(resources, "aws:cloudwatch/eventRule:EventRule", "LifecycleAlerts");
+    // The rule's ARN as the mocks answer it (infra/test/pulumi-mocks.ts).
+    const ruleArn = `arn:aws:mock:us-east-1:123456789012:${rule.type}/${rule.name}`;
+    expect(policy.Statement.map((s) => [s.Principal.Service, s.Condition])).toEqual([
+      ["events.amazonaws.com", { ArnEquals: { "aws:SourceArn": ruleArn } }],
+      [
+        "cloudwatch.amazonaws.com",
+        {
+          StringEquals: { "aws:SourceAccount": "123456789012" },
+          ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:*" },
+        },
+      ],
+    ]);
+  });
+
+  it("tells the webhook the one repository it serves, by name and id", () => {
+    const fn = named(resources, "aws:lambda/function:Function", "WebhookFunction");
+    const variables = (fn.inputs.environment as { variables: Record<string, string> }).variables;
+    expect(variables).toMatchObject({
+      GITHUB_REPOSITORY: "acme/chat",
+      GITHUB_REPOSITORY_ID: "186853002",
+    });
   });
 });

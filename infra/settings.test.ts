@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { codeConnectionArn, githubRepository, seconds, stageSettings, stages } from "./settings.ts";
+import {
+  codeConnectionArn,
+  githubRepository,
+  githubRepositoryId,
+  seconds,
+  stageSettings,
+  stages,
+} from "./settings.ts";
 
 describe("stage settings", () => {
   it("refuses an unknown stage instead of giving a typo such as prod dev's settings", () => {
@@ -65,6 +72,14 @@ describe("repository settings", () => {
     expect(() =>
       githubRepository({ SLIPWAY_GITHUB_REPOSITORY: "https://github.com/acme/chat" }),
     ).toThrow(/owner\/name/);
+  });
+
+  it("requires the repository's numeric id, which the webhook checks with the name", () => {
+    expect(() => githubRepositoryId({})).toThrow(/Set SLIPWAY_GITHUB_REPOSITORY_ID/);
+    expect(() => githubRepositoryId({ SLIPWAY_GITHUB_REPOSITORY_ID: "acme/chat" })).toThrow(
+      /positive integer/,
+    );
+    expect(githubRepositoryId({ SLIPWAY_GITHUB_REPOSITORY_ID: "186853002" })).toBe(186853002);
   });
 
   it("accepts a CodeConnections connection ARN for a private repository, and only that", () => {

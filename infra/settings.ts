@@ -196,6 +196,25 @@ export function githubRepository(env: Record<string, string | undefined> = proce
 }
 
 /**
+ * The repository's numeric id, from `SLIPWAY_GITHUB_REPOSITORY_ID`: the webhook refuses a push
+ * unless both id and name match (a name can be re-created by someone else; the id cannot).
+ * Required. Find it with `gh api repos/<owner>/<name> --jq .id`, or in any push delivery's
+ * `repository.id`.
+ */
+export function githubRepositoryId(env: Record<string, string | undefined> = process.env): number {
+  const value = env.SLIPWAY_GITHUB_REPOSITORY_ID;
+  if (!value) {
+    throw new Error(
+      "Set SLIPWAY_GITHUB_REPOSITORY_ID to the repository's numeric id (gh api repos/<owner>/<name> --jq .id).",
+    );
+  }
+  if (!/^[1-9]\d*$/.test(value)) {
+    throw new Error(`SLIPWAY_GITHUB_REPOSITORY_ID must be a positive integer, got "${value}".`);
+  }
+  return Number(value);
+}
+
+/**
  * The CodeConnections connection (`arn:aws:codeconnections:…:connection/…`) CodeBuild uses to
  * fetch a private repository, from `SLIPWAY_CODECONNECTION_ARN`. Creating it takes one step
  * in the console (the README names it). Unset for a public repository.

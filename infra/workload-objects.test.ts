@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bootstrapImage } from "./settings.ts";
+import { bootstrapImage, deployerGroup, workloadNamespace } from "./settings.ts";
 import {
   clusterObjectsFor,
   ingressClassName,
@@ -9,6 +9,7 @@ import {
 } from "./workload-objects.ts";
 
 const certificateArn = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
+const registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-chat";
 const overlays = ["dev", "production"] as const;
 
 const find = (objects: KubeObject[], kind: string, name: string) =>
@@ -28,6 +29,8 @@ const clusterScoped = new Set([
   "IngressClassParams",
   "ClusterRole",
   "ClusterRoleBinding",
+  "ValidatingAdmissionPolicy",
+  "ValidatingAdmissionPolicyBinding",
 ]);
 
 describe.each(overlays)("the %s overlay as infra applies it", (overlay) => {
@@ -35,7 +38,10 @@ describe.each(overlays)("the %s overlay as infra applies it", (overlay) => {
 
   it("gives every namespaced object its namespace, gRPC ingress included", () => {
     for (const https of [false, true]) {
-      const objects = clusterObjectsFor(rendered, https ? { certificateArn } : {});
+      const objects = clusterObjectsFor(
+        rendered,
+        https ? { registry, certificateArn } : { registry },
+      );
       const missing = objects
         .filter((o) => !clusterScoped.has(o.kind) && !o.metadata.namespace)
         .map((o) => `${o.kind}/${o.metadata.name}`);
@@ -54,7 +60,7 @@ describe.each(overlays)("the %s overlay as infra applies it", (overlay) => {
   });
 
   it("without a certificate: an internal ALB on HTTP, no gRPC route, a cookie that works over HTTP", () => {
-    const objects = clusterObjectsFor(rendered, {});
+    const objects = clusterObjectsFor(rendered, { registry });
     expect(objects.filter(isGrpcIngress)).toEqual([]);
     expect(find(objects, "IngressClassParams", ingressClassName)?.spec).toMatchObject({
       scheme: "internal",
@@ -66,7 +72,7 @@ describe.each(overlays)("the %s overlay as infra applies it", (overlay) => {
   });
 
   it("with a certificate: an internet-facing ALB on HTTPS only, gRPC routed, a Secure cookie", () => {
-    const objects = clusterObjectsFor(rendered, { certificateArn });
+    const objects = clusterObjectsFor(rendered, { registry, certificateArn });
     expect(objects.filter(isGrpcIngress).map((o) => o.metadata.name)).toEqual(["chat-grpc"]);
     expect(find(objects, "IngressClassParams", ingressClassName)?.spec).toMatchObject({
       scheme: "internet-facing",
@@ -80,7 +86,11 @@ describe.each(overlays)("the %s overlay as infra applies it", (overlay) => {
   });
 
   it("keeps idle streams open far longer than the ALB's 60 s default, and joins one ALB group", () => {
-    const params = find(clusterObjectsFor(rendered, {}), "IngressClassParams", ingressClassName);
+    const params = find(
+      clusterObjectsFor(rendered, { registry }),
+      "IngressClassParams",
+      ingressClassName,
+    );
     expect(params?.spec).toMatchObject({
       group: { name: "slipway-chat" },
       loadBalancerAttributes: [{ key: "idle_timeout.timeout_seconds", value: "3600" }],
@@ -88,12 +98,44 @@ describe.each(overlays)("the %s overlay as infra applies it", (overlay) => {
   });
 
   it("sends every Ingress to the stage's IngressClass, which Auto Mode's controller serves", () => {
-    const objects = clusterObjectsFor(rendered, { certificateArn });
+    const objects = clusterObjectsFor(rendered, { registry, certificateArn });
     for (const ingress of objects.filter((o) => o.kind === "Ingress")) {
       expect(ingress.spec?.ingressClassName).toBe(ingressClassName);
     }
     expect(find(objects, "IngressClass", ingressClassName)?.spec).toMatchObject({
       controller: "eks.amazonaws.com/alb",
+    });
+  });
+
+  it("limits the deployer to the stage's Deployments by name, and to images from the stage's registry", () => {
+    const objects = clusterObjectsFor(rendered, { registry });
+    const deployments = objects.filter((o) => o.kind === "Deployment").map((o) => o.metadata.name);
+    const role = find(objects, "Role", "slipway-deployer") as unknown as {
+      rules: Array<{ resources: string[]; resourceNames?: string[]; verbs: string[] }>;
+    };
+    expect(role.rules.find((r) => r.resources.includes("deployments"))).toEqual({
+      apiGroups: ["apps"],
+      resources: ["deployments"],
+      resourceNames: deployments,
+      verbs: ["get", "patch", "watch"],
+    });
+    const name = `slipway-deployer-${workloadNamespace}`;
+    const policy = find(objects, "ValidatingAdmissionPolicy", name);
+    expect(policy?.spec).toMatchObject({
+      failurePolicy: "Fail",
+      matchConditions: [{ expression: expect.stringContaining(JSON.stringify(deployerGroup)) }],
+      variables: expect.arrayContaining([
+        { name: "registry", expression: JSON.stringify(registry) },
+        { name: "bootstrapImage", expression: JSON.stringify(bootstrapImage) },
+        { name: "deployments", expression: JSON.stringify(deployments) },
+      ]),
+    });
+    expect(find(objects, "ValidatingAdmissionPolicyBinding", name)?.spec).toEqual({
+      policyName: name,
+      validationActions: ["Deny"],
+      matchResources: {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": workloadNamespace } },
+      },
     });
   });
 });

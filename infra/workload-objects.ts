@@ -2,6 +2,9 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
+import { deployerAdmission } from "./deployer-admission.ts";
+import type { KubeObject } from "./kube-object.ts";
+import { bootstrapImage, deployerGroup } from "./settings.ts";
 
 /**
  * The objects a stage keeps inside its cluster, as plain data: the `k8s/` overlay rendered
@@ -12,22 +15,16 @@ import { parseAllDocuments } from "yaml";
  * autoscaler by the apply function (packages/kube `deployment-ownership.ts`).
  */
 
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  spec?: Record<string, unknown>;
-  [key: string]: unknown;
-}
+export type { KubeObject };
 
-export interface LoadBalancerOptions {
+export interface StageObjectOptions {
   /** The stage's ACM certificate; with one, the ALB is internet-facing and serves HTTPS and gRPC. */
   certificateArn?: string;
+  /**
+   * The stage's ECR repository URL: the only registry the deployer may roll out from
+   * (infra/deployer-admission.ts).
+   */
+  registry: string;
 }
 
 /** The IngressClass every Ingress of the workload names. */
@@ -63,14 +60,15 @@ export function renderOverlay(
 
 /**
  * What the stage applies: the IngressClass and its parameters first, then the rendered
- * objects. Without a certificate the ALB is internal and HTTP-only (no password crosses the
+ * objects, then the admission policy that holds the deployer to image changes from the
+ * stage's registry. Without a certificate the ALB is internal and HTTP-only (no password crosses the
  * internet in clear text), the gRPC Ingress is left out (ALBs speak gRPC only over HTTPS) and
  * the session cookie is not `Secure` (a browser drops a Secure cookie over HTTP, so login
  * would silently fail). With one, HTTP redirects to HTTPS and the cookie is Secure.
  */
 export function clusterObjectsFor(
   rendered: readonly KubeObject[],
-  options: LoadBalancerOptions,
+  options: StageObjectOptions,
 ): KubeObject[] {
   const https = options.certificateArn !== undefined;
   const objects = rendered
@@ -83,7 +81,31 @@ export function clusterObjectsFor(
       }
       return object;
     });
-  return [...ingressClass(options), ...objects];
+  return [
+    ...ingressClass(options),
+    networkPolicyController,
+    ...objects,
+    ...admissionFor(rendered, options.registry),
+  ];
+}
+
+/** The deployer's admission policy for the rendered namespace and its Deployments. */
+function admissionFor(rendered: readonly KubeObject[], registry: string): KubeObject[] {
+  const namespaces = rendered.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name);
+  const [namespace] = namespaces;
+  if (namespace === undefined || namespaces.length > 1) {
+    throw new Error(`the overlay must render one Namespace, got ${namespaces.length}`);
+  }
+  const deployments = rendered
+    .filter((o) => o.kind === "Deployment" && o.metadata.namespace === namespace)
+    .map((o) => o.metadata.name);
+  return deployerAdmission({
+    namespace,
+    deployments,
+    registry,
+    bootstrapImage,
+    group: deployerGroup,
+  });
 }
 
 export function isGrpcIngress(object: KubeObject): boolean {
@@ -98,7 +120,7 @@ export function isGrpcIngress(object: KubeObject): boolean {
  * IngressClassParams; it ignores the `group.name` annotation.
  * @see https://docs.aws.amazon.com/eks/latest/userguide/auto-configure-alb.html
  */
-function ingressClass(options: LoadBalancerOptions): KubeObject[] {
+function ingressClass(options: StageObjectOptions): KubeObject[] {
   return [
     {
       apiVersion: "eks.amazonaws.com/v1",
@@ -129,6 +151,18 @@ function ingressClass(options: LoadBalancerOptions): KubeObject[] {
     },
   ];
 }
+
+/**
+ * EKS Auto Mode accepts NetworkPolicies but enforces them only once this ConfigMap turns its
+ * network policy controller on (once per cluster; pods that no policy selects are unaffected).
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/auto-net-pol.html
+ */
+const networkPolicyController: KubeObject = {
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name: "amazon-vpc-cni", namespace: "kube-system" },
+  data: { "enable-network-policy-controller": "true" },
+};
 
 function withHttps(ingress: KubeObject): KubeObject {
   const copy = structuredClone(ingress);

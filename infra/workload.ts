@@ -2,6 +2,7 @@ import { cluster, grantClusterAdmin } from "./cluster";
 import { databaseUrl } from "./database";
 import { clusterApiAccess } from "./deployer";
 import { vpc } from "./network";
+import { repository } from "./registry";
 import { bootstrapImage, stageSettings, workloadNamespace } from "./settings";
 import { applyRequest, clusterObjectsFor, renderOverlay } from "./workload-objects";
 
@@ -65,10 +66,7 @@ function createApplyFunction() {
 }
 
 function applyClusterObjects() {
-  const objects = clusterObjectsFor(
-    renderOverlay(settings.overlay),
-    settings.certificateArn ? { certificateArn: settings.certificateArn } : {},
-  );
+  const rendered = renderOverlay(settings.overlay);
   const invocation = new aws.lambda.Invocation(
     "ClusterObjects",
     {
@@ -77,18 +75,24 @@ function applyClusterObjects() {
       // The input changes on every deploy (deployedAt), never `triggers`: a triggers change
       // replaces the invocation, and the replacement's delete would remove what was applied.
       lifecycleScope: "CRUD",
-      input: $jsonStringify(
-        applyRequest({
-          stage: $app.stage,
-          namespace: workloadNamespace,
-          objects,
-          secretId: secrets.secret.arn,
-          secretVersion: secrets.version.versionId,
-          // Every deploy applies again (server-side apply is idempotent): it repairs drift, and
-          // a failed apply is not mistaken for a done one (terraform-provider-aws#43447 records
-          // a failed update's input as applied).
-          deployedAt: new Date().toISOString(),
-        }),
+      // The deployer's admission policy names the stage's registry, known once ECR made it.
+      input: repository.repositoryUrl.apply((registry) =>
+        $jsonStringify(
+          applyRequest({
+            stage: $app.stage,
+            namespace: workloadNamespace,
+            objects: clusterObjectsFor(rendered, {
+              registry,
+              ...(settings.certificateArn ? { certificateArn: settings.certificateArn } : {}),
+            }),
+            secretId: secrets.secret.arn,
+            secretVersion: secrets.version.versionId,
+            // Every deploy applies again (server-side apply is idempotent): it repairs drift,
+            // and a failed apply is not mistaken for a done one (terraform-provider-aws#43447
+            // records a failed update's input as applied).
+            deployedAt: new Date().toISOString(),
+          }),
+        ),
       ),
     },
     // The function must reach the endpoint (the security group rule) as an admin (the access entry).

@@ -42,6 +42,8 @@ describe("bundleFunctions", () => {
           WEBHOOK_SECRET: "the-configured-webhook-secret",
           GITHUB_TOKEN: "ghp_bundle_smoke_test",
           LEDGER_TABLE: "slipway-ledger",
+          GITHUB_REPOSITORY: "Codertocat/Hello-World",
+          GITHUB_REPOSITORY_ID: "186853002",
           STAGE_CONFIG: JSON.stringify({
             stages: [
               {

@@ -152,6 +152,8 @@ async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<Demo
     SLIPWAY_STAGE: "dev",
     STAGE_CONFIG: JSON.stringify(stageConfig),
     LEDGER_TABLE: "slipway-ledger",
+    GITHUB_REPOSITORY: "Codertocat/Hello-World",
+    GITHUB_REPOSITORY_ID: "186853002",
     WEBHOOK_SECRET: secret,
     GITHUB_TOKEN: token,
     GITHUB_API_URL: githubServer.baseUrl,

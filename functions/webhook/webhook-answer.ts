@@ -70,12 +70,30 @@ function refusalAnswer(refusal: DeliveryRefusal): WebhookAnswer {
     case "bad-signature":
       return answer(401, "unauthorized", { error: "invalid-signature", message: refusal.detail });
     case "malformed":
-      // A bad push payload names its fields; a request that is no delivery at all gets no detail.
-      return refusal.part === "payload"
-        ? answer(400, "malformed", { error: "malformed-payload", message: refusal.detail })
-        : answer(400, "malformed", {
-            error: "malformed-request",
-            message: "the request is not a GitHub delivery",
-          });
+      // A bad push payload names its fields, a form-encoded hook the setting to change; a
+      // request that is no delivery at all gets no detail.
+      if (refusal.part === "payload") {
+        return answer(400, "malformed", { error: "malformed-payload", message: refusal.detail });
+      }
+      if (refusal.part === "encoding") {
+        return answer(415, "wrong-content-type", {
+          error: "unsupported-content-type",
+          message: refusal.detail,
+        });
+      }
+      return answer(400, "malformed", {
+        error: "malformed-request",
+        message: "the request is not a GitHub delivery",
+      });
+    // Signed deliveries that must not build; GitHub's delivery log shows the message.
+    case "foreign-repository":
+      return answer(403, "foreign-repository", {
+        error: "foreign-repository",
+        message: refusal.detail,
+      });
+    case "replayed":
+      return answer(409, "replayed", { error: "replayed", message: refusal.detail });
+    case "stale":
+      return answer(409, "stale", { error: "stale-push", message: refusal.detail });
   }
 }

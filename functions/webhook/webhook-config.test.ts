@@ -15,6 +15,8 @@ const base = {
   WEBHOOK_SECRET: "a-webhook-secret-long-enough",
   GITHUB_TOKEN: "ghp_token_value",
   LEDGER_TABLE: "slipway-ledger",
+  GITHUB_REPOSITORY: "Codertocat/Hello-World",
+  GITHUB_REPOSITORY_ID: "186853002",
   STAGE_CONFIG: stages,
 };
 

@@ -22,6 +22,10 @@ export const WebhookEnv = z
     ...GitHubEnv,
     /** Per attempt, to connect and to answer; the SDK would otherwise wait forever. */
     AWS_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(2500),
+    /** The one repository this stage builds, as `owner/name` (infra: SLIPWAY_GITHUB_REPOSITORY). */
+    GITHUB_REPOSITORY: z.string().regex(/^[\w.-]+\/[\w.-]+$/, "owner/name"),
+    /** Its numeric id, which survives renames (infra: SLIPWAY_GITHUB_REPOSITORY_ID). */
+    GITHUB_REPOSITORY_ID: z.coerce.number().int().positive(),
     LEDGER_TABLE: z.string().min(3),
     STAGE_CONFIG: z.string().min(2),
     /** Below Lambda's 6 MB request limit; GitHub caps payloads at 25 MB. */
@@ -58,6 +62,7 @@ export function readWebhookConfig(env: NodeJS.ProcessEnv): PushSettings {
     maxBodyBytes: e.WEBHOOK_MAX_BODY_BYTES,
     ledgerTable: e.LEDGER_TABLE,
     stages,
+    repository: { fullName: e.GITHUB_REPOSITORY, id: e.GITHUB_REPOSITORY_ID },
     lifecycle: readLifecycleSettings(env),
     github: readGitHubSettings(e),
   };

@@ -38,6 +38,8 @@ beforeAll(async () => {
   vi.stubEnv("GITHUB_TOKEN", githubToken);
   vi.stubEnv("GITHUB_API_URL", "https://github.stand-in.invalid");
   vi.stubEnv("LEDGER_TABLE", "slipway-ledger");
+  vi.stubEnv("GITHUB_REPOSITORY", "Codertocat/Hello-World");
+  vi.stubEnv("GITHUB_REPOSITORY_ID", "186853002");
   vi.stubEnv("STAGE_CONFIG", JSON.stringify(stageConfig));
   vi.stubEnv("AWS_REGION", "eu-west-1");
   vi.stubEnv("SLIPWAY_STAGE", "production");

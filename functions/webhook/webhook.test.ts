@@ -53,6 +53,8 @@ beforeAll(async () => {
   // Never reached: fetch is the in-process stand-in; a slip would fail DNS, not hit GitHub.
   vi.stubEnv("GITHUB_API_URL", "https://github.stand-in.invalid");
   vi.stubEnv("LEDGER_TABLE", "slipway-ledger");
+  vi.stubEnv("GITHUB_REPOSITORY", "Codertocat/Hello-World");
+  vi.stubEnv("GITHUB_REPOSITORY_ID", "186853002");
   vi.stubEnv("STAGE_CONFIG", JSON.stringify(stageConfig));
   vi.stubEnv("WEBHOOK_MAX_BODY_BYTES", String(64 * 1024));
   vi.stubEnv("AWS_REGION", "eu-west-1");
@@ -296,6 +298,42 @@ describe("webhook handler: rejected requests start nothing and write nothing", (
     const response = await call(push({ body: "payload=%7B%22ref%22%7D" }));
 
     expect(response).toMatchObject({ status: 400, body: { error: "malformed-request" } });
+    expectNothingSent();
+  });
+
+  it("answers 415 for a form-encoded delivery, naming the content type to set", async () => {
+    const json = JSON.stringify(githubPayload("push-branch"));
+    const body = `payload=${encodeURIComponent(json)}`;
+    const event = push({ body });
+    event.headers["content-type"] = "application/x-www-form-urlencoded";
+
+    const response = await call(event);
+
+    expect(response).toMatchObject({
+      status: 415,
+      body: {
+        error: "unsupported-content-type",
+        message: expect.stringContaining("set it to application/json"),
+      },
+    });
+    expectNothingSent();
+  });
+
+  it("answers 403 for a validly signed push of another repository, naming both, and starts nothing", async () => {
+    const payload = githubPayload("push-branch");
+    payload.repository = { ...payload.repository, id: 1296269, full_name: "octocat/Hello-World" };
+
+    const response = await call(push({ body: payload }));
+
+    expect(response).toMatchObject({
+      status: 403,
+      body: {
+        error: "foreign-repository",
+        message: expect.stringContaining(
+          "builds Codertocat/Hello-World (id 186853002), not octocat/Hello-World (id 1296269)",
+        ),
+      },
+    });
     expectNothingSent();
   });
 

@@ -11,6 +11,7 @@ import { loadSstRuntime } from "./sst-runtime.ts";
 export async function deployStage(stage: string): Promise<RecordedResource[]> {
   // Required by infra; a fork would set its own.
   process.env.SLIPWAY_GITHUB_REPOSITORY ??= "acme/chat";
+  process.env.SLIPWAY_GITHUB_REPOSITORY_ID ??= "186853002";
   const kubectlDir = join(
     process.env.SLIPWAY_CACHE ?? join(homedir(), ".cache/slipway"),
     "kube/v1.35.4/bin",

@@ -45,7 +45,8 @@ export function recordResources(stack: string): RecordedResource[] {
           name: args.inputs.name ?? args.name,
           url: `https://mock/${args.name}`,
           functionUrl: `https://${args.name}.lambda-url.us-east-1.on.aws/`,
-          repositoryUrl: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${args.name}`,
+          // ECR repository names are lower-case.
+          repositoryUrl: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${args.name.toLowerCase()}`,
           endpoint: `https://${args.name}.eks.mock`,
           certificateAuthority: { data: "Y2VydA==" },
           vpcConfig: { ...(args.inputs.vpcConfig ?? {}), clusterSecurityGroupId: "sg-cluster" },

@@ -44,6 +44,12 @@ export async function loadSstRuntime(stage: string): Promise<void> {
 
 let cliStandIn: Promise<string> | undefined;
 
+/**
+ * The resources each function links, by its SST name, as SST asks the CLI to bundle them
+ * (the links travel in the bundle, so the Lambda's own inputs never show them).
+ */
+export const linkedResources = new Map<string, string[]>();
+
 function startCliStandIn(): Promise<string> {
   cliStandIn ??= new Promise((resolveUrl) => {
     const bundle = mkdtempSync(join(tmpdir(), "slipway-sst-bundle-"));
@@ -54,7 +60,14 @@ function startCliStandIn(): Promise<string> {
         body += chunk;
       });
       request.on("end", () => {
-        const { method } = JSON.parse(body) as { method: string };
+        const { method, params } = JSON.parse(body) as {
+          method: string;
+          params?: Array<{ functionID?: string; links?: Record<string, unknown> }>;
+        };
+        const build = params?.[0];
+        if (method === "Runtime.Build" && build?.functionID) {
+          linkedResources.set(build.functionID, Object.keys(build.links ?? {}).sort());
+        }
         const result =
           method === "Runtime.Build"
             ? { handler: "index.handler", out: bundle, errors: [], sourcemaps: [] }

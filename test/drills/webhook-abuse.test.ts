@@ -1,8 +1,15 @@
+import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CodeBuildClient } from "@aws-sdk/client-codebuild";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  PutCommand,
+  type PutCommandInput,
+  QueryCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -38,6 +45,8 @@ describe(`webhook abuse drill (${formName} form)`, () => {
     vi.stubEnv("GITHUB_TOKEN", "ghp_drillTokenNeverLogged0000");
     vi.stubEnv("GITHUB_API_URL", `http://127.0.0.1:${(github.address() as AddressInfo).port}`);
     vi.stubEnv("LEDGER_TABLE", "slipway-ledger");
+    vi.stubEnv("GITHUB_REPOSITORY", "Codertocat/Hello-World");
+    vi.stubEnv("GITHUB_REPOSITORY_ID", "186853002");
     vi.stubEnv(
       "STAGE_CONFIG",
       JSON.stringify({
@@ -123,7 +132,8 @@ describe(`webhook abuse drill (${formName} form)`, () => {
           `${requests.length} generated bad requests in ${byCategory.size} categories (bad, missing, truncated ` +
           "and foreign signatures, bodies changed or cut after signing, oversized and base64 bodies, malformed " +
           "JSON, form encoding, odd and huge headers, valid-JSON non-pushes, and validly signed pushes that must " +
-          "not build: unicode and look-alike branches, tags, deletions, [skip ci]), " +
+          "not build: another repository's, a fork's, a re-created repository's, unicode and look-alike " +
+          "branches, tags, deletions, [skip ci]), " +
           `${concurrency} at a time through the real webhook handler in one process; CodeBuild and DynamoDB ` +
           `stubbed (aws-sdk-client-mock), GitHub a counting server. Seed ${seed}.`,
         rows: [
@@ -177,6 +187,94 @@ describe(`webhook abuse drill (${formName} form)`, () => {
     expect(dynamo.calls()).toHaveLength(0);
     expect(documents.calls()).toHaveLength(0);
     expect(githubCalls).toBe(0);
+  });
+
+  it("refuses every accepted body replayed under a new delivery id: 409, no build, no deployment recorded", async () => {
+    // Prepare: the ledger as it stands after the originals were accepted. Each body's SHA-256
+    // is claimed by its original delivery; the stage's newest push is as new as the replays.
+    const replays = longForm ? 2_000 : 300;
+    const originals = Array.from({ length: replays }, (_, i) => {
+      const payload = githubPayload("push-branch");
+      payload.after = (i + 1).toString(16).padStart(40, "a");
+      return {
+        id: `original-${i}`,
+        event: functionUrlDelivery({
+          event: "push",
+          deliveryId: `original-${i}`,
+          body: payload,
+          secret,
+        }),
+      };
+    });
+    const claimedBy = new Map<string, string>();
+    for (const { id, event } of originals) {
+      claimedBy.set(
+        createHash("sha256")
+          .update(event.body ?? "")
+          .digest("hex"),
+        id,
+      );
+    }
+    documents.reset();
+    documents.on(QueryCommand).resolves({ Items: [] });
+    documents.on(PutCommand).callsFake((input: PutCommandInput) => {
+      const pk = String(input.Item?.pk ?? "");
+      const holder = claimedBy.get(pk.replace(/^BODY#/, ""));
+      if (pk.startsWith("BODY#") && holder) {
+        throw new ConditionalCheckFailedException({
+          message: "The conditional request failed",
+          $metadata: {},
+          Item: marshall({ ...input.Item, deliveryId: holder }),
+        });
+      }
+      return {};
+    });
+    const startsBefore = codebuild.calls().length;
+
+    // Act: the same bodies and signatures, each under a fresh delivery id.
+    const answers = await Promise.all(
+      originals.map(({ event }, i) =>
+        handler({ ...event, headers: { ...event.headers, "x-github-delivery": `replay-${i}` } }),
+      ),
+    );
+
+    // Assess
+    const statuses = answers.map((a) => (a as { statusCode?: number }).statusCode);
+    const written = documents
+      .commandCalls(PutCommand)
+      .filter((c) => !String(c.args[0].input.Item?.pk ?? "").match(/^(BODY|DELIVERY)#/));
+    recordDrill(
+      "webhook-replay",
+      {
+        id: "drill-webhook-replay",
+        title: `Webhook replay drill (${formName} form)`,
+        method:
+          `${replays} accepted push bodies with their signatures, resent under fresh delivery ids, ` +
+          "concurrently, through the real webhook handler; the ledger stubbed as it stands after the " +
+          "originals (each body's SHA-256 claimed by its original delivery), CodeBuild stubbed.",
+        rows: [
+          { name: "replays", unit: "requests", median: replays },
+          {
+            name: "refused 409 replayed",
+            unit: "requests",
+            median: statuses.filter((s) => s === 409).length,
+          },
+          {
+            name: "builds started",
+            unit: "StartBuild calls",
+            median: codebuild.calls().length - startsBefore,
+          },
+          { name: "deployments recorded", unit: "ledger writes", median: written.length },
+        ],
+      },
+      `${replays} replays: ${statuses.filter((s) => s === 409).length} refused with 409`,
+    );
+    expect(statuses).toEqual(originals.map(() => 409));
+    expect(
+      answers.every((a) => JSON.parse(String((a as { body?: string }).body)).error === "replayed"),
+    ).toBe(true);
+    expect(codebuild.calls().length).toBe(startsBefore);
+    expect(written).toEqual([]);
   });
 
   it("does reach the ledger for a good push, so the zero counts above are not an unwired stub", async () => {

@@ -34,6 +34,8 @@ export * from "./ports/retry.ts";
 export type * from "./ports/workloads.ts";
 export * from "./push/accept-push.ts";
 export * from "./push/build-plan.ts";
+export * from "./push/delivery-refusal.ts";
+export * from "./push/push-origin.ts";
 export * from "./push/receive-delivery.ts";
 export * from "./report/lifecycle-ledger.ts";
 export * from "./report/report-state.ts";

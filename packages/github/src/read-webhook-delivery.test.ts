@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { PushEvent } from "@slipway/core";
 import { describe, expect, it } from "vitest";
 import { githubPayload, signatureOf } from "../../../test/events/github/fixtures.ts";
@@ -37,6 +38,7 @@ describe("readWebhookDelivery", () => {
       kind: "push",
       id: deliveryId,
       push: PushEvent.parse(JSON.parse(body)),
+      bodyDigest: createHash("sha256").update(body).digest("hex"),
     });
   });
 
@@ -68,6 +70,7 @@ describe("readWebhookDelivery", () => {
       kind: "push",
       id: deliveryId,
       push: PushEvent.parse(JSON.parse(body)),
+      bodyDigest: createHash("sha256").update(body).digest("hex"),
     });
   });
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { verify } from "@octokit/webhooks-methods";
 import {
   type DeliveryRefusal,
@@ -77,6 +78,14 @@ export async function readWebhookDelivery(
   }
   const id = delivery.data["x-github-delivery"];
   const event = delivery.data["x-github-event"];
+  // GitHub's other content type sends `payload=<url-encoded JSON>`: name the setting to change.
+  if (/^application\/x-www-form-urlencoded\b/i.test(headers["content-type"] ?? "")) {
+    return refused(
+      RefusalReason.malformed,
+      "the webhook's content type is application/x-www-form-urlencoded; set it to application/json in the hook's settings",
+      "encoding",
+    );
+  }
   let payload: unknown;
   try {
     payload = JSON.parse(body);
@@ -98,7 +107,9 @@ export async function readWebhookDelivery(
       .join("; ");
     return refused(RefusalReason.malformed, detail, "payload");
   }
-  return { kind: "push", id, push: push.data };
+  // What a replay under a new delivery id cannot change: the signed bytes.
+  const bodyDigest = createHash("sha256").update(body).digest("hex");
+  return { kind: "push", id, push: push.data, bodyDigest };
 }
 
 /**

@@ -32,6 +32,7 @@ export type DynamoLedger = Ledger & LedgerInspection;
 type Item = Record<string, unknown>;
 
 const deliveryKey = (deliveryId: string) => ({ pk: `DELIVERY#${deliveryId}`, sk: "DELIVERY" });
+const bodyKey = (digest: string) => ({ pk: `BODY#${digest}`, sk: "BODY" });
 const counterKey = (stage: string) => ({ pk: `STAGE#${stage}`, sk: "SEQUENCE" });
 // The pin and the deploy guard share one item, so DynamoDB serializes them.
 const pinKey = (stage: string) => ({ pk: `STAGE#${stage}`, sk: "PIN" });
@@ -156,6 +157,36 @@ export function createDynamoLedger(options: {
   };
 
   const ledger: DynamoLedger = {
+    async claimBody(claim) {
+      assertRetention(claim.claimedAt, claim.retainUntil);
+      // Free, held by the same delivery (GitHub's redelivery), or past its retention.
+      const put = await conditionalWrite(() =>
+        client.send(
+          new PutCommand({
+            TableName,
+            Item: {
+              ...bodyKey(claim.bodyDigest),
+              deliveryId: claim.deliveryId,
+              expiresAt: Math.ceil(claim.retainUntil.getTime() / 1000),
+            },
+            ConditionExpression:
+              "attribute_not_exists(#pk) OR #deliveryId = :deliveryId OR #expiresAt <= :nowSeconds",
+            ExpressionAttributeNames: {
+              "#pk": "pk",
+              "#deliveryId": "deliveryId",
+              "#expiresAt": "expiresAt",
+            },
+            ExpressionAttributeValues: {
+              ":deliveryId": claim.deliveryId,
+              ":nowSeconds": Math.floor(claim.claimedAt.getTime() / 1000),
+            },
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+          }),
+        ),
+      );
+      if (put.held) return { kind: "claimed" };
+      return { kind: "taken", deliveryId: String(put.old?.deliveryId ?? "another delivery") };
+    },
     async claimDelivery(claim) {
       assertRetention(claim.claimedAt, claim.retainUntil);
       const now = claim.claimedAt.getTime();

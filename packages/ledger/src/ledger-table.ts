@@ -11,6 +11,7 @@ import {
  * | item       | pk                 | sk                        | notes                             |
  * | ---------- | ------------------ | ------------------------- | --------------------------------- |
  * | delivery   | `DELIVERY#<id>`    | `DELIVERY`                | TTL `expiresAt` (epoch seconds)   |
+ * | body       | `BODY#<sha256>`    | `BODY`                    | the delivery id that claimed it; TTL |
  * | counter    | `STAGE#<stage>`    | `SEQUENCE`                | atomic `ADD` on `sequenceValue`   |
  * | deployment | `STAGE#<stage>`    | `DEPLOYMENT#<seq, padded>`| a stage's history is one Query    |
  * | pin        | `STAGE#<stage>`    | `PIN`                     | `pinAt` set while pinned; the deploy guard marks `lastGuarded` |

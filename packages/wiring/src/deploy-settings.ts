@@ -74,6 +74,7 @@ function readTarget(e: z.infer<typeof DeployEnv>): DeployTarget {
       deployments: stage.deployments,
       environmentUrl: stage.environmentUrl,
       production: stage.production,
+      imageRepository: stage.imageRepository,
     });
   } catch (error) {
     if (error instanceof DeployConfigError) throw error;

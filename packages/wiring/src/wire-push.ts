@@ -1,6 +1,12 @@
 import { CodeBuildClient } from "@aws-sdk/client-codebuild";
 import { createCodeBuildBuilds } from "@slipway/aws";
-import type { AcceptPushDeps, DeliveryRefusal, StageConfig, VerifiedDelivery } from "@slipway/core";
+import type {
+  AcceptPushDeps,
+  DeliveryRefusal,
+  GitHubRepository,
+  StageConfig,
+  VerifiedDelivery,
+} from "@slipway/core";
 import { readWebhookDelivery } from "@slipway/github";
 import type { AdapterLog } from "./adapter-log.ts";
 import { awsClientConfig } from "./aws-client-config.ts";
@@ -14,6 +20,8 @@ export type PushSettings = DeployerAdapterSettings & {
   /** Bodies above this size are refused before any work is done on them. */
   maxBodyBytes: number;
   stages: StageConfig;
+  /** The one repository this stage builds (full name and id). */
+  repository: GitHubRepository;
 };
 
 /**
@@ -37,6 +45,7 @@ export function wirePush(settings: PushSettings, log: AdapterLog): PushWiring {
         client: new CodeBuildClient(awsClientConfig(settings.awsCallTimeoutMs)),
       }),
       config: settings.stages,
+      repository: settings.repository,
       now: () => new Date(),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       random: Math.random,

@@ -5,7 +5,7 @@ import { functionUrlDelivery, githubPayload, signatureOf } from "../../events/gi
 /** One generated request, the category it belongs to, and the answer the webhook must give. */
 export type AbuseRequest = {
   category: string;
-  expected: 400 | 401 | 413 | 202;
+  expected: 400 | 401 | 403 | 413 | 415 | 202;
   /** For a 202: the skip reason the body must name. */
   skipped?: string;
   event: LambdaFunctionURLEvent;
@@ -161,7 +161,7 @@ export function generateAbuse(count: number, options: AbuseOptions): AbuseReques
       const body = `payload=${encodeURIComponent(JSON.stringify(mapped()))}`;
       return {
         category: "form-encoded body (signed)",
-        expected: 400,
+        expected: 415,
         event: withHeaders(signed(body), {
           "content-type": "application/x-www-form-urlencoded",
         }),
@@ -204,6 +204,44 @@ export function generateAbuse(count: number, options: AbuseOptions): AbuseReques
         () => "a string",
       ])();
       return { category: "signed JSON that is not a push", expected: 400, event: signed(broken) };
+    },
+    () => {
+      // An organisation hook or a reused secret: another repository's push, validly signed,
+      // to the mapped branch.
+      const payload = mapped();
+      const owner = pick(["octocat", "attacker", "Codertocat-evil", "codertocat2"]);
+      payload.repository = {
+        ...payload.repository,
+        id: 200_000_000 + Math.floor(random() * 1e9),
+        name: pick(["Hello-World", "chat", "Hello-World-2"]),
+        full_name: `${owner}/${pick(["Hello-World", "chat", "Hello-World-2"])}`,
+      };
+      return {
+        category: "another repository's push (signed)",
+        expected: 403,
+        event: signed(payload),
+      };
+    },
+    () => {
+      // A fork's push: GitHub serves a fork's commits through the parent, so its SHA could build.
+      const payload = mapped();
+      payload.repository = {
+        ...payload.repository,
+        id: 200_000_000 + Math.floor(random() * 1e9),
+        full_name: `fork-owner-${hex(4)}/Hello-World`,
+        fork: true,
+      };
+      return { category: "a fork's commit (signed)", expected: 403, event: signed(payload) };
+    },
+    () => {
+      // The repository deleted and re-created under the same name: same name, another id.
+      const payload = mapped();
+      payload.repository = { ...payload.repository, id: 200_000_000 + Math.floor(random() * 1e9) };
+      return {
+        category: "same name, another repository id (signed)",
+        expected: 403,
+        event: signed(payload),
+      };
     },
     () => ({
       category: "unicode or odd branch (signed, unmapped)",

@@ -16,16 +16,12 @@ import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { bootstrapImage, workloadDeployments } from "../../../infra/settings.ts";
-import {
-  applyRequest,
-  clusterObjectsFor,
-  type KubeObject,
-  renderOverlay,
-} from "../../../infra/workload-objects.ts";
+import { applyRequest, type KubeObject } from "../../../infra/workload-objects.ts";
 import { startFaultProxy } from "../../harness/fault-proxy.ts";
 import { kubectl, kubectlPath } from "../../harness/kubectl.ts";
 import { waitForRollout } from "../../kube/deployment-rollout.ts";
 import { waitFor } from "../../kube/wait-for.ts";
+import { stageObjectsIn } from "./stage-objects.ts";
 
 /**
  * The in-cluster half of `sst deploy`, for real: the objects infra renders for each stage go
@@ -136,20 +132,15 @@ async function installIngressClassParamsStandIn() {
   );
 }
 
-/** The stage's objects as infra renders them, moved to this suite's namespace. */
+const registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway";
+
+/** The stage's objects as infra renders them, in this suite's namespace. */
 function stageObjects(
   overlay: "dev" | "production",
   namespace: string,
   https: boolean,
 ): KubeObject[] {
-  return clusterObjectsFor(renderOverlay(overlay), https ? { certificateArn } : {}).map(
-    (object) => {
-      const copy = structuredClone(object);
-      if (copy.kind === "Namespace") copy.metadata.name = namespace;
-      else if (copy.metadata.namespace) copy.metadata.namespace = namespace;
-      return copy;
-    },
-  );
+  return stageObjectsIn(overlay, namespace, https ? { registry, certificateArn } : { registry });
 }
 
 const context = (remainingMs = 120_000) =>
@@ -204,7 +195,7 @@ describe.each([
 
   it("take the deployer's first image patch as the restricted deployer identity, and keep it on the next deploy", async () => {
     const deployer = createKubeWorkloads({ config: load(kube.kubeconfigDeployer) });
-    const image = `123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway@sha256:${"a".repeat(64)}`;
+    const image = `${registry}@sha256:${"a".repeat(64)}`;
     for (const { name, container } of workloadDeployments) {
       const target = { namespace, name, container };
       const state = await deployer.read(target);

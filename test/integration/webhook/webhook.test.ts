@@ -23,7 +23,7 @@ const table = "slipway-ledger-webhook";
 const target = [{ namespace: "chat", name: "chat-server", container: "server" }];
 // One stage per scenario, so scenarios sharing the handler's table stay independent.
 const stageConfig = {
-  stages: ["production", "redeliveries", "race", "outage", "forged"].map((name) => ({
+  stages: ["production", "redeliveries", "race", "outage", "forged", "replays"].map((name) => ({
     name,
     branches: [name === "production" ? "master" : `${name}/**`],
     codebuildProject: `slipway-${name}`,
@@ -70,6 +70,8 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
       vi.stubEnv("GITHUB_TOKEN", githubToken);
       vi.stubEnv("GITHUB_API_URL", githubServer.baseUrl);
       vi.stubEnv("LEDGER_TABLE", table);
+      vi.stubEnv("GITHUB_REPOSITORY", "Codertocat/Hello-World");
+      vi.stubEnv("GITHUB_REPOSITORY_ID", "186853002");
       vi.stubEnv("STAGE_CONFIG", JSON.stringify(stageConfig));
       vi.stubEnv("AWS_REGION", moto.clientConfig.region);
       vi.stubEnv("AWS_ACCESS_KEY_ID", "testing");
@@ -200,6 +202,66 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
       expect(await count()).toBe(before);
       expect(codebuild).not.toHaveReceivedAnyCommand();
       expect(github.calls).toHaveLength(callsBefore);
+    });
+
+    it("refuses an old body replayed under a new delivery id and an older push, yet deploys a new force-push of an old commit", async () => {
+      const pushedAt = githubPayload("push-branch").repository.pushed_at as number;
+      const signed = (after: string, seconds: number, deliveryId: string) => {
+        const payload = githubPayload("push-branch");
+        payload.ref = "refs/heads/replays/main";
+        payload.after = after;
+        payload.repository.pushed_at = seconds;
+        return functionUrlDelivery({ event: "push", deliveryId, body: payload, secret });
+      };
+      const oldCommit = "a".repeat(40);
+      const first = signed(oldCommit, pushedAt, "replay-original-0001");
+      await call(first);
+      const newest = signed("b".repeat(40), pushedAt + 60, "replay-newer-0002");
+      await call(newest);
+
+      // Bodies and signatures resent under fresh delivery ids: the newest push's is claimed
+      // already; the first one's is older than the newest (caught even once its claim expires).
+      const replay = await call({
+        ...newest,
+        headers: { ...newest.headers, "x-github-delivery": "replay-attacker-0003" },
+      });
+      const oldReplay = await call({
+        ...first,
+        headers: { ...first.headers, "x-github-delivery": "replay-attacker-0006" },
+      });
+      const older = await call(signed("c".repeat(40), pushedAt + 30, "replay-older-0004"));
+      const revert = await call(signed(oldCommit, pushedAt + 120, "replay-revert-0005"));
+
+      expect(replay).toMatchObject({
+        status: 409,
+        body: { error: "replayed", message: expect.stringContaining("replay-newer-0002") },
+      });
+      expect(oldReplay).toMatchObject({ status: 409, body: { error: "stale-push" } });
+      expect(older).toMatchObject({ status: 409, body: { error: "stale-push" } });
+      expect(revert).toMatchObject({ status: 202, body: { sequence: 3 } });
+      expect(codebuild).toHaveReceivedCommandTimes(StartBuildCommand, 3);
+      expect((await ledger.history("replays")).map((r) => r.commit)).toEqual([
+        oldCommit,
+        "b".repeat(40),
+        oldCommit,
+      ]);
+    });
+
+    it("refuses a validly signed push of another repository with 403, writing and starting nothing", async () => {
+      const count = async () =>
+        (await dynamo.send(new ScanCommand({ TableName: table, Select: "COUNT" }))).Count;
+      const before = await count();
+      const payload = githubPayload("push-branch");
+      payload.repository.id = 1296269;
+      payload.repository.full_name = "octocat/Hello-World";
+
+      const response = await call(
+        functionUrlDelivery({ event: "push", deliveryId: "foreign-0001", body: payload, secret }),
+      );
+
+      expect(response).toMatchObject({ status: 403, body: { error: "foreign-repository" } });
+      expect(await count()).toBe(before);
+      expect(codebuild).not.toHaveReceivedAnyCommand();
     });
   },
 );

@@ -39,6 +39,37 @@ function kit(overrides: Partial<DeployDeps> = {}): Kit {
 }
 
 describe("deployBuild", () => {
+  it("rolls out only the stage's own registry by digest: any other image fails the build, and nothing is patched", async () => {
+    const repository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-dev";
+    const { deps, ledger, workloads, github } = kit({
+      target: { ...target, imageRepository: repository },
+    });
+    const outcomes = [];
+    for (const [sequence, image] of [
+      [7, `docker.io/attacker/miner@sha256:${"d".repeat(64)}`],
+      [8, `${repository}-evil@sha256:${"d".repeat(64)}`],
+      [9, `${repository}:latest@sha256:${"d".repeat(64)}`],
+    ] as const) {
+      const record = await seedDeployment(ledger, { stage: "dev", sequence });
+      outcomes.push(await deployBuild(deps, { ...finishedBuildOf(record), image }));
+    }
+    const ours = await seedDeployment(ledger, { stage: "dev", sequence: 10 });
+
+    const deployed = await deployBuild(deps, {
+      ...finishedBuildOf(ours),
+      image: `${repository}@sha256:${"e".repeat(64)}`,
+    });
+
+    expect(outcomes.map((o) => o.kind)).toEqual(["failed", "failed", "failed"]);
+    expect(outcomes[0]).toMatchObject({ reason: expect.stringContaining("stage's own registry") });
+    expect((await ledger.get({ stage: "dev", sequence: 7 }))?.state).toBe("failed");
+    expect(github.deploymentStatuses.some((s) => s.state === "failure")).toBe(true);
+    expect(deployed.kind).toBe("succeeded");
+    expect(workloads.patches.map((p) => p.change.image)).toEqual(
+      target.deployments.map(() => `${repository}@sha256:${"e".repeat(64)}`),
+    );
+  });
+
   it("throws for a Slipway build the ledger has no record of, so the event is retried, then dead-lettered", async () => {
     const { deps, workloads } = kit();
     const unrecorded = finishedBuildOf(

@@ -76,6 +76,8 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
   if (build.status !== "succeeded") return failBuild(deps, record, build.status);
   if (build.image === undefined)
     return { kind: "ignored", reason: "successful build without image" };
+  const foreign = foreignImage(build.image, deps.target.imageRepository);
+  if (foreign !== undefined) return refuseImage(deps, record, foreign);
 
   if (record.state === DeploymentState.deploying) {
     return rollOut(deps, record, {
@@ -264,6 +266,43 @@ async function failBuild(
     logUrl: record.logUrl,
   });
   return { kind: "build-failed", status };
+}
+
+/**
+ * Why an image may not roll out on this stage: it must be `<imageRepository>@sha256:…`, the
+ * stage's own registry, whatever a build (or anything that can emit a build event) exported.
+ */
+export function foreignImage(image: string, repository: string | undefined): string | undefined {
+  if (repository === undefined) return undefined;
+  if (
+    /^@sha256:[0-9a-f]{64}$/.test(image.slice(repository.length)) &&
+    image.startsWith(repository)
+  ) {
+    return undefined;
+  }
+  return `image ${image} is not ${repository}@sha256:…, the stage's own registry`;
+}
+
+/** A build whose image is not the stage's: recorded failed, reported, nothing patched. */
+async function refuseImage(
+  deps: DeployDeps,
+  record: DeploymentRecord,
+  reason: string,
+): Promise<DeployOutcome> {
+  const done = await deps.ledger.transition(key(record), {
+    from: inFlightStates,
+    to: DeploymentState.failed,
+    at: deps.now(),
+    fields: { reason },
+  });
+  if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
+  await reportState(deps, done.record, {
+    state: "failure",
+    description: `Build #${record.sequence}'s image is not from the stage's registry; nothing was deployed`,
+    commitState: "error",
+    logUrl: record.logUrl,
+  });
+  return { kind: "failed", reason };
 }
 
 /** A newer deployment reached the cluster first: this one is superseded, not deployed. */

@@ -15,6 +15,8 @@ export const DeployTarget = z.object({
   deployments: z.array(WorkloadTarget).min(1),
   environmentUrl: z.url().optional(),
   production: z.boolean().default(false),
+  /** Only images under this repository, by digest, are rolled out (Stage `imageRepository`). */
+  imageRepository: z.string().min(1).optional(),
 });
 export type DeployTarget = z.infer<typeof DeployTarget>;
 

@@ -46,6 +46,8 @@ export const DeploymentRecord = z.object({
   reason: z.string().optional(),
   /** The image the stage ran before this deployment (the ledger's previous success). */
   previousDigest: z.string().optional(),
+  /** When GitHub received the push, as signed into its body (`repository.pushed_at`). */
+  pushedAt: isoTime.optional(),
   /** When the webhook received the push (the delivery's claim): the trace's first step. */
   receivedAt: isoTime.optional(),
   /** When the image patch reached the cluster: the trace's "patch sent" step. */

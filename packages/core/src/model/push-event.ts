@@ -13,7 +13,8 @@ export const zeroSha = "0000000000000000000000000000000000000000";
  * @example
  * { "ref": "refs/heads/main", "before": "0000…", "after": "6113728f…", "created": true,
  *   "deleted": false, "forced": false,
- *   "repository": { "name": "Hello-World", "full_name": "Codertocat/Hello-World",
+ *   "repository": { "id": 186853002, "name": "Hello-World", "full_name": "Codertocat/Hello-World",
+ *                   "pushed_at": 1557933657,
  *                   "html_url": "https://github.com/Codertocat/Hello-World", "owner": { "login": "Codertocat" } },
  *   "head_commit": { "id": "6113728f…", "message": "Initial commit", "timestamp": "2019-05-15T15:19:25Z" },
  *   "pusher": { "name": "Codertocat" } }
@@ -27,10 +28,14 @@ export const PushEvent = z.object({
   deleted: z.boolean(),
   forced: z.boolean(),
   repository: z.object({
+    /** Stable across renames and transfers; checked with the name against the stage's settings. */
+    id: z.number().int().positive(),
     name: z.string().min(1),
     full_name: z.string().min(3),
     html_url: z.url(),
     owner: z.object({ login: z.string().min(1) }),
+    /** When GitHub received this push: epoch seconds in push events (an ISO time elsewhere). */
+    pushed_at: z.union([z.number().int().positive(), z.iso.datetime({ offset: true })]),
   }),
   head_commit: z
     .object({

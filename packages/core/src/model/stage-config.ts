@@ -24,6 +24,14 @@ export const Stage = z.object({
   codebuildProject: z.string().min(2).max(255),
   deployments: z.array(WorkloadTarget).min(1),
   environmentUrl: z.url().optional(),
+  /**
+   * The stage's image repository (`<account>.dkr.ecr.<region>.amazonaws.com/<name>`): the
+   * deploy function rolls out only `<imageRepository>@sha256:<digest>`. Infra always sets it.
+   */
+  imageRepository: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._\-/:]*[a-z0-9]$/)
+    .optional(),
   /** GitHub's `production_environment` flag for this stage's Deployments. */
   production: z.boolean().default(false),
   /** When a newer push supersedes a running build, also StopBuild it (saves build minutes). */

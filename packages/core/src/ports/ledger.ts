@@ -22,6 +22,17 @@ export type DeliveryClaimOutcome =
   | { kind: "claimed" }
   | { kind: "duplicate"; buildId: string | undefined };
 
+/** A claim on a delivery's body (its SHA-256), held for as long as delivery claims are. */
+export type BodyClaim = {
+  bodyDigest: string;
+  deliveryId: string;
+  claimedAt: Date;
+  retainUntil: Date;
+};
+
+/** `taken`: another delivery id claimed the same body first (a replay). */
+export type BodyClaimOutcome = { kind: "claimed" } | { kind: "taken"; deliveryId: string };
+
 export type RecordOutcome = { kind: "recorded" } | { kind: "exists" };
 
 export type TransitionChange = {
@@ -72,6 +83,11 @@ export const githubRedeliveryWindowMs = 3 * 24 * 60 * 60 * 1000;
 export interface Ledger {
   /** Claims a delivery unless it is already claimed (and its lease still runs) or started. */
   claimDelivery(claim: DeliveryClaim): Promise<DeliveryClaimOutcome>;
+  /**
+   * Claims a signed body for one delivery id: the same id may claim it again (GitHub's
+   * redelivery of a failed attempt), any other id is answered `taken` until the claim expires.
+   */
+  claimBody(claim: BodyClaim): Promise<BodyClaimOutcome>;
   /**
    * The delivery's sequence number, allocated on first call and then the same on every retry,
    * so a re-claimed delivery sends CodeBuild an identical request.

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { githubPayload } from "../../../../test/events/github/fixtures.ts";
 import { PushEvent } from "../model/push-event.ts";
@@ -20,6 +21,19 @@ function setup(options: { stopOlderBuilds?: boolean } = {}) {
   return { deps: kit.deps, ledger: kit.memory, warnings: kit.warnedWith, advance: kit.advance };
 }
 
+/** acceptPush with the body's digest the edge would compute (JSON of the push here). */
+const accept = (
+  deps: Parameters<typeof acceptPush>[0],
+  input: { deliveryId: string; push: PushEvent },
+) =>
+  acceptPush(deps, {
+    ...input,
+    bodyDigest: createHash("sha256").update(JSON.stringify(input.push)).digest("hex"),
+  });
+
+/** A distinct push of its own commit (another body, so never a replay of another). */
+const pushOf = (n: number) => push({ after: n.toString(16).padStart(40, "a") });
+
 const push = (overrides: Record<string, unknown> = {}) =>
   PushEvent.parse({ ...githubPayload("push-branch"), ...overrides });
 
@@ -29,7 +43,7 @@ describe("acceptPush", () => {
     const { deps } = setup();
 
     // Act
-    const outcome = await acceptPush(deps, { deliveryId: "d-1", push: push() });
+    const outcome = await accept(deps, { deliveryId: "d-1", push: push() });
 
     // Assess
     expect(outcome).toMatchObject({ kind: "accepted", stage: "production", sequence: 1 });
@@ -51,7 +65,7 @@ describe("acceptPush", () => {
   it("records the deployment as queued and reported once GitHub has it", async () => {
     const { deps } = setup();
 
-    const outcome = await acceptPush(deps, { deliveryId: "d-1", push: push() });
+    const outcome = await accept(deps, { deliveryId: "d-1", push: push() });
 
     if (outcome.kind !== "accepted") throw new Error(`unexpected ${outcome.kind}`);
     const record = await deps.ledger.get({ stage: outcome.stage, sequence: outcome.sequence });
@@ -72,7 +86,7 @@ describe("acceptPush", () => {
   it("creates a GitHub Deployment for the stage with status queued linking the build log", async () => {
     const { deps } = setup();
 
-    const outcome = await acceptPush(deps, { deliveryId: "d-1", push: push() });
+    const outcome = await accept(deps, { deliveryId: "d-1", push: push() });
 
     if (outcome.kind !== "accepted") throw new Error(`unexpected ${outcome.kind}`);
     const repository = { owner: "Codertocat", name: "Hello-World" };
@@ -111,7 +125,7 @@ describe("acceptPush", () => {
   it("starts nothing and writes nothing for a skipped push", async () => {
     const { deps, ledger } = setup();
 
-    const outcome = await acceptPush(deps, {
+    const outcome = await accept(deps, {
       deliveryId: "d-1",
       push: push({ ref: "refs/heads/experiment" }),
     });
@@ -124,10 +138,10 @@ describe("acceptPush", () => {
 
   it("answers a redelivery as a duplicate with the first build and starts nothing", async () => {
     const { deps, advance } = setup();
-    const first = await acceptPush(deps, { deliveryId: "d-1", push: push() });
+    const first = await accept(deps, { deliveryId: "d-1", push: push() });
     advance(2 * 24 * 60 * 60 * 1000);
 
-    const again = await acceptPush(deps, { deliveryId: "d-1", push: push() });
+    const again = await accept(deps, { deliveryId: "d-1", push: push() });
 
     expect(first.kind).toBe("accepted");
     expect(again).toEqual({
@@ -142,7 +156,7 @@ describe("acceptPush", () => {
     const { deps } = setup();
 
     const outcomes = await Promise.all(
-      Array.from({ length: 50 }, () => acceptPush(deps, { deliveryId: "d-1", push: push() })),
+      Array.from({ length: 50 }, () => accept(deps, { deliveryId: "d-1", push: push() })),
     );
 
     expect(outcomes.filter((o) => o.kind === "accepted")).toHaveLength(1);
@@ -163,7 +177,7 @@ describe("acceptPush", () => {
     advance(61_000);
 
     // Act
-    const outcome = await acceptPush(deps, { deliveryId: "d-1", push: push() });
+    const outcome = await accept(deps, { deliveryId: "d-1", push: push() });
 
     // Assess
     expect(outcome).toMatchObject({ kind: "accepted", sequence });
@@ -174,7 +188,7 @@ describe("acceptPush", () => {
     const { deps, warnings } = setup();
     deps.github.outage = new Error("GitHub answered 503");
 
-    const outcome = await acceptPush(deps, { deliveryId: "d-1", push: push() });
+    const outcome = await accept(deps, { deliveryId: "d-1", push: push() });
 
     expect(outcome).toMatchObject({ kind: "accepted", githubReport: "pending" });
     expect(deps.builds.started).toHaveLength(1);
@@ -191,7 +205,7 @@ describe("acceptPush", () => {
     const { deps } = setup();
     deps.builds.failStarts(new Error("AccountLimitExceededException"));
 
-    await expect(acceptPush(deps, { deliveryId: "d-1", push: push() })).rejects.toThrow(
+    await expect(accept(deps, { deliveryId: "d-1", push: push() })).rejects.toThrow(
       "AccountLimitExceededException",
     );
     expect(await deps.ledger.latest("production")).toBeUndefined();
@@ -208,7 +222,7 @@ describe("acceptPush", () => {
       return start(request);
     };
 
-    const outcome = await acceptPush(deps, { deliveryId: "d-1", push: push() });
+    const outcome = await accept(deps, { deliveryId: "d-1", push: push() });
 
     expect(outcome).toMatchObject({ kind: "accepted", sequence: 1 });
     expect(calls).toBe(3);
@@ -219,9 +233,9 @@ describe("acceptPush", () => {
 describe("acceptPush superseding", () => {
   it("marks the older queued build superseded by the newer push", async () => {
     const { deps } = setup();
-    await acceptPush(deps, { deliveryId: "d-1", push: push() });
+    await accept(deps, { deliveryId: "d-1", push: pushOf(1) });
 
-    const newer = await acceptPush(deps, { deliveryId: "d-2", push: push() });
+    const newer = await accept(deps, { deliveryId: "d-2", push: pushOf(2) });
 
     expect(newer).toMatchObject({ kind: "accepted", sequence: 2, superseded: [1] });
     expect(await deps.ledger.get({ stage: "production", sequence: 1 })).toMatchObject({
@@ -233,9 +247,9 @@ describe("acceptPush superseding", () => {
 
   it("stops the older build when the stage asks for it and tells GitHub it is inactive", async () => {
     const { deps } = setup({ stopOlderBuilds: true });
-    const older = await acceptPush(deps, { deliveryId: "d-1", push: push() });
+    const older = await accept(deps, { deliveryId: "d-1", push: pushOf(1) });
 
-    await acceptPush(deps, { deliveryId: "d-2", push: push() });
+    await accept(deps, { deliveryId: "d-2", push: pushOf(2) });
 
     expect(deps.builds.stopped).toEqual([older.kind === "accepted" ? older.buildId : ""]);
     expect(deps.github.deploymentStatuses).toContainEqual(
@@ -256,9 +270,7 @@ describe("acceptPush superseding", () => {
     const { deps } = setup();
 
     const outcomes = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        acceptPush(deps, { deliveryId: `d-${i}`, push: push() }),
-      ),
+      Array.from({ length: 20 }, (_, i) => accept(deps, { deliveryId: `d-${i}`, push: pushOf(i) })),
     );
 
     const sequences = outcomes.map((o) => (o.kind === "accepted" ? o.sequence : 0));
@@ -271,17 +283,98 @@ describe("acceptPush superseding", () => {
 
   it("leaves a deployment that is already deploying alone", async () => {
     const { deps } = setup();
-    await acceptPush(deps, { deliveryId: "d-1", push: push() });
+    await accept(deps, { deliveryId: "d-1", push: pushOf(1) });
     await deps.ledger.transition(
       { stage: "production", sequence: 1 },
       { from: ["queued"], to: "deploying", at: deps.now() },
     );
 
-    const newer = await acceptPush(deps, { deliveryId: "d-2", push: push() });
+    const newer = await accept(deps, { deliveryId: "d-2", push: pushOf(2) });
 
     expect(newer).toMatchObject({ superseded: [] });
     expect(await deps.ledger.get({ stage: "production", sequence: 1 })).toMatchObject({
       state: "deploying",
+    });
+  });
+});
+
+describe("acceptPush trust checks", () => {
+  const atTime = (seconds: number, after: string) => {
+    const payload = githubPayload("push-branch");
+    return PushEvent.parse({
+      ...payload,
+      after,
+      repository: { ...payload.repository, pushed_at: seconds },
+    });
+  };
+
+  it("refuses a push of another repository, however validly signed, and starts nothing", async () => {
+    const { deps } = setup();
+    const payload = githubPayload("push-branch");
+    const foreign = PushEvent.parse({
+      ...payload,
+      repository: { ...payload.repository, id: 99, full_name: "attacker/Hello-World" },
+    });
+    const renamedTwin = PushEvent.parse({
+      ...payload,
+      repository: { ...payload.repository, id: 99 },
+    });
+
+    const outcomes = [
+      await accept(deps, { deliveryId: "d-1", push: foreign }),
+      await accept(deps, { deliveryId: "d-2", push: renamedTwin }),
+    ];
+
+    expect(outcomes.map((o) => o.kind === "refused" && o.reason)).toEqual([
+      "foreign-repository",
+      "foreign-repository",
+    ]);
+    expect(outcomes[0]).toMatchObject({
+      detail: expect.stringContaining(
+        "builds Codertocat/Hello-World (id 186853002), not attacker/Hello-World (id 99)",
+      ),
+    });
+    expect(deps.builds.started).toEqual([]);
+    expect(await deps.ledger.latest("production")).toBeUndefined();
+  });
+
+  it("refuses an old body replayed under a new delivery id, while GitHub's own redelivery is a duplicate", async () => {
+    const { deps } = setup();
+    const old = pushOf(1);
+    await accept(deps, { deliveryId: "d-1", push: old });
+
+    const replay = await accept(deps, { deliveryId: "d-attacker", push: old });
+    const redelivery = await accept(deps, { deliveryId: "d-1", push: old });
+
+    expect(replay).toMatchObject({ kind: "refused", reason: "replayed" });
+    expect(redelivery).toMatchObject({ kind: "duplicate" });
+    expect(deps.builds.started).toHaveLength(1);
+  });
+
+  it("orders by the push time GitHub signed: an older push is refused, a new force-push of an old commit deploys", async () => {
+    const { deps } = setup();
+    const oldCommit = "a".repeat(40);
+    await accept(deps, { deliveryId: "d-1", push: atTime(1_000, oldCommit) });
+    await accept(deps, { deliveryId: "d-2", push: atTime(2_000, "b".repeat(40)) });
+
+    // An old push's body (say, past the body claim's retention) arrives under a new id.
+    const stale = await accept(deps, { deliveryId: "d-3", push: atTime(1_500, "c".repeat(40)) });
+    // The revert: the old commit force-pushed again, so GitHub signs a new time.
+    const revert = await accept(deps, { deliveryId: "d-4", push: atTime(3_000, oldCommit) });
+
+    expect(stale).toMatchObject({
+      kind: "refused",
+      reason: "stale",
+      detail: expect.stringContaining("1970-01-01T00:25:00.000Z"),
+    });
+    expect(revert).toMatchObject({ kind: "accepted", sequence: 3 });
+    expect(deps.builds.started.map((b) => b.sourceVersion)).toEqual([
+      oldCommit,
+      "b".repeat(40),
+      oldCommit,
+    ]);
+    expect(await deps.ledger.latest("production")).toMatchObject({
+      pushedAt: "1970-01-01T00:50:00.000Z",
     });
   });
 });

@@ -12,10 +12,19 @@ import { type RetryDeps, type RetryPolicy, retryTransient } from "../ports/retry
 import { reportState } from "../report/report-state.ts";
 import { type SupersedeDeps, supersedeOlder } from "../report/supersede.ts";
 import { type BuildPlan, planBuild, type SkipReason, withSequence } from "./build-plan.ts";
+import { type DeliveryRefusal, RefusalReason } from "./delivery-refusal.ts";
+import {
+  foreignRepository,
+  type GitHubRepository,
+  pushedAt as pushedAtOf,
+  stalePush,
+} from "./push-origin.ts";
 
 export type AcceptPushDeps = SupersedeDeps &
   RetryDeps & {
     config: StageConfig;
+    /** The repository this stage builds; pushes of any other are refused. */
+    repository: GitHubRepository;
     /** How long a claim blocks redeliveries before it may be taken over; above the handler's timeout. */
     claimLeaseMs?: number;
     /** How long delivery records are kept; more than GitHub's 3-day redelivery window. */
@@ -23,6 +32,7 @@ export type AcceptPushDeps = SupersedeDeps &
   };
 
 export type PushOutcome =
+  | DeliveryRefusal
   | { kind: "skipped"; reason: SkipReason }
   | { kind: "duplicate"; buildId: string | undefined }
   | {
@@ -49,21 +59,42 @@ export const defaultDeliveryRetentionMs = 7 * 24 * 60 * 60 * 1000;
  */
 export async function acceptPush(
   deps: AcceptPushDeps,
-  input: { deliveryId: string; push: PushEvent },
+  input: { deliveryId: string; push: PushEvent; bodyDigest: string },
 ): Promise<PushOutcome> {
+  const foreign = foreignRepository(input.push, deps.repository);
+  if (foreign) return foreign;
   const plan = planBuild(input.push, deps.config, input.deliveryId);
   if (plan.kind === "skip") return { kind: "skipped", reason: plan.reason };
+  // Ordered by what GitHub signed, not by arrival: an old body replayed later stays old.
+  const pushedAt = pushedAtOf(input.push);
+  const stale = stalePush(pushedAt, (await deps.ledger.latest(plan.stage.name))?.pushedAt);
+  if (stale) return stale;
 
   const claimedAt = deps.now();
+  const retainUntil = new Date(
+    claimedAt.getTime() + (deps.deliveryRetentionMs ?? defaultDeliveryRetentionMs),
+  );
   const claim = await deps.ledger.claimDelivery({
     deliveryId: input.deliveryId,
     claimedAt,
     leaseUntil: new Date(claimedAt.getTime() + (deps.claimLeaseMs ?? defaultClaimLeaseMs)),
-    retainUntil: new Date(
-      claimedAt.getTime() + (deps.deliveryRetentionMs ?? defaultDeliveryRetentionMs),
-    ),
+    retainUntil,
   });
   if (claim.kind === "duplicate") return claim;
+  // The delivery id is not signed; the body is. The same body under a new id is a replay.
+  const body = await deps.ledger.claimBody({
+    bodyDigest: input.bodyDigest,
+    deliveryId: input.deliveryId,
+    claimedAt,
+    retainUntil,
+  });
+  if (body.kind === "taken") {
+    return {
+      kind: "refused",
+      reason: RefusalReason.replayed,
+      detail: `this exact body was delivered before as ${body.deliveryId}; a replay builds nothing`,
+    };
+  }
 
   const sequence = await deps.ledger.assignSequence(input.deliveryId, plan.stage.name);
   // StartBuild is idempotent (the delivery id is its token), so a throttled call is retried,
@@ -73,6 +104,7 @@ export async function acceptPush(
   );
   const record = {
     ...newRecord(plan, input.deliveryId, sequence, build, deps.now()),
+    pushedAt: pushedAt.toISOString(),
     receivedAt: claimedAt.toISOString(),
   };
   // Only a second claimant after an expired lease gets here with the same delivery; CodeBuild

@@ -28,6 +28,7 @@ describe("receiveDelivery", () => {
       kind: "push",
       id: "d-1",
       push: PushEvent.parse(githubPayload("push-branch")),
+      bodyDigest: "b".repeat(64),
     });
 
     expect(outcome).toMatchObject({ kind: "accepted", sequence: 1 });

@@ -72,6 +72,8 @@ export function deps(options: DepsOptions = {}) {
         },
       ],
     }),
+    // The repository of GitHub's own push examples (test/events/github).
+    repository: { fullName: "Codertocat/Hello-World", id: 186853002 },
     log,
     now: () => new Date(clock),
     sleep: async () => {},

@@ -1,9 +1,4 @@
-import {
-  ApisApi,
-  type KubeConfig,
-  type KubernetesObject,
-  PatchStrategy,
-} from "@kubernetes/client-node";
+import { ApisApi, type KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
 import { RefusedError, type RetryPolicy, retryTransient, TransientError } from "@slipway/core";
 import { kubeCall } from "../kube-errors.ts";
 import { ManifestError, StillTerminatingError } from "./apply-errors.ts";
@@ -82,16 +77,7 @@ export function createClusterObjects(options: ClusterObjectsOptions) {
     retryTransient(retry, applyRetry, () => kubeCall(operation, fn).catch(unauthorizedIsTransient));
 
   const ssa = (object: KubeObject, fieldManager: string) =>
-    call(`apply ${objectKey(object)}`, () =>
-      api.patch(
-        object as KubernetesObject,
-        undefined,
-        undefined,
-        fieldManager,
-        true,
-        PatchStrategy.ServerSideApply,
-      ),
-    );
+    call(`apply ${objectKey(object)}`, () => api.applyAsWritten(object, fieldManager));
 
   const read = async (object: KubeObject): Promise<KubernetesObject | undefined> => {
     try {

@@ -136,6 +136,44 @@ export function describeLedgerContract(
       });
     });
 
+    describe("body claims", () => {
+      const body = (deliveryId: string, afterMs = 0) => ({
+        bodyDigest: "a".repeat(64),
+        deliveryId,
+        claimedAt: at(afterMs),
+        retainUntil: at(afterMs + 7 * day),
+      });
+
+      it("lets the delivery that claimed a body claim it again, and names it to any other", async () => {
+        const ledger = await create();
+
+        const first = await ledger.claimBody(body("d-1"));
+        const redelivered = await ledger.claimBody(body("d-1", 2 * day));
+        const replayed = await ledger.claimBody(body("d-2", 6 * day));
+
+        expect(first).toEqual({ kind: "claimed" });
+        expect(redelivered).toEqual({ kind: "claimed" });
+        expect(replayed).toEqual({ kind: "taken", deliveryId: "d-1" });
+      });
+
+      it("frees a body past its retention, even before TTL deletes it", async () => {
+        const ledger = await create();
+        await ledger.claimBody(body("d-1"));
+
+        expect(await ledger.claimBody(body("d-2", 8 * day))).toEqual({ kind: "claimed" });
+      });
+
+      it("gives a body to exactly one of 20 delivery ids claiming it at once", async () => {
+        const ledger = await create();
+
+        const outcomes = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => ledger.claimBody(body(`d-${i}`))),
+        );
+
+        expect(outcomes.filter((o) => o.kind === "claimed")).toHaveLength(1);
+      });
+    });
+
     describe("sequences", () => {
       it("counts each stage from 1 on its own", async () => {
         const ledger = await create();

@@ -50,7 +50,25 @@ export function createMemoryLedger(): MemoryLedger {
     return record;
   };
 
+  const bodies = new Map<string, { deliveryId: string; retainUntil: number }>();
+
   return {
+    async claimBody(claim) {
+      assertRetention(claim.claimedAt, claim.retainUntil);
+      const held = bodies.get(claim.bodyDigest);
+      if (
+        held !== undefined &&
+        held.deliveryId !== claim.deliveryId &&
+        held.retainUntil > claim.claimedAt.getTime()
+      ) {
+        return { kind: "taken", deliveryId: held.deliveryId };
+      }
+      bodies.set(claim.bodyDigest, {
+        deliveryId: claim.deliveryId,
+        retainUntil: claim.retainUntil.getTime(),
+      });
+      return { kind: "claimed" };
+    },
     async claimDelivery(claim) {
       assertRetention(claim.claimedAt, claim.retainUntil);
       const now = claim.claimedAt.getTime();

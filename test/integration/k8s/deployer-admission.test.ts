@@ -1,0 +1,286 @@
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
+import { createClusterObjects, createKubeWorkloads } from "@slipway/kube";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { bootstrapImage } from "../../../infra/settings.ts";
+import { waitForRollout } from "../../kube/deployment-rollout.ts";
+import { waitFor } from "../../kube/wait-for.ts";
+import { stageObjectsIn } from "./stage-objects.ts";
+
+/**
+ * The deployer's limits as the real API server enforces them: the production stage's Role
+ * (resourceNames) and admission policy, applied by the apply function's code, judged against
+ * the restricted deployer identity (group slipway:deployers). Its own rollout is admitted;
+ * every other change to a pod template, and every other object, is refused.
+ */
+const kube = inject("kube");
+const load = (path: string) => {
+  const config = new KubeConfig();
+  config.loadFromFile(path);
+  return config;
+};
+const admin = load(kube.kubeconfigAdmin);
+const deployer = load(kube.kubeconfigDeployer);
+const adminApps = admin.makeApiClient(AppsV1Api);
+const apps = deployer.makeApiClient(AppsV1Api);
+const core = deployer.makeApiClient(CoreV1Api);
+const namespace = "admission-production";
+const registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-production";
+const digest = (c: string) => `@sha256:${c.repeat(64)}`;
+const smp = setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch);
+const applier = createClusterObjects({
+  config: admin,
+  parent: { name: "slipway-admission", namespace: "kube-system" },
+  bootstrapImage,
+});
+// What the deployer's Role and admission need; the Services and Ingresses are not involved.
+const kinds = new Set([
+  "Namespace",
+  "Role",
+  "RoleBinding",
+  "ValidatingAdmissionPolicy",
+  "ValidatingAdmissionPolicyBinding",
+  "Deployment",
+]);
+
+/** A strategic merge patch to the chat server's one container. */
+const container = (fields: Record<string, unknown>) => ({
+  spec: { template: { spec: { containers: [{ name: "server", ...fields }] } } },
+});
+const patchServer = (body: object, client = apps) =>
+  client.patchNamespacedDeployment({ name: "chat-server", namespace, body }, smp);
+
+beforeAll(async () => {
+  const objects = stageObjectsIn("production", namespace, { registry }).filter((o) =>
+    kinds.has(o.kind),
+  );
+  await applier.apply(objects);
+  await waitForRollout(adminApps, "chat-server", namespace, 90_000);
+  // The API server loads policies, bindings and parameters through informers: wait until
+  // a change the policy refuses is refused (a dry run, so nothing is written meanwhile).
+  await waitFor(
+    "the deployer's admission policy in effect",
+    async () => {
+      try {
+        await apps.patchNamespacedDeployment(
+          { name: "chat-server", namespace, body: container({ command: ["sh"] }), dryRun: "All" },
+          smp,
+        );
+        return undefined;
+      } catch (error) {
+        return (error as { code?: number }).code === 422 || undefined;
+      }
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await applier.removeAll(new Date(Date.now() + 60_000));
+});
+
+describe("the deployer's own changes", () => {
+  it("admits its rollout: the image by digest from the stage's registry, with its annotations, followed by name", async () => {
+    const workloads = createKubeWorkloads({ config: deployer, watchSeconds: 5 });
+    const target = { namespace, name: "chat-server", container: "server" };
+    const image = `${registry}${digest("b")}`;
+    const state = await workloads.read(target);
+
+    const patched = await workloads.setImage(target, {
+      image,
+      resourceVersion: state.resourceVersion,
+      annotations: {
+        "slipway.dev/sequence": "7",
+        "kubernetes.io/change-cause": "slipway #7 abc1234",
+      },
+    });
+
+    expect(patched.image).toBe(image);
+    const rolled = await waitForRollout(adminApps, "chat-server", namespace, 60_000);
+    expect(rolled.metadata?.annotations?.["slipway.dev/sequence"]).toBe("7");
+    const revisions = await workloads.revisions(target);
+    expect(revisions[0]?.image).toBe(image);
+  });
+
+  it("admits a rollback to the image that ran before the first rollout (the bootstrap image)", async () => {
+    const patched = await patchServer(container({ image: bootstrapImage }));
+    expect(patched.spec?.template.spec?.containers[0]?.image).toBe(bootstrapImage);
+  });
+});
+
+const policyRefusals: Array<{ what: string; body: object; says: string }> = [
+  {
+    what: "adds an env var",
+    body: container({ env: [{ name: "NODE_OPTIONS", value: "--require /tmp/x.js" }] }),
+    says: "only a container's image",
+  },
+  {
+    what: "reads a Secret into the environment",
+    body: container({ envFrom: [{ secretRef: { name: "chat-token" } }] }),
+    says: "only a container's image",
+  },
+  { what: "changes the command", body: container({ command: ["sh", "-c"] }), says: "image" },
+  {
+    what: "mounts a Secret as a volume",
+    body: {
+      spec: {
+        template: {
+          spec: {
+            volumes: [{ name: "loot", secret: { secretName: "chat-database" } }],
+            containers: [{ name: "server", volumeMounts: [{ name: "loot", mountPath: "/loot" }] }],
+          },
+        },
+      },
+    },
+    says: "pod spec",
+  },
+  {
+    what: "adds a sidecar",
+    body: {
+      spec: {
+        template: { spec: { containers: [{ name: "miner", image: `${registry}${digest("c")}` }] } },
+      },
+    },
+    says: "only a container's image",
+  },
+  {
+    what: "runs as root",
+    body: container({ securityContext: { runAsNonRoot: false, runAsUser: 0 } }),
+    says: "only a container's image",
+  },
+  {
+    what: "switches the service account",
+    body: { spec: { template: { spec: { serviceAccountName: "default" } } } },
+    says: "pod spec",
+  },
+  {
+    what: "joins the host network",
+    body: { spec: { template: { spec: { hostNetwork: true } } } },
+    says: "pod spec",
+  },
+  {
+    what: "rolls out an image from another registry",
+    body: container({ image: `docker.io/attacker/miner${digest("d")}` }),
+    says: "an image must be",
+  },
+  {
+    what: "rolls out from a look-alike repository name",
+    body: container({ image: `${registry}-evil${digest("d")}` }),
+    says: "an image must be",
+  },
+  {
+    what: "rolls out the stage's registry by tag",
+    body: container({ image: `${registry}:latest` }),
+    says: "an image must be",
+  },
+  {
+    what: "rolls out a short digest",
+    body: container({ image: `${registry}@sha256:abc` }),
+    says: "an image must be",
+  },
+  { what: "scales to zero", body: { spec: { replicas: 0 } }, says: "Deployment's spec" },
+  {
+    what: "annotates the pod template",
+    body: { spec: { template: { metadata: { annotations: { "x/y": "z" } } } } },
+    says: "pod template",
+  },
+  {
+    what: "sets a foreign annotation on the Deployment",
+    body: { metadata: { annotations: { "example.com/owner": "attacker" } } },
+    says: "slipway.dev/* and kubernetes.io/change-cause",
+  },
+  {
+    what: "relabels the Deployment",
+    body: { metadata: { labels: { "app.kubernetes.io/part-of": "other" } } },
+    says: "labels",
+  },
+];
+
+describe("the admission policy", () => {
+  it.each(policyRefusals)("refuses a patch that $what, saying why", async ({ body, says }) => {
+    await expect(patchServer(body)).rejects.toMatchObject({
+      code: 422,
+      body: expect.stringContaining(says),
+    });
+  });
+
+  it("judges only the deployer: an admin's template change is admitted", async () => {
+    const patched = await patchServer(
+      container({ env: [{ name: "ADMIN_SET", value: "1" }] }),
+      adminApps,
+    );
+    expect(
+      patched.spec?.template.spec?.containers[0]?.env?.some((e) => e.name === "ADMIN_SET"),
+    ).toBe(true);
+  });
+});
+
+describe("the deployer's Role (resourceNames)", () => {
+  const forbidden = { code: 403 };
+
+  it("refuses another Deployment in the namespace, another namespace, and other verbs", async () => {
+    await adminApps.createNamespacedDeployment({
+      namespace,
+      body: {
+        metadata: { name: "intruder", namespace },
+        spec: {
+          selector: { matchLabels: { app: "intruder" } },
+          template: {
+            metadata: { labels: { app: "intruder" } },
+            spec: { containers: [{ name: "x", image: bootstrapImage }] },
+          },
+        },
+      },
+    });
+    const image = container({ image: `${registry}${digest("e")}` });
+
+    await expect(
+      apps.patchNamespacedDeployment({ name: "intruder", namespace, body: image }, smp),
+    ).rejects.toMatchObject(forbidden);
+    await expect(
+      apps.readNamespacedDeployment({ name: "intruder", namespace }),
+    ).rejects.toMatchObject(forbidden);
+    await expect(
+      apps.patchNamespacedDeployment(
+        { name: "chat-server", namespace: "default", body: image },
+        smp,
+      ),
+    ).rejects.toMatchObject(forbidden);
+    await expect(
+      apps.deleteNamespacedDeployment({ name: "chat-server", namespace }),
+    ).rejects.toMatchObject(forbidden);
+    const current = await apps.readNamespacedDeployment({ name: "chat-server", namespace });
+    await expect(
+      apps.replaceNamespacedDeployment({ name: "chat-server", namespace, body: current }),
+    ).rejects.toMatchObject(forbidden);
+    await expect(
+      apps.patchNamespacedDeploymentScale(
+        { name: "chat-server", namespace, body: { spec: { replicas: 0 } } },
+        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      ),
+    ).rejects.toMatchObject(forbidden);
+  });
+
+  it("refuses Secrets, pods and ConfigMaps", async () => {
+    await expect(core.listNamespacedSecret({ namespace })).rejects.toMatchObject(forbidden);
+    await expect(
+      core.readNamespacedSecret({ name: "chat-token", namespace }),
+    ).rejects.toMatchObject(forbidden);
+    await expect(core.listNamespacedPod({ namespace })).rejects.toMatchObject(forbidden);
+    await expect(
+      core.patchNamespacedConfigMap(
+        {
+          name: "kube-root-ca.crt",
+          namespace,
+          body: { data: { "ca.crt": "attacker" } },
+        },
+        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      ),
+    ).rejects.toMatchObject(forbidden);
+  });
+});

@@ -1,0 +1,25 @@
+import {
+  clusterObjectsFor,
+  type KubeObject,
+  renderOverlay,
+  type StageObjectOptions,
+} from "../../../infra/workload-objects.ts";
+
+/**
+ * The objects infra applies for a stage, with the workload moved to `namespace` before infra
+ * shapes them, so that what names the namespace (the admission policy's binding and
+ * parameters) follows it and a suite cannot collide with the deploy suites' `chat`.
+ */
+export function stageObjectsIn(
+  overlay: "dev" | "production",
+  namespace: string,
+  options: StageObjectOptions,
+): KubeObject[] {
+  const moved = renderOverlay(overlay).map((object) => {
+    const copy = structuredClone(object);
+    if (copy.kind === "Namespace") copy.metadata.name = namespace;
+    else if (copy.metadata.namespace) copy.metadata.namespace = namespace;
+    return copy;
+  });
+  return clusterObjectsFor(moved, options);
+}
