@@ -108,7 +108,8 @@ describe(`API server faults drill (${formName} form)`, () => {
     const rechecked = await recheckRollouts({ ...deps, settleAfterMs: 0 });
     const open = (await ledger.history("dev", deploys + 10)).filter(
       (r) =>
-        r.sequence >= 2 && !["succeeded", "superseded", "rolled_back", "failed"].includes(r.state),
+        r.sequence >= 2 &&
+        !["succeeded", "superseded", "rolled_back", "failed", "replaced"].includes(r.state),
     );
     const newest = builds.at(-1);
     const finalImages = await Promise.all(target.deployments.map((t) => imageOf(t)));

@@ -1,6 +1,7 @@
 import { finishedBuildOf, seedDeployment } from "@slipway/ledger/testing";
 import { describe, expect, it } from "vitest";
-import { type DeployDeps, deployBuild } from "../deploy/deploy-build.ts";
+import { deployBuild } from "../deploy/deploy-build.ts";
+import type { DeployDeps } from "../deploy/deploy-outcome.ts";
 import { bootImage, server, deps as testDeps } from "../testing/deps.ts";
 import { pinStage, unpinStage } from "./stage-pin.ts";
 

@@ -1,5 +1,5 @@
-import type { DeployDeps, DeployOutcome } from "../deploy/deploy-build.ts";
 import { deployBuild } from "../deploy/deploy-build.ts";
+import type { DeployDeps, DeployOutcome } from "../deploy/deploy-outcome.ts";
 import { DeploymentState } from "../model/deployment-state.ts";
 import type { PinOutcome, StagePin } from "../ports/ledger.ts";
 import { type RollbackDeps, type RollbackOutcome, rollbackStage } from "./rollback.ts";
