@@ -11,7 +11,7 @@ import { applyImage, type OwnImage } from "./apply-image.ts";
 import type { FinishedBuild } from "./build-event.ts";
 import type { DeployDeps, DeployOutcome, FollowOptions } from "./deploy-outcome.ts";
 import { key, recordSuperseded, recordVerdict, short, stateAfter } from "./record-verdict.ts";
-import { beginRestore, restoreStage } from "./restore-stage.ts";
+import { beginRestore, lastSucceededImage, restoreStage } from "./restore-stage.ts";
 import { awaitRollouts, type RolloutProgress } from "./rollout-progress.ts";
 
 /** States in which a newer deployment has put (or is putting) its image on the cluster. */
@@ -104,22 +104,6 @@ const ownImage = (record: DeploymentRecord, image: string): OwnImage => ({
   sequence: record.sequence,
   image: record.imageDigest ?? image,
 });
-
-/**
- * What a failure of `record` restores: the newest image the ledger recorded as succeeded on
- * the stage before it (never one an operator rolled away from), not whatever ran before.
- */
-function lastSucceededImage(
-  history: readonly DeploymentRecord[],
-  record: DeploymentRecord,
-): string | undefined {
-  return history.find(
-    (r) =>
-      r.sequence < record.sequence &&
-      r.state === DeploymentState.succeeded &&
-      r.operatorRollback === undefined,
-  )?.imageDigest;
-}
 
 /**
  * Patches every Deployment (idempotently: a Deployment already at this image is left alone),

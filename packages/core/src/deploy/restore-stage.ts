@@ -6,6 +6,7 @@ import { describeError } from "../model/describe-error.ts";
 import type { WorkloadTarget } from "../model/stage-config.ts";
 import { truncate } from "../model/truncate.ts";
 import { RefusedError } from "../ports/infrastructure-errors.ts";
+import { retryTransient, transientRetryPolicy } from "../ports/retry.ts";
 import { reportState } from "../report/report-state.ts";
 import { compareAndSet, type OwnImage } from "./apply-image.ts";
 import type { DeployDeps, DeployOutcome, FollowOptions, RestoreOutcome } from "./deploy-outcome.ts";
@@ -15,8 +16,9 @@ import { awaitRollouts } from "./rollout-progress.ts";
 const from = [DeploymentState.rollingBack];
 
 /**
- * Records the decision to roll back (`rolling_back`, with the failure's reason) before any
- * restore patch, then restores. A run that dies after this point is resumed by its retry or
+ * Records the decision to roll back (`rolling_back`, with the failure's reason and the image
+ * to restore: the newest succeeded one now, since one may have succeeded during the rollout)
+ * before any restore patch, then restores. A run that dies after this point is resumed by its retry or
  * the re-check, which continue the same restore instead of guessing from the cluster.
  */
 export async function beginRestore(
@@ -25,11 +27,15 @@ export async function beginRestore(
   reason: string,
   options: FollowOptions = {},
 ): Promise<DeployOutcome> {
+  const history = await retryTransient(deps, transientRetryPolicy, () =>
+    deps.ledger.history(record.stage, 50),
+  );
+  const previousDigest = lastSucceededImage(history, record) ?? record.previousDigest;
   const decided = await deps.ledger.transition(key(record), {
     from: [DeploymentState.deploying],
     to: DeploymentState.rollingBack,
     at: deps.now(),
-    fields: { reason: truncate(reason, 1000) },
+    fields: { reason: truncate(reason, 1000), ...(previousDigest ? { previousDigest } : {}) },
   });
   if (decided.kind === "applied") return restoreStage(deps, decided.record, options);
   const current = decided.kind === "conflict" ? decided.current : undefined;
@@ -162,4 +168,20 @@ function restoreOne(
       applied: () => ({ kind: "restored", target: name, image: to, patched: true }),
     };
   });
+}
+
+/**
+ * What a failure of `record` restores: the newest image the ledger recorded as succeeded on
+ * the stage before it (never one an operator rolled away from), not whatever ran before.
+ */
+export function lastSucceededImage(
+  history: readonly DeploymentRecord[],
+  record: DeploymentRecord,
+): string | undefined {
+  return history.find(
+    (r) =>
+      r.sequence < record.sequence &&
+      r.state === DeploymentState.succeeded &&
+      r.operatorRollback === undefined,
+  )?.imageDigest;
 }

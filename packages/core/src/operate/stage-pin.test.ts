@@ -48,6 +48,23 @@ describe("stage pin", () => {
     expect(await ledger.pinOf("dev")).toBeUndefined();
   });
 
+  it("supersedes the older held builds when unpinning deploys the newest", async () => {
+    const { deps, ledger } = kit();
+    await pinStage(deps, { reason: "freeze", by: "ana" });
+    const two = await seedDeployment(ledger, { stage: "dev", sequence: 2 });
+    const three = await seedDeployment(ledger, { stage: "dev", sequence: 3 });
+    await deployBuild(deps, finishedBuildOf(three));
+    await deployBuild(deps, finishedBuildOf(two));
+
+    await unpinStage(deps, { deployLatest: true });
+
+    expect(await ledger.get({ stage: "dev", sequence: 2 })).toMatchObject({
+      state: "superseded",
+      supersededBy: 3,
+    });
+    expect((await ledger.get({ stage: "dev", sequence: 3 }))?.state).toBe("succeeded");
+  });
+
   it("rolls back after pinning and records the rollback on the deployment it replaced", async () => {
     const { deps, ledger, workloads } = kit();
     const first = await seedDeployment(ledger, { stage: "dev", sequence: 1 });
