@@ -51,7 +51,9 @@ const conflictPolicy = { attempts: 12, baseDelayMs: 25, maxDelayMs: 400 };
  * and decides again. So two racing builds can never leave the older image in place. A resumed
  * run never patches a Deployment this build already reached (its ReplicaSet carries the
  * sequence): `kubectl rollout undo` copies an older ReplicaSet's annotations back, lowering the
- * guard, and patching again would revert the operator.
+ * guard, and patching again would revert the operator. For the same reason the guard is the
+ * highest sequence of the Deployment and its ReplicaSets, so an older build cannot slip in
+ * after an undo either.
  */
 export async function applyImage(
   deps: ApplyImageDeps,
@@ -76,7 +78,17 @@ export async function applyImage(
         ? { done: { kind: "applied", state, patched: false } }
         : { done: moved(name, state.image, "its image was changed by hand") };
     }
-    if (options.resumed && (options.patchedBefore || (await reachedBefore(deps, target, own)))) {
+    // `kubectl rollout undo` copies an older ReplicaSet's annotations back, lowering the
+    // guard; the ReplicaSets still remember the highest sequence that reached the Deployment.
+    const revisions = await retryTransient(deps, transientRetryPolicy, () =>
+      deps.workloads.revisions(target),
+    );
+    const highest = Math.max(0, ...revisions.map((r) => guardSequence(r.annotations)));
+    if (highest > own.sequence) return { done: { kind: "newer", sequence: highest } };
+    const reached = revisions.some(
+      (r) => guardSequence(r.annotations) === own.sequence && r.image === own.image,
+    );
+    if (options.resumed && (options.patchedBefore || reached)) {
       return { done: moved(name, state.image, "it was rolled back by hand (rollout undo)") };
     }
     return {
@@ -100,20 +112,6 @@ const moved = (target: string, image: string | undefined, why: string): ApplyOut
   image,
   why: `${target}: ${why}`,
 });
-
-/** Whether a ReplicaSet of the Deployment carries this build's sequence: it was patched before. */
-async function reachedBefore(
-  deps: ApplyImageDeps,
-  target: WorkloadTarget,
-  own: OwnImage,
-): Promise<boolean> {
-  const revisions = await retryTransient(deps, transientRetryPolicy, () =>
-    deps.workloads.revisions(target),
-  );
-  return revisions.some(
-    (r) => guardSequence(r.annotations) === own.sequence && r.image === own.image,
-  );
-}
 
 /** One step of a compare-and-set: either decided without writing, or a change to try. */
 export type CasStep<T> =

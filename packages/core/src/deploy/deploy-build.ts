@@ -1,12 +1,12 @@
 import { DeployAnnotation } from "../model/deploy-annotations.ts";
 import type { DeploymentRecord } from "../model/deployment-record.ts";
-import { DeploymentState, inFlightStates } from "../model/deployment-state.ts";
+import { DeploymentState, inFlightStates, rolloutStates } from "../model/deployment-state.ts";
 import { describeError } from "../model/describe-error.ts";
 import { truncate } from "../model/truncate.ts";
 import { RefusedError, TransientError } from "../ports/infrastructure-errors.ts";
 import type { StagePin } from "../ports/ledger.ts";
 import { retryTransient, transientRetryPolicy } from "../ports/retry.ts";
-import { reportState } from "../report/report-state.ts";
+import { owed, payOwedReport, reportState } from "../report/report-state.ts";
 import { applyImage, type OwnImage } from "./apply-image.ts";
 import type { FinishedBuild } from "./build-event.ts";
 import type { DeployDeps, DeployOutcome, FollowOptions } from "./deploy-outcome.ts";
@@ -52,6 +52,11 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
   if (record.deliveryId !== build.deliveryId || record.buildId !== build.buildId) {
     return { kind: "ignored", reason: "build does not match the ledger's deployment" };
   }
+  if (!inFlightStates.includes(record.state) && !rolloutStates.includes(record.state)) {
+    // A run killed between its verdict and its report left the report owed: pay it.
+    await payOwedReport(deps, record);
+    return { kind: "duplicate", state: record.state };
+  }
   if (build.status !== "succeeded") return failBuild(deps, record, build.status);
   if (build.image === undefined)
     return { kind: "ignored", reason: "successful build without image" };
@@ -61,7 +66,6 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
   }
   // A retry of a run that decided to roll back: finish that restore, nothing else.
   if (record.state === DeploymentState.rollingBack) return restoreStage(deps, record);
-  if (!inFlightStates.includes(record.state)) return { kind: "duplicate", state: record.state };
 
   const history = await retryTransient(deps, transientRetryPolicy, () =>
     deps.ledger.history(record.stage, 50),
@@ -74,7 +78,11 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
     from: inFlightStates,
     to: DeploymentState.deploying,
     at: deps.now(),
-    fields: { imageDigest: build.image, ...(previousDigest ? { previousDigest } : {}) },
+    fields: {
+      ...owed,
+      imageDigest: build.image,
+      ...(previousDigest ? { previousDigest } : {}),
+    },
     unlessPinned: true,
   });
   if (started.kind === "pinned") return hold(deps, record, build.image, started.pin);
@@ -192,6 +200,7 @@ export async function conclude(
         from,
         to: DeploymentState.succeeded,
         at: deps.now(),
+        fields: owed,
       });
       if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
       await reportState(deps, done.record, {
@@ -215,7 +224,7 @@ async function failBuild(
     from: inFlightStates,
     to: DeploymentState.failed,
     at: deps.now(),
-    fields: { reason: `build ${status}` },
+    fields: { ...owed, reason: `build ${status}` },
   });
   if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
   await reportState(deps, done.record, {
@@ -248,12 +257,15 @@ async function hold(
   pin: StagePin,
 ): Promise<DeployOutcome> {
   const reason = truncate(`stage ${record.stage} is pinned by ${pin.by}: ${pin.reason}`, 1000);
-  if (record.state === DeploymentState.held) return { kind: "held", reason };
+  if (record.state === DeploymentState.held) {
+    await payOwedReport(deps, record);
+    return { kind: "held", reason };
+  }
   const done = await deps.ledger.transition(key(record), {
     from: [DeploymentState.queued, DeploymentState.building],
     to: DeploymentState.held,
     at: deps.now(),
-    fields: { imageDigest: image, reason },
+    fields: { ...owed, imageDigest: image, reason },
   });
   if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
   await reportState(deps, done.record, {

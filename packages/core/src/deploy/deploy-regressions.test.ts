@@ -247,4 +247,67 @@ describe("deploy regressions", () => {
     expect(record?.reason).toContain("not restored: chat/chat-web");
     expect(workloads.state(server).image).toBe(image1);
   });
+
+  it("sends the verdict to GitHub on retry when a run died between recording it and reporting it (found by the simulation)", async () => {
+    const { deps, ledger, github, seed } = await stage();
+    const three = await seed(3);
+    const dying = {
+      ...deps,
+      github: {
+        ...deps.github,
+        setDeploymentStatus: async () => {
+          throw new Error("Task timed out after 300.00 seconds");
+        },
+      },
+    };
+    await deployBuild(dying, finishedBuildOf(three, { status: "failed", image: undefined }));
+    expect((await ledger.get({ stage: "dev", sequence: 3 }))?.githubReport).toBe("pending");
+
+    const retried = await deployBuild(
+      deps,
+      finishedBuildOf(three, { status: "failed", image: undefined }),
+    );
+
+    expect(retried).toEqual({ kind: "duplicate", state: "failed" });
+    expect(github.deploymentStatuses.at(-1)).toMatchObject({
+      state: "failure",
+      deploymentId: 5003,
+    });
+    expect(github.commitStatuses.at(-1)).toMatchObject({ state: "failure" });
+    expect((await ledger.get({ stage: "dev", sequence: 3 }))?.githubReport).toBe("reported");
+  });
+
+  it("pays a report still owed when the re-check runs", async () => {
+    const { deps, ledger, github, seed, later } = await stage();
+    const two = await seed(2);
+    github.outage = new Error("GitHub 503");
+    await deployBuild(deps, finishedBuildOf(two));
+    github.outage = undefined;
+    later(120_000);
+
+    await recheckRollouts(deps);
+
+    expect(github.deploymentStatuses.at(-1)).toMatchObject({
+      state: "success",
+      deploymentId: 5002,
+    });
+    expect((await ledger.get({ stage: "dev", sequence: 2 }))?.githubReport).toBe("reported");
+  });
+
+  it("keeps an older build out after an operator's rollout undo lowered the guard (found by the simulation)", async () => {
+    const { deps, workloads, seed, state } = await stage();
+    const two = await seed(2);
+    const three = await seed(3);
+    await deployBuild(deps, finishedBuildOf(three));
+    workloads.undo(server);
+    await workloads.reconcile();
+    // #2's run read the ledger before #3 deployed, so only the cluster can stop it now.
+    const racing = { ...deps, ledger: { ...deps.ledger, history: async () => [] } };
+
+    const outcome = await deployBuild(racing, finishedBuildOf(two));
+
+    expect(outcome).toEqual({ kind: "superseded", by: 3 });
+    expect(await state(2)).toBe("superseded");
+    expect(workloads.state(server).image).toBe(image1);
+  });
 });

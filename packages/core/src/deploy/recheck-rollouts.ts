@@ -1,5 +1,6 @@
 import type { DeploymentRecord } from "../model/deployment-record.ts";
 import { DeploymentState, rolloutStates } from "../model/deployment-state.ts";
+import { payOwedReport } from "../report/report-state.ts";
 import { rollOut } from "./deploy-build.ts";
 import type { DeployDeps, DeployOutcome } from "./deploy-outcome.ts";
 import { restoreStage } from "./restore-stage.ts";
@@ -30,7 +31,8 @@ const defaultMaxRolloutMs = 30 * 60_000;
  * died before patching, and a Deployment this build already reached is never patched again),
  * then takes kubectl's verdict and records, reports or rolls back as the deploy function
  * would; one left `rolling_back` has its restore finished and followed. Each is bounded by
- * `maxRolloutMs`, so every deployment gets a verdict.
+ * `maxRolloutMs`, so every deployment gets a verdict. Reports still owed to GitHub (a run died
+ * before sending one, or GitHub was down) are sent again.
  */
 export async function recheckRollouts(deps: RecheckDeps): Promise<RecheckResult[]> {
   const now = deps.now().getTime();
@@ -44,6 +46,10 @@ export async function recheckRollouts(deps: RecheckDeps): Promise<RecheckResult[
       return [{ record, image: record.imageDigest, expired: now - since >= maxMs }];
     })
     .sort((a, b) => a.record.sequence - b.record.sequence);
+  // Reports a dead run or a GitHub outage left owed, for deployments already concluded.
+  for (const record of history) {
+    if (!rolloutStates.includes(record.state)) await payOwedReport(deps, record);
+  }
   const results: RecheckResult[] = [];
   // Oldest first and one at a time: an older one then sees a newer one's image and supersedes.
   for (const { record, image, expired } of stale) {

@@ -3,7 +3,7 @@ import { DeploymentState } from "../model/deployment-state.ts";
 import { truncate } from "../model/truncate.ts";
 import type { CommitStatusState, DeploymentStatusState } from "../ports/github-reporter.ts";
 import type { TransitionOutcome } from "../ports/ledger.ts";
-import { reportState } from "../report/report-state.ts";
+import { owed, reportState } from "../report/report-state.ts";
 import { supersede } from "../report/supersede.ts";
 import type { DeployDeps, DeployOutcome } from "./deploy-outcome.ts";
 
@@ -33,7 +33,7 @@ export async function recordVerdict(
     from,
     to,
     at: deps.now(),
-    fields: { reason: truncate(reason, 1000) },
+    fields: { ...owed, reason: truncate(reason, 1000) },
   });
   if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
   const label = to === DeploymentState.replaced ? "Replaced by hand" : "Failed";

@@ -7,7 +7,7 @@ import type { WorkloadTarget } from "../model/stage-config.ts";
 import { truncate } from "../model/truncate.ts";
 import { RefusedError } from "../ports/infrastructure-errors.ts";
 import { retryTransient, transientRetryPolicy } from "../ports/retry.ts";
-import { reportState } from "../report/report-state.ts";
+import { owed, reportState } from "../report/report-state.ts";
 import { compareAndSet, type OwnImage } from "./apply-image.ts";
 import type { DeployDeps, DeployOutcome, FollowOptions, RestoreOutcome } from "./deploy-outcome.ts";
 import { key, recordSuperseded, recordVerdict, shortImage, stateAfter } from "./record-verdict.ts";
@@ -125,6 +125,7 @@ export async function restoreStage(
     from,
     to: DeploymentState.rolledBack,
     at: deps.now(),
+    fields: owed,
   });
   if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
   await reportState(deps, done.record, {
@@ -172,16 +173,12 @@ function restoreOne(
 
 /**
  * What a failure of `record` restores: the newest image the ledger recorded as succeeded on
- * the stage before it (never one an operator rolled away from), not whatever ran before.
+ * the stage before it, not whatever happened to run before (DESIGN rule 5).
  */
 export function lastSucceededImage(
   history: readonly DeploymentRecord[],
   record: DeploymentRecord,
 ): string | undefined {
-  return history.find(
-    (r) =>
-      r.sequence < record.sequence &&
-      r.state === DeploymentState.succeeded &&
-      r.operatorRollback === undefined,
-  )?.imageDigest;
+  return history.find((r) => r.sequence < record.sequence && r.state === DeploymentState.succeeded)
+    ?.imageDigest;
 }
