@@ -8,7 +8,7 @@ import type { StagePin } from "../ports/ledger.ts";
 import { retryTransient, transientRetryPolicy } from "../ports/retry.ts";
 import { owed, payOwedReport, reportState } from "../report/report-state.ts";
 import { applyImage, type OwnImage } from "./apply-image.ts";
-import type { FinishedBuild } from "./build-event.ts";
+import { exportedImage, type FinishedBuild, imageUriVariable } from "./build-event.ts";
 import type { DeployDeps, DeployOutcome, FollowOptions } from "./deploy-outcome.ts";
 import { key, recordSuperseded, recordVerdict, short, stateAfter } from "./record-verdict.ts";
 import { beginRestore, lastSucceededImage, restoreStage } from "./restore-stage.ts";
@@ -58,11 +58,15 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
     return { kind: "duplicate", state: record.state };
   }
   if (build.status !== "succeeded") return failBuild(deps, record, build.status);
-  if (build.image === undefined)
-    return { kind: "ignored", reason: "successful build without image" };
+  const image = record.imageDigest ?? build.image ?? (await lookUpImage(deps, record));
+  if (image === undefined) {
+    // Nothing can deploy it: fail the record (an alert) rather than leave it building.
+    const reason = `build succeeded without ${imageUriVariable} (repo@sha256:…) in its exported variables`;
+    return recordVerdict(deps, record, inFlightStates, DeploymentState.failed, reason);
+  }
 
   if (record.state === DeploymentState.deploying) {
-    return rollOut(deps, record, ownImage(record, build.image), { resumed: true });
+    return rollOut(deps, record, ownImage(record, image), { resumed: true });
   }
   // A retry of a run that decided to roll back: finish that restore, nothing else.
   if (record.state === DeploymentState.rollingBack) return restoreStage(deps, record);
@@ -80,17 +84,17 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
     at: deps.now(),
     fields: {
       ...owed,
-      imageDigest: build.image,
+      imageDigest: image,
       ...(previousDigest ? { previousDigest } : {}),
     },
     unlessPinned: true,
   });
-  if (started.kind === "pinned") return hold(deps, record, build.image, started.pin);
+  if (started.kind === "pinned") return hold(deps, record, image, started.pin);
   if (started.kind === "conflict") {
     // Another run of the same event won the transition; it reports, this one only resumes.
     const current = started.current;
     if (current?.state === DeploymentState.deploying) {
-      return rollOut(deps, current, ownImage(current, build.image), { resumed: true });
+      return rollOut(deps, current, ownImage(current, image), { resumed: true });
     }
     if (current?.state === DeploymentState.rollingBack) return restoreStage(deps, current);
     return { kind: "duplicate", state: current?.state ?? record.state };
@@ -103,9 +107,22 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
   return rollOut(
     deps,
     started.record,
-    { sequence: record.sequence, image: build.image },
+    { sequence: record.sequence, image: image },
     { resumed: false, reported },
   );
+}
+
+/** The image of a successful build whose event lacked it, from CodeBuild itself. */
+async function lookUpImage(
+  deps: DeployDeps,
+  record: DeploymentRecord,
+): Promise<string | undefined> {
+  if (deps.builds === undefined) return undefined;
+  const builds = deps.builds;
+  const variables = await retryTransient(deps, transientRetryPolicy, () =>
+    builds.exportedVariables(record.buildId),
+  );
+  return exportedImage(variables);
 }
 
 const ownImage = (record: DeploymentRecord, image: string): OwnImage => ({

@@ -1,5 +1,7 @@
 // Named regressions: each interleaving here once left the cluster, the ledger and GitHub
 // disagreeing (issue 17). The simulation (test/simulation/) explores the rest.
+
+import { createFakeBuilds } from "@slipway/aws/testing";
 import type { WorkloadTarget } from "@slipway/core";
 import { digestImage, finishedBuildOf, seedDeployment } from "@slipway/ledger/testing";
 import { describe, expect, it } from "vitest";
@@ -309,5 +311,39 @@ describe("deploy regressions", () => {
     expect(outcome).toEqual({ kind: "superseded", by: 3 });
     expect(await state(2)).toBe("superseded");
     expect(workloads.state(server).image).toBe(image1);
+  });
+
+  it("reads a successful build's image from CodeBuild when its event lacks IMAGE_URI", async () => {
+    const { deps, seed, state, workloads } = await stage();
+    const two = await seed(2);
+    const builds = createFakeBuilds();
+    builds.exported.set(two.buildId, [{ name: "IMAGE_URI", value: digestImage(2) }]);
+
+    const outcome = await deployBuild(
+      { ...deps, builds },
+      finishedBuildOf(two, { image: undefined }),
+    );
+
+    expect(outcome).toEqual({ kind: "succeeded", image: digestImage(2) });
+    expect(await state(2)).toBe("succeeded");
+    expect(workloads.state(web).image).toBe(digestImage(2));
+  });
+
+  it("fails the record, and so alerts, when CodeBuild has no IMAGE_URI for a successful build either", async () => {
+    const { deps, ledger, github, seed, workloads } = await stage();
+    const two = await seed(2);
+
+    const outcome = await deployBuild(
+      { ...deps, builds: createFakeBuilds() },
+      finishedBuildOf(two, { image: undefined }),
+    );
+
+    expect(outcome).toMatchObject({ kind: "failed" });
+    expect(await ledger.get({ stage: "dev", sequence: 2 })).toMatchObject({
+      state: "failed",
+      reason: expect.stringContaining("IMAGE_URI"),
+    });
+    expect(github.commitStatuses.at(-1)).toMatchObject({ state: "failure" });
+    expect(workloads.patches).toEqual([]);
   });
 });
