@@ -178,6 +178,7 @@ export class DeployWorld {
   /** Applies one command, then lets every released handler run to its next gate. */
   async apply(command: Command): Promise<void> {
     this.steps++;
+    count("steps");
     const pickTarget = (n: number) => targets[n % targets.length] as WorkloadTarget;
     switch (command.kind) {
       case "deliver":
