@@ -7,6 +7,7 @@ import { RefusedError, TransientError } from "../ports/infrastructure-errors.ts"
 import type { StagePin } from "../ports/ledger.ts";
 import { retryTransient, transientRetryPolicy } from "../ports/retry.ts";
 import { owed, payOwedReport, reportState } from "../report/report-state.ts";
+import { supersede } from "../report/supersede.ts";
 import { applyImage, type OwnImage } from "./apply-image.ts";
 import { exportedImage, type FinishedBuild, imageUriVariable } from "./build-event.ts";
 import type { DeployDeps, DeployOutcome, FollowOptions } from "./deploy-outcome.ts";
@@ -89,7 +90,15 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
     },
     unlessPinned: true,
   });
-  if (started.kind === "pinned") return hold(deps, record, image, started.pin);
+  if (started.kind === "pinned") {
+    const held = await hold(deps, record, image, started.pin);
+    // The pin may have been lifted while this run recorded the hold (found by the
+    // simulation): try again through the same atomic pin check, so a build held after the
+    // unpin is not held for ever. A hold recorded earlier returns at once.
+    return held.kind === "held" && record.state !== DeploymentState.held
+      ? deployBuild(deps, build)
+      : held;
+  }
   if (started.kind === "conflict") {
     // Another run of the same event won the transition; it reports, this one only resumes.
     const current = started.current;
@@ -99,11 +108,14 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
     if (current?.state === DeploymentState.rollingBack) return restoreStage(deps, current);
     return { kind: "duplicate", state: current?.state ?? record.state };
   }
-  const reported = reportState(deps, started.record, {
-    state: "in_progress",
-    description: `Deploying #${record.sequence} (${short(record.commit)}) to ${record.stage}`,
-    logUrl: record.logUrl,
-  });
+  const reported = Promise.all([
+    reportState(deps, started.record, {
+      state: "in_progress",
+      description: `Deploying #${record.sequence} (${short(record.commit)}) to ${record.stage}`,
+      logUrl: record.logUrl,
+    }),
+    supersedeHeldBefore(deps, started.record),
+  ]);
   return rollOut(
     deps,
     started.record,
@@ -291,6 +303,24 @@ async function hold(
     logUrl: record.logUrl,
   });
   return { kind: "held", reason };
+}
+
+/**
+ * A build reaching the cluster supersedes every older held one: their events came already,
+ * so nothing else would ever conclude them. Never throws; a failure only leaves them held
+ * until the next push supersedes them.
+ */
+async function supersedeHeldBefore(deps: DeployDeps, record: DeploymentRecord): Promise<void> {
+  try {
+    const held = (await deps.ledger.inFlight(record.stage)).filter(
+      (r) => r.state === DeploymentState.held && r.sequence < record.sequence,
+    );
+    for (const older of held) {
+      await supersede(deps, older, record.sequence, [DeploymentState.held]);
+    }
+  } catch (error) {
+    deps.log.warn("could not supersede older held builds", { error: describeError(error) });
+  }
 }
 
 /** Stores when the patch reached the cluster, for the trace; a failure only loses that time. */

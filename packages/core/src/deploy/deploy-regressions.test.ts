@@ -346,4 +346,44 @@ describe("deploy regressions", () => {
     expect(github.commitStatuses.at(-1)).toMatchObject({ state: "failure" });
     expect(workloads.patches).toEqual([]);
   });
+
+  it("deploys a build whose hold was recorded after the unpin (found by the simulation)", async () => {
+    const { deps, ledger, seed, state } = await stage();
+    const two = await seed(2);
+    await ledger.pin("dev", { reason: "incident", by: "ops", at: new Date() });
+    let unpinned = false;
+    const racing = {
+      ...deps,
+      ledger: {
+        ...deps.ledger,
+        transition: async (...args: Parameters<typeof deps.ledger.transition>) => {
+          const [, change] = args;
+          if (change.to === "held" && !unpinned) {
+            unpinned = true;
+            await ledger.unpin("dev");
+          }
+          return deps.ledger.transition(...args);
+        },
+      },
+    };
+
+    const outcome = await deployBuild(racing, finishedBuildOf(two));
+
+    expect(outcome).toMatchObject({ kind: "succeeded" });
+    expect(await state(2)).toBe("succeeded");
+  });
+
+  it("supersedes an older held build once a newer one reaches the cluster", async () => {
+    const { deps, ledger, seed, state } = await stage();
+    const two = await seed(2);
+    const three = await seed(3);
+    await ledger.pin("dev", { reason: "incident", by: "ops", at: new Date() });
+    await deployBuild(deps, finishedBuildOf(two));
+    await ledger.unpin("dev");
+
+    await deployBuild(deps, finishedBuildOf(three));
+
+    expect(await state(2)).toBe("superseded");
+    expect(await state(3)).toBe("succeeded");
+  });
 });
