@@ -203,6 +203,8 @@ function createDeployFunction() {
     permissions: [
       { actions: ["eks:DescribeCluster"], resources: [cluster.arn] },
       { actions: ["sqs:SendMessage"], resources: [deadLetters.arn] },
+      // A successful build whose event lacks IMAGE_URI is read back (its exported variables).
+      { actions: ["codebuild:BatchGetBuilds"], resources: [project.arn] },
     ],
     transform: {
       // After the async retries, the event lands in the DLQ instead of vanishing.

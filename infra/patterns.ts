@@ -18,8 +18,17 @@ export function buildFinishedPattern(projectName: string) {
   };
 }
 
-/** Lifecycle states that need a person: Slipway could not deliver the push. */
-export const alertingLifecycleStates = ["failed", "rolled_back", "build_failed"] as const;
+/**
+ * Lifecycle states that need a person: Slipway could not deliver the push (a failed restore
+ * is `failed` too, with the Deployments it could not restore named), or an operator's hand
+ * edit took a Deployment over mid-rollout (`replaced`) and Slipway stopped there.
+ */
+export const alertingLifecycleStates = [
+  "failed",
+  "rolled_back",
+  "replaced",
+  "build_failed",
+] as const;
 
 /** Matches Slipway's own lifecycle events that should page someone. */
 export function lifecycleAlertPattern() {

@@ -2,6 +2,7 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { parse } from "@aws-lambda-powertools/parser";
 import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
 import {
+  BuildEventEnvelope,
   BuildStateChange,
   type DeployDeps,
   type DeployOutcome,
@@ -30,6 +31,11 @@ const eventKeys = ["deliveryId", "stage", "sequence", "buildId"];
 export function createDeployHandler(deps: DeployDeps & Partial<LifecycleFlush>, logger: Logger) {
   return async (event: unknown, context?: Context): Promise<DeployResult> => {
     if (context) logger.addContext(context);
+    // Only CodeBuild's build state changes: the rule says so, and so does the handler.
+    if (!BuildEventEnvelope.safeParse(event).success) {
+      logger.warn("event dropped", { reason: "not a CodeBuild Build State Change" });
+      return { kind: "dropped", reason: "not a CodeBuild build state change" };
+    }
     const parsed = parse(event, EventBridgeEnvelope, BuildStateChange, true);
     if (!parsed.success) {
       // Zod's messages name paths, never the event's values.

@@ -173,9 +173,14 @@ describe("deploy handler", () => {
       "not-slipway",
     ],
     [
-      "an image by tag",
-      withImage(buildEvent("succeeded"), "registry.example/chat:latest"),
-      "malformed",
+      "the same detail from another source",
+      { ...buildEvent("succeeded"), source: "attacker.events" },
+      "not a CodeBuild build state change",
+    ],
+    [
+      "another CodeBuild event type",
+      { ...buildEvent("succeeded"), "detail-type": "CodeBuild Build Phase Change" },
+      "not a CodeBuild build state change",
     ],
     ["something else entirely", { hello: "world" }, "not a CodeBuild build state change"],
   ])("logs and drops %s without throwing", async (_, event, reason) => {
@@ -243,12 +248,5 @@ function stripSlipwayVariables(event: ReturnType<typeof buildEvent>) {
   env["environment-variables"] = env["environment-variables"].filter(
     (v) => !v.name.startsWith("SLIPWAY_"),
   );
-  return event;
-}
-
-function withImage(event: ReturnType<typeof buildEvent>, image: string) {
-  event.detail["additional-information"]["exported-environment-variables"] = [
-    { name: "IMAGE_URI", value: image },
-  ];
   return event;
 }

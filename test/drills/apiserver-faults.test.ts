@@ -1,5 +1,5 @@
 import { DeploymentState, recheckRollouts } from "@slipway/core";
-import { digestImage } from "@slipway/ledger/testing";
+import { digestImage, seedDeployment } from "@slipway/ledger/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { median, percentile } from "../../bench/report.ts";
 import type { DeployResult } from "../../functions/deploy/deploy-handler.ts";
@@ -45,6 +45,13 @@ describe(`API server faults drill (${formName} form)`, () => {
     created.push(...target.deployments);
     const { deps, ledger } = deployDeps(kit.workloads, target, 30_000);
     const handler = drillHandler(deps);
+    // #1 is what the stage runs: the last succeeded image, which a failed rollout restores.
+    await seedDeployment(ledger, {
+      stage: "dev",
+      sequence: 1,
+      state: "succeeded",
+      imageDigest: digestImage(1, registry),
+    });
     const builds = await seedRun(ledger, 2, deploys);
     const endings = new Map<Ending, number>();
     const wrong: string[] = [];
@@ -108,7 +115,8 @@ describe(`API server faults drill (${formName} form)`, () => {
     const rechecked = await recheckRollouts({ ...deps, settleAfterMs: 0 });
     const open = (await ledger.history("dev", deploys + 10)).filter(
       (r) =>
-        r.sequence >= 2 && !["succeeded", "superseded", "rolled_back", "failed"].includes(r.state),
+        r.sequence >= 2 &&
+        !["succeeded", "superseded", "rolled_back", "failed", "replaced"].includes(r.state),
     );
     const newest = builds.at(-1);
     const finalImages = await Promise.all(target.deployments.map((t) => imageOf(t)));

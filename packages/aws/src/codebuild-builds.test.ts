@@ -1,4 +1,5 @@
 import {
+  BatchGetBuildsCommand,
   CodeBuildClient,
   InvalidInputException,
   StartBuildCommand,
@@ -84,6 +85,54 @@ describe("CodeBuild builds", () => {
     await builds.stop("slipway-production:old");
 
     expect(codebuild).toHaveReceivedCommandWith(StopBuildCommand, { id: "slipway-production:old" });
+  });
+});
+
+describe("CodeBuild exported variables", () => {
+  beforeEach(() => codebuild.reset());
+
+  it("reads a finished build's exported variables with BatchGetBuilds", async () => {
+    const id = "slipway-production:0b0f";
+    codebuild.on(BatchGetBuildsCommand).resolves({
+      builds: [
+        {
+          id,
+          exportedEnvironmentVariables: [
+            { name: "IMAGE_URI", value: `registry.example/chat@sha256:${"4f".repeat(32)}` },
+            { name: "EMPTY" },
+          ],
+        },
+      ],
+    });
+    const builds = createCodeBuildBuilds({ client: new CodeBuildClient({ region: "eu-west-1" }) });
+
+    const variables = await builds.exportedVariables(id);
+
+    expect(codebuild).toHaveReceivedCommandExactlyOnceWith(BatchGetBuildsCommand, { ids: [id] });
+    expect(variables).toEqual([
+      { name: "IMAGE_URI", value: `registry.example/chat@sha256:${"4f".repeat(32)}` },
+      { name: "EMPTY", value: undefined },
+    ]);
+  });
+
+  it("says so when CodeBuild knows no such build", async () => {
+    codebuild.on(BatchGetBuildsCommand).resolves({ builds: [], buildsNotFound: ["x:1"] });
+    const builds = createCodeBuildBuilds({ client: new CodeBuildClient({ region: "eu-west-1" }) });
+
+    await expect(builds.exportedVariables("x:1")).resolves.toBeUndefined();
+  });
+
+  it("turns a throttled BatchGetBuilds into core's TransientError", async () => {
+    codebuild.on(BatchGetBuildsCommand).rejects(
+      Object.assign(new Error("Rate exceeded"), {
+        name: "ThrottlingException",
+        $fault: "client",
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    const builds = createCodeBuildBuilds({ client: new CodeBuildClient({ region: "eu-west-1" }) });
+
+    await expect(builds.exportedVariables("x:1")).rejects.toThrow(TransientError);
   });
 });
 

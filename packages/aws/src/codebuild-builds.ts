@@ -1,4 +1,6 @@
 import {
+  BatchGetBuildsCommand,
+  type BatchGetBuildsCommandOutput,
   type CodeBuildClient,
   StartBuildCommand,
   StopBuildCommand,
@@ -12,6 +14,7 @@ import { codebuildLogUrl } from "./codebuild-log-url.ts";
  * request within CodeBuild's 5-minute window returns the same build instead of a second one;
  * the ledger's delivery claim covers the days after that. Failures are core's errors
  * (TransientError, RefusedError), so a throttled StartBuild is retried like a Kubernetes call.
+ * BatchGetBuilds reads a finished build's exported variables when its event lacks them.
  * @see https://docs.aws.amazon.com/codebuild/latest/APIReference/API_StartBuild.html
  */
 export function createCodeBuildBuilds(options: { client: CodeBuildClient }): Builds {
@@ -48,6 +51,19 @@ export function createCodeBuildBuilds(options: { client: CodeBuildClient }): Bui
       } catch (error) {
         throw translateAwsError("CodeBuild StopBuild", error);
       }
+    },
+    async exportedVariables(buildId) {
+      let found: BatchGetBuildsCommandOutput;
+      try {
+        found = await client.send(new BatchGetBuildsCommand({ ids: [buildId] }));
+      } catch (error) {
+        throw translateAwsError("CodeBuild BatchGetBuilds", error);
+      }
+      const build = found.builds?.find((b) => b.id === buildId);
+      if (build === undefined) return undefined;
+      return (build.exportedEnvironmentVariables ?? []).flatMap((v) =>
+        v.name === undefined ? [] : [{ name: v.name, value: v.value }],
+      );
     },
   };
 }

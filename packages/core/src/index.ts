@@ -5,9 +5,10 @@
 export * from "./deploy/apply-image.ts";
 export * from "./deploy/build-event.ts";
 export * from "./deploy/deploy-build.ts";
+export type * from "./deploy/deploy-outcome.ts";
 export * from "./deploy/mark-building.ts";
 export * from "./deploy/recheck-rollouts.ts";
-export * from "./deploy/restore-images.ts";
+export * from "./deploy/restore-stage.ts";
 export * from "./deploy/rollout-progress.ts";
 export * from "./deploy/rollout-verdict.ts";
 export * from "./model/branch-glob.ts";

@@ -1,3 +1,5 @@
+import { CodeBuildClient } from "@aws-sdk/client-codebuild";
+import { createCodeBuildBuilds } from "@slipway/aws";
 import type { DeployDeps } from "@slipway/core";
 import { clusterWorkloads, connectCluster } from "@slipway/kube";
 import type { AdapterLog } from "./adapter-log.ts";
@@ -19,6 +21,10 @@ export function wireDeploy(settings: DeploySettings, log: AdapterLog): DeployDep
   );
   return {
     ...adapters,
+    // A successful build whose event lacks IMAGE_URI is read back from CodeBuild.
+    builds: createCodeBuildBuilds({
+      client: new CodeBuildClient(awsClientConfig(settings.awsCallTimeoutMs)),
+    }),
     workloads: clusterWorkloads(
       connectCluster(settings.cluster, {
         eksClientConfig: awsClientConfig(settings.awsCallTimeoutMs),

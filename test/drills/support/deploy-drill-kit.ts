@@ -59,6 +59,7 @@ const terminal: readonly DeploymentState[] = [
   DeploymentState.failed,
   DeploymentState.superseded,
   DeploymentState.rolledBack,
+  DeploymentState.replaced,
 ];
 
 /**

@@ -81,6 +81,12 @@ describe("the deploy function's identity outside its namespace (DESIGN rule 7)",
       deployments: [inside, outside],
       production: false,
     });
+    await seedDeployment(ledger, {
+      stage: "dev",
+      sequence: 2,
+      state: "succeeded",
+      imageDigest: digestImage(1, registry),
+    });
     const record = await seedDeployment(ledger, { stage: "dev", sequence: 3 });
 
     const outcome = await deployBuild(

@@ -107,6 +107,12 @@ describe("deploying a build on the real control plane (restricted deployer ident
       deployments: targets,
       production: false,
     });
+    await seedDeployment(ledger, {
+      stage: "dev",
+      sequence: 3,
+      state: "succeeded",
+      imageDigest: good,
+    });
     const record = await seedDeployment(ledger, { stage: "dev", sequence: 4 });
     const bad = digestImage(0xbad, registry);
 

@@ -44,11 +44,14 @@ describe.runIf(serverAvailable("AWS Event Ruler", eventRulerAvailable()))(
       await ruler?.stop();
     });
 
-    it.each(["failed", "rolled_back", "build_failed"])("alerts on %s", async (status) => {
-      expect(await ruler.matches(lifecycleAlertPattern(), lifecycleEvent(status))).toBe(true);
-    });
+    it.each(["failed", "rolled_back", "replaced", "build_failed"])(
+      "alerts on %s",
+      async (status) => {
+        expect(await ruler.matches(lifecycleAlertPattern(), lifecycleEvent(status))).toBe(true);
+      },
+    );
 
-    it.each(["queued", "building", "deploying", "succeeded", "superseded", "held"])(
+    it.each(["queued", "building", "deploying", "rolling_back", "succeeded", "superseded", "held"])(
       "stays quiet on %s",
       async (status) => {
         expect(await ruler.matches(lifecycleAlertPattern(), lifecycleEvent(status))).toBe(false);

@@ -1,4 +1,4 @@
-import type { BuildRequest, Builds, StartedBuild } from "@slipway/core";
+import type { BuildRequest, Builds, ExportedVariable, StartedBuild } from "@slipway/core";
 
 /**
  * Builds that remember what they were asked. Like CodeBuild, a repeated idempotency token
@@ -9,6 +9,8 @@ export type FakeBuilds = Builds & {
   stopped: string[];
   /** Makes the next `start` calls fail with this error. */
   failStarts(error: Error): void;
+  /** What `exportedVariables` answers, by build id (CodeBuild's BatchGetBuilds). */
+  exported: Map<string, ExportedVariable[]>;
 };
 
 export function createFakeBuilds(): FakeBuilds {
@@ -16,9 +18,14 @@ export function createFakeBuilds(): FakeBuilds {
   const started: BuildRequest[] = [];
   const stopped: string[] = [];
   let startError: Error | undefined;
+  const exported = new Map<string, ExportedVariable[]>();
   return {
     started,
     stopped,
+    exported,
+    async exportedVariables(buildId) {
+      return exported.get(buildId);
+    },
     failStarts(error) {
       startError = error;
     },

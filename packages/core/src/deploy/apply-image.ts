@@ -10,7 +10,14 @@ import {
 } from "../ports/retry.ts";
 import type { WorkloadState, Workloads } from "../ports/workloads.ts";
 
-export type ApplyImageDeps = RetryDeps & { workloads: Workloads };
+export type ApplyImageDeps = RetryDeps & {
+  workloads: Workloads;
+  /**
+   * Resolves once `ms` have passed: the bound of a rollout wait. Default a real timer; a
+   * simulation passes its virtual clock (unlike `sleep`, which tests make instant).
+   */
+  after?: (ms: number) => Promise<void>;
+};
 
 /** One build's image as the deployer applies it: its sequence is the ordering guard. */
 export type OwnImage = { sequence: number; image: string };
@@ -20,8 +27,19 @@ export type ApplyOutcome =
   | { kind: "applied"; state: WorkloadState; patched: boolean }
   /** A newer sequence already holds the Deployment: this build must not touch it. */
   | { kind: "newer"; sequence: number }
-  /** This sequence was applied and then replaced by a restore: an earlier attempt rolled back. */
-  | { kind: "restored"; image: string | undefined };
+  /**
+   * This build's image reached the Deployment once and something other than Slipway moved it
+   * since (`kubectl set image`, `kubectl rollout undo`): a hand edit, never patched back.
+   */
+  | { kind: "moved"; target: string; image: string | undefined; why: string };
+
+/** How a run came to apply the image: first, or resuming one that may have patched already. */
+export type ApplyOptions = {
+  /** A retry or the re-check: an earlier run may have patched, so look before patching. */
+  resumed: boolean;
+  /** The ledger says every Deployment was patched (`patchedAt`). */
+  patchedBefore?: boolean;
+};
 
 /** Conflicts come from status updates during a rollout too, so allow a good number of re-reads. */
 const conflictPolicy = { attempts: 12, baseDelayMs: 25, maxDelayMs: 400 };
@@ -30,15 +48,22 @@ const conflictPolicy = { attempts: 12, baseDelayMs: 25, maxDelayMs: 400 };
  * Sets the image on one Deployment unless a newer sequence holds it. The check (the sequence
  * annotation) and the write (a patch carrying the resourceVersion that was read) form a
  * compare-and-set: a concurrent writer makes the patch fail with 409, and the loop re-reads
- * and decides again. So two racing builds can never leave the older image in place.
+ * and decides again. So two racing builds can never leave the older image in place. A resumed
+ * run never patches a Deployment this build already reached (its ReplicaSet carries the
+ * sequence): `kubectl rollout undo` copies an older ReplicaSet's annotations back, lowering the
+ * guard, and patching again would revert the operator. For the same reason the guard is the
+ * highest sequence of the Deployment and its ReplicaSets, so an older build cannot slip in
+ * after an undo either.
  */
 export async function applyImage(
   deps: ApplyImageDeps,
   target: WorkloadTarget,
   own: OwnImage,
   annotations: Readonly<Record<string, string>>,
+  options: ApplyOptions = { resumed: false },
 ): Promise<ApplyOutcome> {
-  return compareAndSet<ApplyOutcome>(deps, target, (state) => {
+  const name = workloadName(target);
+  return compareAndSet<ApplyOutcome>(deps, target, async (state) => {
     // A strategic merge patch would add a container by that name: refuse instead.
     if (state.image === undefined) {
       throw new RefusedError(
@@ -51,7 +76,20 @@ export async function applyImage(
     if (held === own.sequence) {
       return state.image === own.image
         ? { done: { kind: "applied", state, patched: false } }
-        : { done: { kind: "restored", image: state.image } };
+        : { done: moved(name, state.image, "its image was changed by hand") };
+    }
+    // `kubectl rollout undo` copies an older ReplicaSet's annotations back, lowering the
+    // guard; the ReplicaSets still remember the highest sequence that reached the Deployment.
+    const revisions = await retryTransient(deps, transientRetryPolicy, () =>
+      deps.workloads.revisions(target),
+    );
+    const highest = Math.max(0, ...revisions.map((r) => guardSequence(r.annotations)));
+    if (highest > own.sequence) return { done: { kind: "newer", sequence: highest } };
+    const reached = revisions.some(
+      (r) => guardSequence(r.annotations) === own.sequence && r.image === own.image,
+    );
+    if (options.resumed && (options.patchedBefore || reached)) {
+      return { done: moved(name, state.image, "it was rolled back by hand (rollout undo)") };
     }
     return {
       change: {
@@ -67,6 +105,13 @@ export async function applyImage(
     };
   });
 }
+
+const moved = (target: string, image: string | undefined, why: string): ApplyOutcome => ({
+  kind: "moved",
+  target,
+  image,
+  why: `${target}: ${why}`,
+});
 
 /** One step of a compare-and-set: either decided without writing, or a change to try. */
 export type CasStep<T> =

@@ -1,14 +1,31 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { BuildStateChange, buildIdFromArn, readFinishedBuild } from "./build-event.ts";
+import {
+  BuildEventEnvelope,
+  BuildStateChange,
+  buildIdFromArn,
+  readFinishedBuild,
+} from "./build-event.ts";
 
+type Fixture = {
+  source: string;
+  "detail-type": string;
+  detail: {
+    "additional-information": {
+      "build-number"?: unknown;
+      logs: { "deep-link"?: unknown };
+      "exported-environment-variables"?: { name: string; value?: string }[];
+      environment: { "environment-variables": { name: string; value?: string }[] };
+    };
+  };
+};
 const fixture = (variant: string) =>
   JSON.parse(
     readFileSync(
       new URL(`../../../../test/events/codebuild/${variant}.json`, import.meta.url),
       "utf8",
     ),
-  ) as { detail: unknown };
+  ) as Fixture;
 const detail = (variant: string) => BuildStateChange.parse(fixture(variant).detail);
 const digest = `123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-dev-registry@sha256:${"4f".repeat(32)}`;
 
@@ -62,21 +79,68 @@ describe("readFinishedBuild", () => {
   it.each([
     ["a tag instead of a digest", "registry.example/chat:latest"],
     ["a short digest", "registry.example/chat@sha256:abc"],
-  ])("calls a SUCCEEDED build malformed when IMAGE_URI is %s", (_, uri) => {
-    const event = structuredClone(fixture("succeeded")) as {
-      detail: {
-        "additional-information": {
-          "exported-environment-variables": { name: string; value: string }[];
+    ["missing", undefined],
+  ])(
+    "reads a SUCCEEDED build whose IMAGE_URI is %s as having no image, for the deployer to look up",
+    (_, uri) => {
+      const event = structuredClone(fixture("succeeded")) as {
+        detail: {
+          "additional-information": {
+            "exported-environment-variables": { name: string; value: string }[];
+          };
         };
       };
-    };
-    event.detail["additional-information"]["exported-environment-variables"] = [
-      { name: "IMAGE_URI", value: uri },
-    ];
+      event.detail["additional-information"]["exported-environment-variables"] =
+        uri === undefined ? [] : [{ name: "IMAGE_URI", value: uri }];
 
-    expect(readFinishedBuild(BuildStateChange.parse(event.detail))).toMatchObject({
-      kind: "malformed",
-    });
+      expect(readFinishedBuild(BuildStateChange.parse(event.detail))).toMatchObject({
+        kind: "finished",
+        build: { status: "succeeded", image: undefined },
+      });
+    },
+  );
+
+  it.each(["7.5", " 7 ", "7.0", "0x7", "07", "-7", "1e1", ""])(
+    "calls a SLIPWAY_SEQUENCE of %j malformed: only canonical positive integers",
+    (value) => {
+      const event = structuredClone(fixture("succeeded"));
+      const vars = event.detail["additional-information"].environment["environment-variables"];
+      for (const v of vars) if (v.name === "SLIPWAY_SEQUENCE") v.value = value;
+
+      const read = readFinishedBuild(BuildStateChange.parse(event.detail));
+
+      expect(read.kind).toBe(value === "" ? "not-slipway" : "malformed");
+    },
+  );
+
+  it.each([
+    [
+      "a deep-link of n/a",
+      (e: Fixture) => (e.detail["additional-information"].logs["deep-link"] = "n/a"),
+    ],
+    [
+      "an empty deep-link",
+      (e: Fixture) => (e.detail["additional-information"].logs["deep-link"] = ""),
+    ],
+    [
+      "a build-number of 1.5",
+      (e: Fixture) => (e.detail["additional-information"]["build-number"] = 1.5),
+    ],
+    [
+      "an environment variable without a value",
+      (e: Fixture) =>
+        e.detail["additional-information"].environment["environment-variables"].push({
+          name: "NO_VALUE",
+        }),
+    ],
+  ])("still reads a Slipway build whose unused fields are odd: %s", (_, change) => {
+    const event = structuredClone(fixture("succeeded"));
+    change(event);
+
+    const parsed = BuildStateChange.safeParse(event.detail);
+
+    expect(parsed.success).toBe(true);
+    expect(readFinishedBuild(parsed.data as BuildStateChange)).toMatchObject({ kind: "finished" });
   });
 
   it("calls a sequence that is not a positive integer malformed", () => {
@@ -100,6 +164,18 @@ describe("readFinishedBuild", () => {
     delete event.detail["additional-information"];
 
     expect(BuildStateChange.safeParse(event.detail).success).toBe(false);
+  });
+});
+
+describe("BuildEventEnvelope", () => {
+  it("accepts CodeBuild's own build state changes only", () => {
+    const event = fixture("succeeded");
+    const otherSource = { ...structuredClone(event), source: "attacker.events" };
+    const otherType = { ...structuredClone(event), "detail-type": "CodeBuild Build Phase Change" };
+
+    expect(BuildEventEnvelope.safeParse(event).success).toBe(true);
+    expect(BuildEventEnvelope.safeParse(otherSource).success).toBe(false);
+    expect(BuildEventEnvelope.safeParse(otherType).success).toBe(false);
   });
 });
 

@@ -8,7 +8,17 @@ export const ImageDigestRef = z
   .regex(/^[a-z0-9][a-z0-9._\-/:]*@sha256:[0-9a-f]{64}$/, "an image reference by sha256 digest");
 export type ImageDigestRef = z.infer<typeof ImageDigestRef>;
 
-const NameValue = z.object({ name: z.string(), value: z.string() });
+/** A variable as CodeBuild lists it; one without a value reads as unset, never as an error. */
+const NameValue = z.object({ name: z.string(), value: z.string().optional() });
+
+/**
+ * The envelope of every event the deploy function acts on: checked, since an EventBridge rule
+ * is the only thing that made them CodeBuild's otherwise.
+ */
+export const BuildEventEnvelope = z.object({
+  source: z.literal("aws.codebuild"),
+  "detail-type": z.literal("CodeBuild Build State Change"),
+});
 
 /**
  * The `detail` of CodeBuild's "Build State Change" event, with the fields real events carry
@@ -25,9 +35,13 @@ export const BuildStateChange = z.object({
   /** The build's ARN, `arn:aws:codebuild:<region>:<account>:build/<project>:<uuid>`. */
   "build-id": z.string().min(1),
   "additional-information": z.object({
-    "build-number": z.number().int().positive().optional(),
-    "source-version": z.string().optional(),
-    logs: z.object({ "deep-link": z.url().optional() }).optional(),
+    // Unused by the decision: a value Slipway cannot read is dropped, not the whole event.
+    "build-number": z.number().int().positive().optional().catch(undefined),
+    "source-version": z.string().optional().catch(undefined),
+    logs: z
+      .object({ "deep-link": z.url().optional().catch(undefined) })
+      .optional()
+      .catch(undefined),
     environment: z.object({
       "environment-variables": z.array(NameValue.extend({ type: z.string().optional() })),
     }),
@@ -51,7 +65,10 @@ export type FinishedBuild = {
   buildNumber: number | undefined;
   /** The build's log in CloudWatch, when the event names it. */
   logUrl: string | undefined;
-  /** Present exactly when status is `succeeded`. */
+  /**
+   * Set only when status is `succeeded`, from the event's exported variables; a successful
+   * build without it is asked of CodeBuild (Builds.exportedImage) before it is failed.
+   */
   image: ImageDigestRef | undefined;
 };
 
@@ -78,22 +95,17 @@ export function readFinishedBuild(
   const missing = names.filter((name) => !env.get(name));
   if (missing.length > 0) return { kind: "not-slipway", missing };
 
-  const sequence = Number(env.get(BuildEnv.sequence));
-  if (!Number.isSafeInteger(sequence) || sequence < 1) {
+  // Canonical digits only: Number() would read " 7 ", "7.0" and "0x7" as 7.
+  const rawSequence = env.get(BuildEnv.sequence) ?? "";
+  const sequence = /^[1-9][0-9]*$/.test(rawSequence) ? Number(rawSequence) : Number.NaN;
+  if (!Number.isSafeInteger(sequence)) {
     return { kind: "malformed", detail: `${BuildEnv.sequence} is not a positive integer` };
   }
   const commit = CommitSha.safeParse(env.get(BuildEnv.commit));
   if (!commit.success)
     return { kind: "malformed", detail: `${BuildEnv.commit} is not a commit SHA` };
-  let image: ImageDigestRef | undefined;
-  if (status === "succeeded") {
-    const exported = info["exported-environment-variables"] ?? [];
-    const uri = ImageDigestRef.safeParse(exported.find((v) => v.name === imageUriVariable)?.value);
-    if (!uri.success) {
-      return { kind: "malformed", detail: `${imageUriVariable} is missing or not repo@sha256:…` };
-    }
-    image = uri.data;
-  }
+  const image =
+    status === "succeeded" ? exportedImage(info["exported-environment-variables"]) : undefined;
   return {
     kind: "finished",
     build: {
@@ -115,4 +127,12 @@ export function buildIdFromArn(arn: string): string {
   const marker = ":build/";
   const at = arn.indexOf(marker);
   return at === -1 ? arn : arn.slice(at + marker.length);
+}
+
+/** `IMAGE_URI` among a build's exported variables, if it is an image by digest. */
+export function exportedImage(
+  variables: ReadonlyArray<{ name: string; value?: string | undefined }> | undefined,
+): ImageDigestRef | undefined {
+  const uri = ImageDigestRef.safeParse(variables?.find((v) => v.name === imageUriVariable)?.value);
+  return uri.success ? uri.data : undefined;
 }

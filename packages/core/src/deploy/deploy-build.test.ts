@@ -13,7 +13,8 @@ import type { DeployTarget } from "../model/deploy-target.ts";
 import { ConflictError, TransientError } from "../ports/infrastructure-errors.ts";
 import type { Ledger } from "../ports/ledger.ts";
 import { server, deps as testDeps, web } from "../testing/deps.ts";
-import { type DeployDeps, deployBuild } from "./deploy-build.ts";
+import { deployBuild } from "./deploy-build.ts";
+import type { DeployDeps } from "./deploy-outcome.ts";
 
 const target: DeployTarget = {
   stage: "dev",
@@ -36,6 +37,11 @@ function kit(overrides: Partial<DeployDeps> = {}): Kit {
   const deps: DeployDeps = { ...built.deps, ...overrides };
   const { memory: ledger, github, workloads, warnings } = built;
   return { deps, ledger, github, workloads, warnings };
+}
+
+/** A succeeded deployment of `image`: what a failed rollout restores. */
+async function seedSucceeded(ledger: MemoryLedger, sequence: number, image: string) {
+  return seedDeployment(ledger, { stage: "dev", sequence, state: "succeeded", imageDigest: image });
 }
 
 describe("deployBuild", () => {
@@ -162,8 +168,9 @@ describe("deployBuild", () => {
     expect(github.commitStatuses).toMatchObject([{ state: "error" }]);
   });
 
-  it("restores the previous image on every Deployment when the rollout misses its deadline", async () => {
+  it("restores the last succeeded image on every Deployment when the rollout misses its deadline", async () => {
     const { deps, ledger, github, workloads } = kit();
+    await seedSucceeded(ledger, 1, bootImage);
     const record = await seedDeployment(ledger, { stage: "dev", sequence: 9 });
     const build = finishedBuildOf(record);
     workloads.rolloutOf = (image) => (image === build.image ? "deadline-exceeded" : "complete");
@@ -330,16 +337,19 @@ describe("deployBuild", () => {
     });
   });
 
-  it("fails and restores what landed when Kubernetes refuses a patch", async () => {
+  it("fails naming the Deployment it could not patch, and restores what landed", async () => {
     const { deps, ledger } = kit({
       target: { ...target, deployments: [server, { ...web, name: "chat-missing" }] },
     });
+    await seedSucceeded(ledger, 1, bootImage);
     const record = await seedDeployment(ledger, { stage: "dev", sequence: 3 });
 
     const outcome = await deployBuild(deps, finishedBuildOf(record));
 
-    expect(outcome).toMatchObject({ kind: "rolled-back" });
-    expect((await ledger.get({ stage: "dev", sequence: 3 }))?.reason).toContain("RefusedError");
+    expect(outcome).toMatchObject({ kind: "failed" });
+    const reason = (await ledger.get({ stage: "dev", sequence: 3 }))?.reason;
+    expect(reason).toContain("RefusedError");
+    expect(reason).toContain("not restored: chat/chat-missing");
     await expect(deps.workloads.read(server)).resolves.toMatchObject({ image: bootImage });
   });
 
@@ -354,11 +364,12 @@ describe("deployBuild", () => {
         return workloads.setImage(...args);
       },
     };
+    await seedSucceeded(ledger, 1, bootImage);
     const record = await seedDeployment(ledger, { stage: "dev", sequence: 3 });
 
     const outcome = await deployBuild({ ...deps, workloads: slowPatches }, finishedBuildOf(record));
 
-    expect(outcome).toMatchObject({ kind: "rolled-back" });
+    expect(outcome).toMatchObject({ kind: "failed" });
     expect(workloads.state(server).image).toBe(bootImage);
   });
 

@@ -1,47 +1,27 @@
 import { DeployAnnotation } from "../model/deploy-annotations.ts";
-import type { DeployTarget } from "../model/deploy-target.ts";
 import type { DeploymentRecord } from "../model/deployment-record.ts";
-import { DeploymentState, inFlightStates } from "../model/deployment-state.ts";
+import { DeploymentState, inFlightStates, rolloutStates } from "../model/deployment-state.ts";
 import { describeError } from "../model/describe-error.ts";
 import { truncate } from "../model/truncate.ts";
 import { RefusedError, TransientError } from "../ports/infrastructure-errors.ts";
-import type { StagePin, TransitionOutcome } from "../ports/ledger.ts";
+import type { StagePin } from "../ports/ledger.ts";
 import { retryTransient, transientRetryPolicy } from "../ports/retry.ts";
-import { type ReportDeps, reportState } from "../report/report-state.ts";
+import { owed, payOwedReport, reportState } from "../report/report-state.ts";
 import { supersede } from "../report/supersede.ts";
-import { type ApplyImageDeps, applyImage, type OwnImage } from "./apply-image.ts";
-import type { FinishedBuild } from "./build-event.ts";
-import { type RestoreOutcome, restoreImages } from "./restore-images.ts";
+import { applyImage, type OwnImage } from "./apply-image.ts";
+import { exportedImage, type FinishedBuild, imageUriVariable } from "./build-event.ts";
+import type { DeployDeps, DeployOutcome, FollowOptions } from "./deploy-outcome.ts";
+import { key, recordSuperseded, recordVerdict, short, stateAfter } from "./record-verdict.ts";
+import { beginRestore, lastSucceededImage, restoreStage } from "./restore-stage.ts";
 import { awaitRollouts, type RolloutProgress } from "./rollout-progress.ts";
-
-export type DeployDeps = ApplyImageDeps &
-  ReportDeps & {
-    /** The stage this function deploys, and its Deployments. */
-    target: DeployTarget;
-    /** How long one run waits for a rollout; below the function's timeout, with room to roll back. */
-    rolloutTimeoutMs: number;
-  };
-
-export type DeployOutcome =
-  | { kind: "ignored"; reason: string }
-  /** Already handled (a redelivered or repeated event): nothing was changed. */
-  | { kind: "duplicate"; state: DeploymentState }
-  | { kind: "build-failed"; status: "failed" | "stopped" }
-  | { kind: "superseded"; by: number }
-  /** The stage is pinned: the build is recorded `held`, not deployed, until an unpin. */
-  | { kind: "held"; reason: string }
-  | { kind: "succeeded"; image: string }
-  | { kind: "rolled-back"; reason: string; restored: RestoreOutcome[] }
-  /** Failed and nothing could be restored (a first deploy, or Kubernetes refused the patch). */
-  | { kind: "failed"; reason: string }
-  /** Still rolling out when this run's bound ran out; the scheduled re-check concludes it. */
-  | { kind: "rolling"; pending: string[] };
 
 /** States in which a newer deployment has put (or is putting) its image on the cluster. */
 const onCluster: readonly DeploymentState[] = [
   DeploymentState.deploying,
+  DeploymentState.rollingBack,
   DeploymentState.succeeded,
   DeploymentState.rolledBack,
+  DeploymentState.replaced,
 ];
 
 /**
@@ -73,120 +53,168 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
   if (record.deliveryId !== build.deliveryId || record.buildId !== build.buildId) {
     return { kind: "ignored", reason: "build does not match the ledger's deployment" };
   }
+  if (!inFlightStates.includes(record.state) && !rolloutStates.includes(record.state)) {
+    // A run killed between its verdict and its report left the report owed: pay it.
+    await payOwedReport(deps, record);
+    return { kind: "duplicate", state: record.state };
+  }
   if (build.status !== "succeeded") return failBuild(deps, record, build.status);
-  if (build.image === undefined)
-    return { kind: "ignored", reason: "successful build without image" };
-  const foreign = foreignImage(build.image, deps.target.imageRepository);
-  if (foreign !== undefined) return refuseImage(deps, record, foreign);
+  const image = record.imageDigest ?? build.image ?? (await lookUpImage(deps, record));
+  if (image === undefined) {
+    // Nothing can deploy it: fail the record (an alert) rather than leave it building.
+    const reason = `build succeeded without ${imageUriVariable} (repo@sha256:…) in its exported variables`;
+    return recordVerdict(deps, record, inFlightStates, DeploymentState.failed, reason);
+  }
+  // Only the stage's own registry deploys, whatever a build (or a forged event) exported.
+  const foreign = foreignImage(image, deps.target.imageRepository);
+  if (foreign !== undefined) {
+    return recordVerdict(deps, record, inFlightStates, DeploymentState.failed, foreign);
+  }
 
   if (record.state === DeploymentState.deploying) {
-    return rollOut(deps, record, {
-      sequence: record.sequence,
-      image: record.imageDigest ?? build.image,
-    });
+    return rollOut(deps, record, ownImage(record, image), { resumed: true });
   }
-  if (!inFlightStates.includes(record.state)) return { kind: "duplicate", state: record.state };
+  // A retry of a run that decided to roll back: finish that restore, nothing else.
+  if (record.state === DeploymentState.rollingBack) return restoreStage(deps, record);
 
   const history = await retryTransient(deps, transientRetryPolicy, () =>
     deps.ledger.history(record.stage, 50),
   );
   const newer = newerOnCluster(history, record);
-  if (newer !== undefined) return superseded(deps, record, newer);
-  const previousDigest = history.find(
-    (r) => r.sequence < record.sequence && r.state === DeploymentState.succeeded,
-  )?.imageDigest;
+  if (newer !== undefined) return recordSuperseded(deps, record, newer, inFlightStates);
+  const previousDigest = lastSucceededImage(history, record);
   // The pin is checked in the same atomic write as the move to deploying (see Ledger.pin).
   const started = await deps.ledger.transition(key(record), {
     from: inFlightStates,
     to: DeploymentState.deploying,
     at: deps.now(),
-    fields: { imageDigest: build.image, ...(previousDigest ? { previousDigest } : {}) },
+    fields: {
+      ...owed,
+      imageDigest: image,
+      ...(previousDigest ? { previousDigest } : {}),
+    },
     unlessPinned: true,
   });
-  if (started.kind === "pinned") return hold(deps, record, build.image, started.pin);
+  if (started.kind === "pinned") {
+    const held = await hold(deps, record, image, started.pin);
+    // The pin may have been lifted while this run recorded the hold (found by the
+    // simulation): try again through the same atomic pin check, so a build held after the
+    // unpin is not held for ever. A hold recorded earlier returns at once.
+    return held.kind === "held" && record.state !== DeploymentState.held
+      ? deployBuild(deps, build)
+      : held;
+  }
   if (started.kind === "conflict") {
     // Another run of the same event won the transition; it reports, this one only resumes.
     const current = started.current;
-    if (current?.state !== DeploymentState.deploying) {
-      return { kind: "duplicate", state: current?.state ?? record.state };
+    if (current?.state === DeploymentState.deploying) {
+      return rollOut(deps, current, ownImage(current, image), { resumed: true });
     }
-    return rollOut(deps, current, {
-      sequence: current.sequence,
-      image: current.imageDigest ?? build.image,
-    });
+    if (current?.state === DeploymentState.rollingBack) return restoreStage(deps, current);
+    return { kind: "duplicate", state: current?.state ?? record.state };
   }
-  const reported = reportState(deps, started.record, {
-    state: "in_progress",
-    description: `Deploying #${record.sequence} (${short(record.commit)}) to ${record.stage}`,
-    logUrl: record.logUrl,
-  });
-  return rollOut(deps, started.record, { sequence: record.sequence, image: build.image }, reported);
+  const reported = Promise.all([
+    reportState(deps, started.record, {
+      state: "in_progress",
+      description: `Deploying #${record.sequence} (${short(record.commit)}) to ${record.stage}`,
+      logUrl: record.logUrl,
+    }),
+    supersedeHeldBefore(deps, started.record),
+  ]);
+  return rollOut(
+    deps,
+    started.record,
+    { sequence: record.sequence, image: image },
+    { resumed: false, reported },
+  );
 }
+
+/** The image of a successful build whose event lacked it, from CodeBuild itself. */
+async function lookUpImage(
+  deps: DeployDeps,
+  record: DeploymentRecord,
+): Promise<string | undefined> {
+  if (deps.builds === undefined) return undefined;
+  const builds = deps.builds;
+  const variables = await retryTransient(deps, transientRetryPolicy, () =>
+    builds.exportedVariables(record.buildId),
+  );
+  return exportedImage(variables);
+}
+
+const ownImage = (record: DeploymentRecord, image: string): OwnImage => ({
+  sequence: record.sequence,
+  image: record.imageDigest ?? image,
+});
 
 /**
  * Patches every Deployment (idempotently: a Deployment already at this image is left alone),
  * follows the rollout within `deps.rolloutTimeoutMs`, and concludes it. `reported` is the
  * in_progress report, sent alongside the patch so that GitHub's latency never delays it,
- * and awaited before the final report so that GitHub sees the states in order.
+ * and awaited before the final report so that GitHub sees the states in order. A resumed run
+ * (a retry, the re-check) never patches a Deployment this build already reached.
  */
 export async function rollOut(
   deps: DeployDeps,
   record: DeploymentRecord,
   own: OwnImage,
-  reported: Promise<unknown> = Promise.resolve(),
+  options: FollowOptions & { resumed: boolean; reported?: Promise<unknown> },
 ): Promise<DeployOutcome> {
-  const { progress, restored } = await followRollout(deps, record, own);
-  await reported;
-  return conclude(deps, record, own, progress, restored);
+  const progress = await followRollout(deps, record, own, options.resumed);
+  await options.reported;
+  const bounded =
+    progress.kind === "progressing" && options.expired
+      ? {
+          kind: "failed" as const,
+          reason: `the rollout did not complete in time (${progress.pending.join("; ")})`,
+        }
+      : progress;
+  return conclude(deps, record, own, bounded, options);
 }
 
 async function followRollout(
   deps: DeployDeps,
   record: DeploymentRecord,
   own: OwnImage,
-): Promise<{ progress: RolloutProgress; restored?: RestoreOutcome[] }> {
+  resumed: boolean,
+): Promise<RolloutProgress> {
   const targets = deps.target.deployments;
   const annotations = deployAnnotations(record);
+  const patchedBefore = record.patchedAt !== undefined;
   // Settle every patch before judging: restoring while a sibling patch is still in flight
   // would miss it and leave that Deployment on the new image.
   const settled = await Promise.allSettled(
-    targets.map((t) => applyImage(deps, t, own, annotations)),
+    targets.map((t) => applyImage(deps, t, own, annotations, { resumed, patchedBefore })),
   );
   const errors = settled.flatMap((s) => (s.status === "rejected" ? [s.reason] : []));
   const unexpected = errors.find((e) => !(e instanceof RefusedError));
   if (unexpected !== undefined) throw unexpected;
-  if (errors.length > 0) {
-    // Kubernetes will not take this patch (a missing Deployment, a forbidden namespace): a
-    // retry cannot help, so undo what did land and report.
-    const reason = errors.map(describeError).join("; ");
-    const restored = await restoreAfterRefusal(deps, record, own, reason);
-    return { progress: { kind: "failed", reason }, restored };
-  }
+  // Kubernetes will not take this patch (a missing Deployment, a forbidden namespace): a
+  // retry cannot help, so undo what did land and report.
+  if (errors.length > 0) return { kind: "failed", reason: errors.map(describeError).join("; ") };
   const applied = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   if (applied.some((a) => a.kind === "applied" && a.patched)) await notePatched(deps, record);
   const newer = applied.flatMap((a) => (a.kind === "newer" ? [a.sequence] : []));
-  if (newer.length > 0) return { progress: { kind: "superseded", by: Math.max(...newer) } };
-  if (applied.some((a) => a.kind === "restored")) {
-    const reason = "an earlier attempt already restored the previous image";
-    return { progress: { kind: "replaced", reason } };
-  }
-  return { progress: await awaitRollouts(deps, targets, own, deps.rolloutTimeoutMs) };
+  if (newer.length > 0) return { kind: "superseded", by: Math.max(...newer) };
+  const moved = applied.flatMap((a) => (a.kind === "moved" ? [a.why] : []));
+  if (moved.length > 0) return { kind: "replaced", reason: moved.join("; ") };
+  return awaitRollouts(deps, targets, own, deps.rolloutTimeoutMs);
 }
 
 /**
  * Records and reports a rollout's progress once it is decided; `progressing` leaves the
- * deployment `deploying` for the re-check. A lost compare-and-set means another run concluded
- * it first, so this one reports nothing.
+ * deployment `deploying` for the re-check, and a failure is rolled back (durably, see
+ * beginRestore). A lost compare-and-set means another run concluded it first, so this one
+ * reports nothing.
  */
 export async function conclude(
   deps: DeployDeps,
   record: DeploymentRecord,
   own: OwnImage,
   progress: RolloutProgress,
-  restoredAlready?: RestoreOutcome[],
+  options: FollowOptions = {},
 ): Promise<DeployOutcome> {
   const from = [DeploymentState.deploying];
-  const at = deps.now();
   switch (progress.kind) {
     case "progressing":
       deps.log.info("rollout outlived this run; the re-check will conclude it", {
@@ -196,12 +224,17 @@ export async function conclude(
       });
       return { kind: "rolling", pending: progress.pending };
     case "superseded":
-      return superseded(deps, record, progress.by);
+      return recordSuperseded(deps, record, progress.by, [...inFlightStates, ...from]);
+    case "replaced":
+      return recordVerdict(deps, record, from, DeploymentState.replaced, progress.reason);
+    case "failed":
+      return beginRestore(deps, record, progress.reason, options);
     case "complete": {
       const done = await deps.ledger.transition(key(record), {
         from,
         to: DeploymentState.succeeded,
-        at,
+        at: deps.now(),
+        fields: owed,
       });
       if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
       await reportState(deps, done.record, {
@@ -212,36 +245,6 @@ export async function conclude(
         withEnvironmentUrl: true,
       });
       return { kind: "succeeded", image: own.image };
-    }
-    case "failed":
-    case "replaced": {
-      const restored =
-        restoredAlready ??
-        (progress.kind === "failed"
-          ? await restoreImages(deps, deps.target.deployments, own, progress.reason)
-          : []);
-      const nothingBack = restored.length > 0 && restored.every((r) => r.kind !== "restored");
-      const reason =
-        progress.kind === "replaced" || !nothingBack
-          ? progress.reason
-          : `${progress.reason}; no previous image to restore`;
-      const to = nothingBack ? DeploymentState.failed : DeploymentState.rolledBack;
-      const done = await deps.ledger.transition(key(record), {
-        from,
-        to,
-        at,
-        fields: { reason: truncate(reason, 1000) },
-      });
-      if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
-      await reportState(deps, done.record, {
-        state: "failure",
-        description: `${to === DeploymentState.rolledBack ? "Rolled back" : "Failed"} #${record.sequence}: ${reason}`,
-        commitState: "failure",
-        logUrl: record.logUrl,
-      });
-      return to === DeploymentState.rolledBack
-        ? { kind: "rolled-back", reason, restored }
-        : { kind: "failed", reason };
     }
   }
 }
@@ -255,7 +258,7 @@ async function failBuild(
     from: inFlightStates,
     to: DeploymentState.failed,
     at: deps.now(),
-    fields: { reason: `build ${status}` },
+    fields: { ...owed, reason: `build ${status}` },
   });
   if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
   await reportState(deps, done.record, {
@@ -283,39 +286,6 @@ export function foreignImage(image: string, repository: string | undefined): str
   return `image ${image} is not ${repository}@sha256:…, the stage's own registry`;
 }
 
-/** A build whose image is not the stage's: recorded failed, reported, nothing patched. */
-async function refuseImage(
-  deps: DeployDeps,
-  record: DeploymentRecord,
-  reason: string,
-): Promise<DeployOutcome> {
-  const done = await deps.ledger.transition(key(record), {
-    from: inFlightStates,
-    to: DeploymentState.failed,
-    at: deps.now(),
-    fields: { reason },
-  });
-  if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
-  await reportState(deps, done.record, {
-    state: "failure",
-    description: `Build #${record.sequence}'s image is not from the stage's registry; nothing was deployed`,
-    commitState: "error",
-    logUrl: record.logUrl,
-  });
-  return { kind: "failed", reason };
-}
-
-/** A newer deployment reached the cluster first: this one is superseded, not deployed. */
-async function superseded(
-  deps: DeployDeps,
-  record: DeploymentRecord,
-  by: number,
-): Promise<DeployOutcome> {
-  const done = await supersede(deps, record, by, [...inFlightStates, DeploymentState.deploying]);
-  if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
-  return { kind: "superseded", by };
-}
-
 /** The newest deployment of the stage, newer than this one, whose image reached the cluster. */
 function newerOnCluster(
   history: readonly DeploymentRecord[],
@@ -336,12 +306,15 @@ async function hold(
   pin: StagePin,
 ): Promise<DeployOutcome> {
   const reason = truncate(`stage ${record.stage} is pinned by ${pin.by}: ${pin.reason}`, 1000);
-  if (record.state === DeploymentState.held) return { kind: "held", reason };
+  if (record.state === DeploymentState.held) {
+    await payOwedReport(deps, record);
+    return { kind: "held", reason };
+  }
   const done = await deps.ledger.transition(key(record), {
     from: [DeploymentState.queued, DeploymentState.building],
     to: DeploymentState.held,
     at: deps.now(),
-    fields: { imageDigest: image, reason },
+    fields: { ...owed, imageDigest: image, reason },
   });
   if (done.kind !== "applied") return { kind: "duplicate", state: stateAfter(done, record) };
   await reportState(deps, done.record, {
@@ -352,11 +325,22 @@ async function hold(
   return { kind: "held", reason };
 }
 
-function stateAfter(
-  outcome: Exclude<TransitionOutcome, { kind: "applied" }>,
-  record: DeploymentRecord,
-): DeploymentState {
-  return outcome.kind === "conflict" ? (outcome.current?.state ?? record.state) : record.state;
+/**
+ * A build reaching the cluster supersedes every older held one: their events came already,
+ * so nothing else would ever conclude them. Never throws; a failure only leaves them held
+ * until the next push supersedes them.
+ */
+async function supersedeHeldBefore(deps: DeployDeps, record: DeploymentRecord): Promise<void> {
+  try {
+    const held = (await deps.ledger.inFlight(record.stage)).filter(
+      (r) => r.state === DeploymentState.held && r.sequence < record.sequence,
+    );
+    for (const older of held) {
+      await supersede(deps, older, record.sequence, [DeploymentState.held]);
+    }
+  } catch (error) {
+    deps.log.warn("could not supersede older held builds", { error: describeError(error) });
+  }
 }
 
 /** Stores when the patch reached the cluster, for the trace; a failure only loses that time. */
@@ -367,29 +351,6 @@ async function notePatched(deps: DeployDeps, record: DeploymentRecord): Promise<
   } catch (error) {
     deps.log.warn("could not store the patch time", { error: describeError(error) });
   }
-}
-
-async function restoreAfterRefusal(
-  deps: DeployDeps,
-  record: DeploymentRecord,
-  own: OwnImage,
-  reason: string,
-): Promise<RestoreOutcome[]> {
-  const outcomes = await Promise.allSettled(
-    deps.target.deployments.map((t) => restoreImages(deps, [t], own, reason)),
-  );
-  return outcomes.flatMap((o, i) => {
-    if (o.status === "fulfilled") return o.value;
-    const target = deps.target.deployments[i];
-    deps.log.warn("could not restore after a refused patch", {
-      sequence: record.sequence,
-      target: target?.name,
-      error: describeError(o.reason),
-    });
-    return [
-      { kind: "untouched" as const, target: target?.name ?? "?", why: describeError(o.reason) },
-    ];
-  });
 }
 
 /** The annotations of this deployment, written with the image (rule 4). */
@@ -404,6 +365,3 @@ function deployAnnotations(record: DeploymentRecord): Record<string, string> {
     ),
   };
 }
-
-const key = (record: DeploymentRecord) => ({ stage: record.stage, sequence: record.sequence });
-const short = (commit: string) => commit.slice(0, 7);

@@ -9,6 +9,13 @@ async function outlivedRollout() {
   const built = testDeps({ target: { deployments: [server] }, now, rolloutTimeoutMs: 20 });
   const { memory: ledger, github, workloads } = built;
   const deps: RecheckDeps = { ...built.deps, now: () => now, settleAfterMs: 60_000 };
+  await seedDeployment(ledger, {
+    stage: "dev",
+    sequence: 3,
+    state: "succeeded",
+    imageDigest: digestImage(0xb007),
+    now,
+  });
   const record = await seedDeployment(ledger, { stage: "dev", sequence: 4, now });
   workloads.rolloutOf = () => "pending";
   const first = await deployBuild(deps, finishedBuildOf(record));

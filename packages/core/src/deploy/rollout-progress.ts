@@ -25,6 +25,10 @@ export function targetProgress(state: WorkloadState, own: OwnImage): TargetProgr
   if (state.image !== own.image) {
     return { name, kind: "replaced", reason: `${name} no longer runs the image` };
   }
+  // A paused Deployment never finishes its rollout: an operator's act, like a hand edit.
+  if (state.snapshot.spec?.paused) {
+    return { name, kind: "replaced", reason: `${name} was paused by hand` };
+  }
   const verdict = rolloutVerdict(state.snapshot);
   if (verdict.kind === "complete") return { name, kind: "complete" };
   if (verdict.kind === "failed") {
@@ -58,7 +62,7 @@ export function combineProgress(parts: readonly TargetProgress[]): RolloutProgre
  * `timeoutMs` passes; on timeout it returns the last `progressing`. Watches are closed on return.
  */
 export async function awaitRollouts(
-  deps: { workloads: Workloads },
+  deps: { workloads: Workloads; after?: (ms: number) => Promise<void> },
   targets: readonly WorkloadTarget[],
   own: OwnImage,
   timeoutMs: number,
@@ -80,7 +84,9 @@ export async function awaitRollouts(
       if (now.kind !== "progressing") settle(now);
     }
   };
-  const timer = setTimeout(() => settle(progress()), timeoutMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (deps.after) void deps.after(timeoutMs).then(() => settle(progress()));
+  else timer = setTimeout(() => settle(progress()), timeoutMs);
   try {
     // A watch that throws (the API stayed unreachable) ends the wait with that error.
     const failures = Promise.all(targets.map(follow)).then(() => progress());

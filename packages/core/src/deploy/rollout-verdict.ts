@@ -4,7 +4,7 @@
  */
 export type DeploymentSnapshot = {
   metadata?: { name?: string; generation?: number };
-  spec?: { replicas?: number };
+  spec?: { replicas?: number; paused?: boolean };
   status?: {
     observedGeneration?: number;
     replicas?: number;

@@ -44,7 +44,10 @@ export const DeploymentRecord = z.object({
   imageDigest: z.string().optional(),
   /** Why the deployment ended as it did, in words, for `failed` and `rolled_back` (and `held`). */
   reason: z.string().optional(),
-  /** The image the stage ran before this deployment (the ledger's previous success). */
+  /**
+   * The newest image the ledger recorded as succeeded on the stage when this deployment moved
+   * to deploying: what a failed rollout restores. Never merely what happened to run before.
+   */
   previousDigest: z.string().optional(),
   /** When GitHub received the push, as signed into its body (`repository.pushed_at`). */
   pushedAt: isoTime.optional(),

@@ -8,18 +8,31 @@ import {
 } from "./deployment-state.ts";
 
 describe("deployment lifecycle", () => {
-  it("ends in succeeded, failed, superseded and rolled_back", () => {
+  it("ends in succeeded, failed, superseded, rolled_back and replaced", () => {
     const terminal = Object.values(DeploymentState).filter(
       (state) => allowedTransitions[state].length === 0,
     );
 
-    expect(terminal.sort()).toEqual(["failed", "rolled_back", "succeeded", "superseded"]);
+    expect(terminal.sort()).toEqual([
+      "failed",
+      "replaced",
+      "rolled_back",
+      "succeeded",
+      "superseded",
+    ]);
   });
 
   it("lets a queued or building deployment be superseded but never a succeeded one", () => {
     expect(canTransition("queued", "superseded")).toBe(true);
     expect(canTransition("building", "superseded")).toBe(true);
     expect(canTransition("succeeded", "superseded")).toBe(false);
+  });
+
+  it("rolls back only through the durable rolling_back decision", () => {
+    expect(canTransition("deploying", "rolled_back")).toBe(false);
+    expect(canTransition("deploying", "rolling_back")).toBe(true);
+    expect(canTransition("rolling_back", "rolled_back")).toBe(true);
+    expect(canTransition("rolling_back", "deploying")).toBe(false);
   });
 
   it("never goes back to queued", () => {

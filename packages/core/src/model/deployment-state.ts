@@ -1,6 +1,10 @@
 /**
  * A deployment's lifecycle. `held` means the build finished but its rollout waits (an older
  * rollout is still running or the stage is paused); the deploy function decides when it moves.
+ * `rolling_back` is the durable decision to restore, written before any restore patch, so a
+ * run that dies mid-restore is resumed by its retry or the re-check. `replaced` means an
+ * operator changed the Deployment by hand during the rollout (set image, rollout undo, pause):
+ * Slipway stops there and never patches back.
  */
 export const DeploymentState = {
   queued: "queued",
@@ -10,7 +14,9 @@ export const DeploymentState = {
   succeeded: "succeeded",
   failed: "failed",
   superseded: "superseded",
+  rollingBack: "rolling_back",
   rolledBack: "rolled_back",
+  replaced: "replaced",
 } as const;
 export type DeploymentState = (typeof DeploymentState)[keyof typeof DeploymentState];
 
@@ -21,12 +27,17 @@ export const allowedTransitions: Readonly<Record<DeploymentState, readonly Deplo
   queued: [s.building, s.held, s.deploying, s.failed, s.superseded],
   building: [s.held, s.deploying, s.failed, s.superseded],
   held: [s.deploying, s.failed, s.superseded],
-  deploying: [s.succeeded, s.failed, s.rolledBack, s.superseded],
+  deploying: [s.succeeded, s.failed, s.rollingBack, s.superseded, s.replaced],
+  rolling_back: [s.rolledBack, s.failed, s.superseded, s.replaced],
   succeeded: [],
   failed: [],
   superseded: [],
   rolled_back: [],
+  replaced: [],
 };
+
+/** States in which a deployment's image is (or is being put) on the cluster and still followed. */
+export const rolloutStates: readonly DeploymentState[] = [s.deploying, s.rollingBack];
 
 /** States in which a build may still be running, so a newer push supersedes them. */
 export const inFlightStates: readonly DeploymentState[] = [s.queued, s.building, s.held];

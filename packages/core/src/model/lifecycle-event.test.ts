@@ -24,7 +24,9 @@ describe("LifecycleDetail", () => {
       "succeeded",
       "failed",
       "superseded",
+      "rolling_back",
       "rolled_back",
+      "replaced",
       "build_failed",
     ]) {
       expect(LifecycleDetail.safeParse({ ...succeeded, status }).success, status).toBe(true);

@@ -29,6 +29,24 @@ const record: DeploymentRecord = {
 };
 
 describe("traceDeployment", () => {
+  it("shows the decision to roll back before the rollback's verdict", () => {
+    const rolledBack: DeploymentRecord = {
+      ...record,
+      state: "rolled_back",
+      reason: "chat-server exceeded its progress deadline",
+      transitions: [
+        { state: "queued", at: "2026-11-26T10:00:00.900Z" },
+        { state: "deploying", at: "2026-11-26T10:03:00.000Z" },
+        { state: "rolling_back", at: "2026-11-26T10:13:00.000Z" },
+        { state: "rolled_back", at: "2026-11-26T10:14:00.000Z" },
+      ],
+    };
+
+    const steps = traceDeployment(rolledBack).steps.map((s) => s.step);
+
+    expect(steps.slice(-2)).toEqual(["rolling back", "rolled back"]);
+  });
+
   it("lists every step of a push in order with the time since the previous one and the links", () => {
     const trace = traceDeployment(record);
 

@@ -9,7 +9,9 @@ export const TraceStep = {
   held: "held by pin",
   patchSent: "patch sent",
   rolloutComplete: "rollout complete",
+  rollingBack: "rolling back",
   rolledBack: "rolled back",
+  replaced: "replaced by hand",
   failed: "failed",
   superseded: "superseded",
   operatorRollback: "rolled back by operator",
@@ -37,6 +39,7 @@ export type DeploymentTrace = {
 const verdicts: Partial<Record<DeploymentState, TraceStep>> = {
   [DeploymentState.succeeded]: TraceStep.rolloutComplete,
   [DeploymentState.rolledBack]: TraceStep.rolledBack,
+  [DeploymentState.replaced]: TraceStep.replaced,
   [DeploymentState.failed]: TraceStep.failed,
   [DeploymentState.superseded]: TraceStep.superseded,
 };
@@ -66,6 +69,8 @@ export function traceDeployment(
   add(TraceStep.buildFinished, finished?.at, record.imageDigest);
   add(TraceStep.held, record.transitions.find((t) => t.state === DeploymentState.held)?.at);
   add(TraceStep.patchSent, record.patchedAt);
+  const rollingBack = record.transitions.find((t) => t.state === DeploymentState.rollingBack);
+  if (record.state !== DeploymentState.rollingBack) add(TraceStep.rollingBack, rollingBack?.at);
   const verdict = record.transitions.findLast((t) => verdicts[t.state] !== undefined);
   if (verdict) add(verdicts[verdict.state] as TraceStep, verdict.at, record.reason);
   const rollback = record.operatorRollback;

@@ -1,11 +1,11 @@
 import { type ApplyImageDeps, compareAndSet } from "../deploy/apply-image.ts";
-import { previousRevisionImage } from "../deploy/restore-images.ts";
 import { awaitRollouts, type RolloutProgress } from "../deploy/rollout-progress.ts";
 import { DeployAnnotation, guardSequence } from "../model/deploy-annotations.ts";
 import type { DeployTarget } from "../model/deploy-target.ts";
 import type { DeploymentRecord } from "../model/deployment-record.ts";
 import { DeploymentState } from "../model/deployment-state.ts";
 import { describeError } from "../model/describe-error.ts";
+import type { WorkloadTarget } from "../model/stage-config.ts";
 import { truncate } from "../model/truncate.ts";
 import type { DiagnosticLog } from "../ports/diagnostic-log.ts";
 import type { Ledger } from "../ports/ledger.ts";
@@ -178,4 +178,16 @@ function fromRecord(record: DeploymentRecord): Choice {
       sequence: record.sequence,
     },
   };
+}
+
+/** The image of the newest earlier ReplicaSet that differs from `current` (kubectl rollout undo). */
+async function previousRevisionImage(
+  deps: ApplyImageDeps,
+  target: WorkloadTarget,
+  current: string,
+): Promise<string | undefined> {
+  const revisions = await retryTransient(deps, transientRetryPolicy, () =>
+    deps.workloads.revisions(target),
+  );
+  return revisions.find((r) => r.image !== undefined && r.image !== current)?.image;
 }

@@ -1,6 +1,7 @@
 import { finishedBuildOf, seedDeployment } from "@slipway/ledger/testing";
 import { describe, expect, it } from "vitest";
-import { type DeployDeps, deployBuild } from "../deploy/deploy-build.ts";
+import { deployBuild } from "../deploy/deploy-build.ts";
+import type { DeployDeps } from "../deploy/deploy-outcome.ts";
 import { bootImage, server, deps as testDeps } from "../testing/deps.ts";
 import { pinStage, unpinStage } from "./stage-pin.ts";
 
@@ -45,6 +46,23 @@ describe("stage pin", () => {
     });
     expect(workloads.state(server).image).toBe(finishedBuildOf(record).image);
     expect(await ledger.pinOf("dev")).toBeUndefined();
+  });
+
+  it("supersedes the older held builds when unpinning deploys the newest", async () => {
+    const { deps, ledger } = kit();
+    await pinStage(deps, { reason: "freeze", by: "ana" });
+    const two = await seedDeployment(ledger, { stage: "dev", sequence: 2 });
+    const three = await seedDeployment(ledger, { stage: "dev", sequence: 3 });
+    await deployBuild(deps, finishedBuildOf(three));
+    await deployBuild(deps, finishedBuildOf(two));
+
+    await unpinStage(deps, { deployLatest: true });
+
+    expect(await ledger.get({ stage: "dev", sequence: 2 })).toMatchObject({
+      state: "superseded",
+      supersededBy: 3,
+    });
+    expect((await ledger.get({ stage: "dev", sequence: 3 }))?.state).toBe("succeeded");
   });
 
   it("rolls back after pinning and records the rollback on the deployment it replaced", async () => {

@@ -1,7 +1,8 @@
-import type { DeployDeps, DeployOutcome } from "../deploy/deploy-build.ts";
 import { deployBuild } from "../deploy/deploy-build.ts";
+import type { DeployDeps, DeployOutcome } from "../deploy/deploy-outcome.ts";
 import { DeploymentState } from "../model/deployment-state.ts";
 import type { PinOutcome, StagePin } from "../ports/ledger.ts";
+import { supersede } from "../report/supersede.ts";
 import { type RollbackDeps, type RollbackOutcome, rollbackStage } from "./rollback.ts";
 
 export type PinStageOutcome = PinOutcome & { rollback?: RollbackOutcome };
@@ -37,7 +38,8 @@ export type UnpinStageOutcome =
 
 /**
  * Releases the stage. With `deployLatest`, the newest held build rolls out as its build event
- * would have made it: through the ordering guard, so it never replaces a newer image.
+ * would have made it: through the ordering guard, so it never replaces a newer image; older
+ * held builds are superseded by it.
  */
 export async function unpinStage(
   deps: DeployDeps,
@@ -45,10 +47,15 @@ export async function unpinStage(
 ): Promise<UnpinStageOutcome> {
   const released = await deps.ledger.unpin(deps.target.stage);
   if (released.kind === "not-pinned" || !request.deployLatest) return released;
-  const held = (await deps.ledger.inFlight(deps.target.stage))
-    .filter((r) => r.state === DeploymentState.held && r.imageDigest !== undefined)
-    .at(-1);
+  const allHeld = (await deps.ledger.inFlight(deps.target.stage)).filter(
+    (r) => r.state === DeploymentState.held && r.imageDigest !== undefined,
+  );
+  const held = allHeld.at(-1);
   if (held === undefined) return released;
+  // Only the newest held build deploys; the older ones would otherwise stay held for ever.
+  for (const older of allHeld.slice(0, -1)) {
+    await supersede(deps, older, held.sequence, [DeploymentState.held]);
+  }
   const outcome = await deployBuild(deps, {
     stage: held.stage,
     sequence: held.sequence,

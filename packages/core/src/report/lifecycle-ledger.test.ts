@@ -1,7 +1,8 @@
 import { createMemoryPublisher } from "@slipway/aws/testing";
 import { finishedBuildOf, seedDeployment } from "@slipway/ledger/testing";
 import { describe, expect, it } from "vitest";
-import { type DeployDeps, deployBuild } from "../deploy/deploy-build.ts";
+import { deployBuild } from "../deploy/deploy-build.ts";
+import type { DeployDeps } from "../deploy/deploy-outcome.ts";
 import { server, deps as testDeps } from "../testing/deps.ts";
 import { withLifecycleEvents } from "./lifecycle-ledger.ts";
 

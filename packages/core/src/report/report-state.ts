@@ -114,3 +114,83 @@ export async function reportState(
   }
   return githubReport;
 }
+
+/**
+ * The fields every reported transition writes with its state: the report is owed until
+ * reportState has sent it. A run killed between the two (a Lambda timeout) leaves the debt in
+ * the ledger, and its retry or the re-check pays it (payOwedReport); without it, the ledger
+ * said `reported` from the previous state and GitHub never heard of the verdict.
+ */
+export const owed = { githubReport: GitHubReport.pending } as const;
+
+/** What GitHub is told for a deployment's current state; undefined where nothing is reported. */
+export function reportOf(record: DeploymentRecord): StateReport | undefined {
+  const n = `#${record.sequence}`;
+  const reason = record.reason ?? "";
+  const logUrl = record.logUrl;
+  const deployed = record.transitions.some((t) => t.state === "deploying");
+  switch (record.state) {
+    case "held":
+      return { state: "inactive", description: `Held: ${reason}`, logUrl };
+    case "deploying":
+      return {
+        state: "in_progress",
+        description: `Deploying ${n} (${record.commit.slice(0, 7)}) to ${record.stage}`,
+        logUrl,
+      };
+    case "succeeded":
+      return {
+        state: "success",
+        description: `Deployed ${n} (${record.commit.slice(0, 7)}) to ${record.stage}`,
+        commitState: "success",
+        logUrl,
+        withEnvironmentUrl: true,
+      };
+    case "failed":
+      if (!deployed) {
+        const stopped = reason === "build stopped";
+        return {
+          state: "failure",
+          description: `Build ${n} ${stopped ? "stopped" : "failed"}; nothing was deployed`,
+          commitState: stopped ? "error" : "failure",
+          logUrl,
+        };
+      }
+      return {
+        state: "failure",
+        description: `Failed ${n}: ${reason}`,
+        commitState: "failure",
+        logUrl,
+      };
+    case "superseded":
+      return {
+        state: "inactive",
+        description: `Superseded by #${record.supersededBy ?? "?"}`,
+        commitState: "error",
+        logUrl,
+      };
+    case "rolled_back":
+      return {
+        state: "failure",
+        description: `Rolled back ${n}: ${reason}`,
+        commitState: "failure",
+        logUrl,
+      };
+    case "replaced":
+      return {
+        state: "error",
+        description: `Replaced by hand ${n}: ${reason}`,
+        commitState: "error",
+        logUrl,
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** Sends the report a deployment's state still owes GitHub, if any. Never throws. */
+export async function payOwedReport(deps: ReportDeps, record: DeploymentRecord): Promise<void> {
+  if (record.githubReport !== GitHubReport.pending) return;
+  const report = reportOf(record);
+  if (report !== undefined) await reportState(deps, record, report);
+}

@@ -4,7 +4,7 @@ import { describeError } from "../model/describe-error.ts";
 import type { Stage } from "../model/stage-config.ts";
 import type { Builds } from "../ports/builds.ts";
 import type { TransitionOutcome } from "../ports/ledger.ts";
-import { type ReportDeps, reportState } from "./report-state.ts";
+import { owed, type ReportDeps, reportState } from "./report-state.ts";
 
 /**
  * Marks one deployment superseded by the newer deployment `by`, if it is still in one of
@@ -21,7 +21,7 @@ export async function supersede(
 ): Promise<TransitionOutcome> {
   const done = await deps.ledger.transition(
     { stage: record.stage, sequence: record.sequence },
-    { from, to: DeploymentState.superseded, at: deps.now(), fields: { supersededBy: by } },
+    { from, to: DeploymentState.superseded, at: deps.now(), fields: { ...owed, supersededBy: by } },
   );
   if (done.kind !== "applied") return done;
   const followUp = alongside?.().catch((error: unknown) => {

@@ -27,6 +27,25 @@ export type MemoryWorkloads = Workloads & {
   heal(): void;
   /** Runs `change` just before the next setImage of `target` is applied (to stage a race). */
   beforeNextPatch(target: WorkloadTarget, change: () => void): void;
+  /**
+   * Whether a change starts its rollout settling on the next tick by `rolloutOf` (default), or
+   * waits for `settle` (a simulation decides when each rollout ends).
+   */
+  settling: "auto" | "manual";
+  /** Ends the current rollout of `target` as `behaviour` says, now (with `settling: "manual"`). */
+  settle(target: WorkloadTarget, behaviour: RolloutBehaviour): void;
+  /** `kubectl set image`: a new image by hand, annotations kept. */
+  setImageByHand(target: WorkloadTarget, image: string): void;
+  /**
+   * `kubectl rollout undo`: the previous revision's template (image) and its annotations are
+   * copied back onto the Deployment, which lowers Slipway's sequence guard to that revision's.
+   * Returns false when there is no previous revision.
+   */
+  undo(target: WorkloadTarget): boolean;
+  /** `kubectl rollout pause` / `resume`: a paused Deployment's rollout makes no progress. */
+  setPaused(target: WorkloadTarget, paused: boolean): void;
+  /** `kubectl scale`: a new replica count, a new generation to observe. */
+  scale(target: WorkloadTarget, replicas: number): void;
 };
 
 type Stored = {
@@ -40,6 +59,7 @@ type Stored = {
   updated: number;
   available: number;
   deadlineExceeded: boolean;
+  paused: boolean;
   revisions: WorkloadRevision[];
 };
 
@@ -77,7 +97,7 @@ export function createMemoryWorkloads(): MemoryWorkloads {
     annotations: { ...s.annotations },
     snapshot: {
       metadata: { name: s.target.name, generation: s.generation },
-      spec: { replicas: s.replicas },
+      spec: { replicas: s.replicas, ...(s.paused ? { paused: true } : {}) },
       status: {
         observedGeneration: s.observedGeneration,
         replicas: s.replicas + (s.updated < s.replicas ? 1 : 0),
@@ -89,20 +109,36 @@ export function createMemoryWorkloads(): MemoryWorkloads {
       },
     },
   });
+  const settleNow = (s: Stored, behaviour: RolloutBehaviour) => {
+    // The controller observes every spec (a paused one too) but rolls nothing out while paused.
+    s.observedGeneration = s.generation;
+    if (!s.paused) {
+      s.updated = behaviour === "complete" ? s.replicas : 0;
+      s.available = behaviour === "complete" ? s.replicas : s.available;
+      s.deadlineExceeded = behaviour === "deadline-exceeded";
+    }
+    s.resourceVersion = clock++;
+    notify();
+  };
   const settle = (s: Stored, generation: number) =>
     new Promise<void>((resolve) =>
       setTimeout(() => {
         resolve();
         if (s.generation !== generation) return;
-        const behaviour = s.image === undefined ? "complete" : double.rolloutOf(s.image);
-        s.observedGeneration = generation;
-        s.updated = behaviour === "complete" ? s.replicas : 0;
-        s.available = behaviour === "complete" ? s.replicas : s.available;
-        s.deadlineExceeded = behaviour === "deadline-exceeded";
-        s.resourceVersion = clock++;
-        notify();
+        settleNow(s, s.image === undefined ? "complete" : double.rolloutOf(s.image));
       }, 0),
     );
+  /** A new pod template: a new generation and revision, rolled out from scratch. */
+  const newTemplate = (s: Stored, image: string | undefined) => {
+    s.image = image;
+    s.generation += 1;
+    s.updated = 0;
+    s.deadlineExceeded = false;
+    s.resourceVersion = clock++;
+    const revision = (s.revisions[0]?.revision ?? 0) + 1;
+    s.revisions.unshift({ revision, image, annotations: { ...s.annotations } });
+    if (double.settling === "auto") void settle(s, s.generation);
+  };
 
   const double: MemoryWorkloads = {
     patches: [],
@@ -119,6 +155,7 @@ export function createMemoryWorkloads(): MemoryWorkloads {
         updated: 2,
         available: 2,
         deadlineExceeded: false,
+        paused: false,
         revisions: [{ revision: 1, image, annotations: { ...annotations } }],
       });
     },
@@ -136,6 +173,45 @@ export function createMemoryWorkloads(): MemoryWorkloads {
     },
     beforeNextPatch(target, change) {
       hooks.set(workloadName(target), change);
+    },
+    settling: "auto",
+    settle(target, behaviour) {
+      settleNow(find(target), behaviour);
+    },
+    setImageByHand(target, image) {
+      const s = find(target);
+      if (s.image === image) return;
+      newTemplate(s, image);
+      notify();
+    },
+    undo(target) {
+      const s = find(target);
+      // kubectl's "previous revision": the newest one whose template differs from the current.
+      const previous = s.revisions.find((r, i) => i > 0 && r.image !== s.image);
+      if (previous === undefined) return false;
+      s.annotations = { ...previous.annotations };
+      s.revisions = s.revisions.filter((r) => r !== previous);
+      newTemplate(s, previous.image);
+      notify();
+      return true;
+    },
+    setPaused(target, paused) {
+      const s = find(target);
+      s.paused = paused;
+      s.generation += 1;
+      s.resourceVersion = clock++;
+      if (double.settling === "auto") void settle(s, s.generation);
+      notify();
+    },
+    scale(target, replicas) {
+      const s = find(target);
+      s.replicas = replicas;
+      s.updated = Math.min(s.updated, replicas);
+      s.available = Math.min(s.available, replicas);
+      s.generation += 1;
+      s.resourceVersion = clock++;
+      if (double.settling === "auto") void settle(s, s.generation);
+      notify();
     },
     async read(target) {
       injected("read");
@@ -156,15 +232,7 @@ export function createMemoryWorkloads(): MemoryWorkloads {
       double.patches.push({ target: workloadName(target), change });
       Object.assign(s.annotations, change.annotations);
       s.resourceVersion = clock++;
-      if (s.image !== change.image) {
-        s.image = change.image;
-        s.generation += 1;
-        s.updated = 0;
-        s.deadlineExceeded = false;
-        const revision = (s.revisions[0]?.revision ?? 0) + 1;
-        s.revisions.unshift({ revision, image: change.image, annotations: { ...s.annotations } });
-        void settle(s, s.generation);
-      }
+      if (s.image !== change.image) newTemplate(s, change.image);
       notify();
       return view(s, target);
     },

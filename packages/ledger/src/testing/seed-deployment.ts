@@ -72,7 +72,13 @@ export async function seedDeployment(
     const path: DeploymentState[] =
       target === DeploymentState.building || target === DeploymentState.deploying
         ? [DeploymentState.building, ...(target === DeploymentState.deploying ? [target] : [])]
-        : [DeploymentState.building, DeploymentState.deploying, target];
+        : [
+            DeploymentState.building,
+            DeploymentState.deploying,
+            // A rollback is decided (durably) before it is done.
+            ...(target === DeploymentState.rolledBack ? [DeploymentState.rollingBack] : []),
+            target,
+          ];
     let from: DeploymentState = DeploymentState.queued;
     for (const to of path) {
       const fields =

@@ -1,0 +1,389 @@
+// Named regressions: each interleaving here once left the cluster, the ledger and GitHub
+// disagreeing (issue 17). The simulation (test/simulation/) explores the rest.
+
+import { createFakeBuilds } from "@slipway/aws/testing";
+import type { WorkloadTarget } from "@slipway/core";
+import { digestImage, finishedBuildOf, seedDeployment } from "@slipway/ledger/testing";
+import { describe, expect, it } from "vitest";
+import { RefusedError, TransientError } from "../ports/infrastructure-errors.ts";
+import type { Workloads } from "../ports/workloads.ts";
+import { server, deps as testDeps, web } from "../testing/deps.ts";
+import { deployBuild } from "./deploy-build.ts";
+import { type RecheckDeps, recheckRollouts } from "./recheck-rollouts.ts";
+
+const image1 = digestImage(1);
+
+/** A stage whose #1 succeeded with image 1 (what both Deployments run), and a clock. */
+async function stage(options: { rolloutTimeoutMs?: number } = {}) {
+  let now = new Date("2026-11-26T10:00:00.000Z");
+  const built = testDeps({
+    bootImage: image1,
+    now,
+    rolloutTimeoutMs: options.rolloutTimeoutMs ?? 50,
+  });
+  const { memory: ledger, github, workloads } = built;
+  const deps: RecheckDeps = { ...built.deps, now: () => now, settleAfterMs: 60_000 };
+  await seedDeployment(ledger, {
+    stage: "dev",
+    sequence: 1,
+    state: "succeeded",
+    imageDigest: image1,
+    now,
+  });
+  const seed = (sequence: number) => seedDeployment(ledger, { stage: "dev", sequence, now });
+  const later = (ms: number) => {
+    now = new Date(now.getTime() + ms);
+  };
+  const state = async (sequence: number) => (await ledger.get({ stage: "dev", sequence }))?.state;
+  return { deps, ledger, github, workloads, seed, later, state };
+}
+
+/** Wraps setImage: `intercept` runs before each patch and may throw instead. */
+function interceptPatches(
+  workloads: Workloads,
+  intercept: (target: WorkloadTarget, image: string) => Promise<void>,
+): Workloads {
+  return {
+    ...workloads,
+    setImage: async (target, change) => {
+      await intercept(target, change.image);
+      return workloads.setImage(target, change);
+    },
+  };
+}
+
+describe("deploy regressions", () => {
+  it("leaves an operator's rollout undo during a long rollout alone when the re-check resumes it", async () => {
+    const { deps, workloads, seed, later, state } = await stage();
+    const two = await seed(2);
+    workloads.rolloutOf = () => "pending";
+    expect(await deployBuild(deps, finishedBuildOf(two))).toMatchObject({ kind: "rolling" });
+    workloads.rolloutOf = () => "complete";
+    expect(workloads.undo(server)).toBe(true);
+    expect(workloads.undo(web)).toBe(true);
+    await workloads.reconcile();
+    const patches = workloads.patches.length;
+    later(120_000);
+
+    const results = await recheckRollouts(deps);
+
+    expect(results).toMatchObject([{ sequence: 2, outcome: { kind: "replaced" } }]);
+    expect(workloads.patches.length).toBe(patches);
+    expect(workloads.state(server).image).toBe(image1);
+    expect(workloads.state(web).image).toBe(image1);
+    expect(await state(2)).toBe("replaced");
+  });
+
+  it("records a `kubectl set image` during the rollout as replaced and never patches back", async () => {
+    const { deps, github, workloads, seed, later, state } = await stage();
+    const two = await seed(2);
+    workloads.rolloutOf = () => "pending";
+    await deployBuild(deps, finishedBuildOf(two));
+    workloads.setImageByHand(web, digestImage(0xbeef));
+    later(120_000);
+
+    await recheckRollouts(deps);
+
+    expect(await state(2)).toBe("replaced");
+    expect(workloads.state(web).image).toBe(digestImage(0xbeef));
+    expect(github.deploymentStatuses.at(-1)).toMatchObject({ state: "error" });
+    expect(github.commitStatuses.at(-1)).toMatchObject({ state: "error" });
+  });
+
+  it("restores the last succeeded image, not a newer one still rolling out, when #3 fails during #2", async () => {
+    const { deps, workloads, seed, later, state } = await stage();
+    const two = await seed(2);
+    const three = await seed(3);
+    workloads.rolloutOf = () => "pending";
+    await deployBuild(deps, finishedBuildOf(two));
+    workloads.rolloutOf = (image) => (image === digestImage(3) ? "deadline-exceeded" : "complete");
+
+    expect(await deployBuild(deps, finishedBuildOf(three))).toMatchObject({ kind: "rolled-back" });
+    later(120_000);
+    await recheckRollouts(deps);
+
+    expect(workloads.state(server).image).toBe(image1);
+    expect(workloads.state(web).image).toBe(image1);
+    expect(await state(3)).toBe("rolled_back");
+    expect(await state(2)).toBe("superseded");
+  });
+
+  it("fails, restoring nothing, when the stage has no succeeded image", async () => {
+    const built = testDeps({ rolloutTimeoutMs: 50 });
+    const record = await seedDeployment(built.memory, { stage: "dev", sequence: 2 });
+    built.workloads.rolloutOf = () => "deadline-exceeded";
+
+    const outcome = await deployBuild(built.deps, finishedBuildOf(record));
+
+    expect(outcome).toMatchObject({ kind: "failed" });
+    expect((await built.memory.get({ stage: "dev", sequence: 2 }))?.reason).toContain(
+      "no succeeded image to restore",
+    );
+  });
+
+  it.each([
+    // Five: the run's own retries of a transient error are spent, so it escapes to Lambda.
+    ["a transient error", new TransientError("patch chat/chat-web"), 5],
+    ["a Lambda timeout", new Error("Task timed out after 300.00 seconds"), 1],
+  ])(
+    "finishes the restore on retry after %s cut it short on one Deployment",
+    async (_, error, times) => {
+      const { deps, github, workloads, seed, state } = await stage();
+      const two = await seed(2);
+      workloads.rolloutOf = (image) =>
+        image === digestImage(2) ? "deadline-exceeded" : "complete";
+      let failures = times;
+      const flaky = interceptPatches(workloads, async (target, image) => {
+        if (target.name === web.name && image === image1 && failures-- > 0) throw error;
+      });
+
+      await expect(deployBuild({ ...deps, workloads: flaky }, finishedBuildOf(two))).rejects.toBe(
+        error,
+      );
+      expect(await state(2)).toBe("rolling_back");
+      const outcome = await deployBuild({ ...deps, workloads: flaky }, finishedBuildOf(two));
+
+      expect(outcome).toMatchObject({ kind: "rolled-back" });
+      expect(workloads.state(server).image).toBe(image1);
+      expect(workloads.state(web).image).toBe(image1);
+      expect(await state(2)).toBe("rolled_back");
+      expect(github.deploymentStatuses.at(-1)?.description).toContain("Rolled back #2");
+    },
+  );
+
+  it("records a deployment superseded when a newer one patches during its restore", async () => {
+    const { deps, workloads, seed, state } = await stage();
+    const two = await seed(2);
+    const three = await seed(3);
+    workloads.rolloutOf = (image) => (image === digestImage(2) ? "deadline-exceeded" : "complete");
+    let raced = false;
+    const racing = interceptPatches(workloads, async (_, image) => {
+      if (image !== image1 || raced) return;
+      raced = true;
+      await deployBuild(deps, finishedBuildOf(three));
+    });
+
+    const outcome = await deployBuild({ ...deps, workloads: racing }, finishedBuildOf(two));
+
+    expect(outcome).toEqual({ kind: "superseded", by: 3 });
+    expect(await state(2)).toBe("superseded");
+    expect(await state(3)).toBe("succeeded");
+    expect(workloads.state(server).image).toBe(digestImage(3));
+    expect(workloads.state(web).image).toBe(digestImage(3));
+  });
+
+  it("records a Deployment paused during the rollout as replaced instead of following it for ever", async () => {
+    const { deps, workloads, seed, later, state } = await stage();
+    const two = await seed(2);
+    workloads.rolloutOf = () => "pending";
+    await deployBuild(deps, finishedBuildOf(two));
+    workloads.setPaused(server, true);
+    await workloads.reconcile();
+    later(120_000);
+
+    const results = await recheckRollouts(deps);
+
+    expect(results).toMatchObject([{ outcome: { kind: "replaced" } }]);
+    expect(await state(2)).toBe("replaced");
+  });
+
+  it("fails and restores a rollout that is still progressing past the re-check's bound", async () => {
+    const { deps, workloads, seed, later, state } = await stage();
+    const two = await seed(2);
+    workloads.rolloutOf = (image) => (image === digestImage(2) ? "pending" : "complete");
+    await deployBuild(deps, finishedBuildOf(two));
+    later(120_000);
+    expect(await recheckRollouts(deps)).toMatchObject([{ outcome: { kind: "rolling" } }]);
+    later(30 * 60_000);
+
+    const results = await recheckRollouts(deps);
+
+    expect(results).toMatchObject([{ outcome: { kind: "rolled-back" } }]);
+    expect(await state(2)).toBe("rolled_back");
+    expect(workloads.state(server).image).toBe(image1);
+  });
+
+  it("follows a restore's own rollout and records it failed when the restored image cannot run", async () => {
+    const { deps, ledger, workloads, seed, state } = await stage();
+    const two = await seed(2);
+    workloads.rolloutOf = () => "deadline-exceeded";
+
+    const outcome = await deployBuild(deps, finishedBuildOf(two));
+
+    expect(outcome).toMatchObject({ kind: "failed" });
+    expect(await state(2)).toBe("failed");
+    expect((await ledger.get({ stage: "dev", sequence: 2 }))?.reason).toMatch(
+      /the restore to .* failed: .*progress deadline/,
+    );
+  });
+
+  it("leaves a restore still rolling out rolling_back, and the re-check records its verdict", async () => {
+    const { deps, workloads, seed, later, state } = await stage();
+    const two = await seed(2);
+    workloads.rolloutOf = (image) => (image === digestImage(2) ? "deadline-exceeded" : "pending");
+
+    expect(await deployBuild(deps, finishedBuildOf(two))).toMatchObject({ kind: "rolling" });
+    expect(await state(2)).toBe("rolling_back");
+    workloads.rolloutOf = () => "complete";
+    await workloads.reconcile();
+    later(120_000);
+
+    expect(await recheckRollouts(deps)).toMatchObject([{ outcome: { kind: "rolled-back" } }]);
+    expect(await state(2)).toBe("rolled_back");
+  });
+
+  it("names every Deployment it could not restore and records the deployment failed", async () => {
+    const { deps, ledger, workloads, seed } = await stage();
+    const two = await seed(2);
+    workloads.rolloutOf = (image) => (image === digestImage(2) ? "deadline-exceeded" : "complete");
+    const refusing = interceptPatches(workloads, async (target, image) => {
+      if (target.name === web.name && image === image1)
+        throw new RefusedError("patch chat/chat-web", 403);
+    });
+
+    const outcome = await deployBuild({ ...deps, workloads: refusing }, finishedBuildOf(two));
+
+    expect(outcome).toMatchObject({ kind: "failed" });
+    const record = await ledger.get({ stage: "dev", sequence: 2 });
+    expect(record?.state).toBe("failed");
+    expect(record?.reason).toContain("not restored: chat/chat-web");
+    expect(workloads.state(server).image).toBe(image1);
+  });
+
+  it("sends the verdict to GitHub on retry when a run died between recording it and reporting it (found by the simulation)", async () => {
+    const { deps, ledger, github, seed } = await stage();
+    const three = await seed(3);
+    const dying = {
+      ...deps,
+      github: {
+        ...deps.github,
+        setDeploymentStatus: async () => {
+          throw new Error("Task timed out after 300.00 seconds");
+        },
+      },
+    };
+    await deployBuild(dying, finishedBuildOf(three, { status: "failed", image: undefined }));
+    expect((await ledger.get({ stage: "dev", sequence: 3 }))?.githubReport).toBe("pending");
+
+    const retried = await deployBuild(
+      deps,
+      finishedBuildOf(three, { status: "failed", image: undefined }),
+    );
+
+    expect(retried).toEqual({ kind: "duplicate", state: "failed" });
+    expect(github.deploymentStatuses.at(-1)).toMatchObject({
+      state: "failure",
+      deploymentId: 5003,
+    });
+    expect(github.commitStatuses.at(-1)).toMatchObject({ state: "failure" });
+    expect((await ledger.get({ stage: "dev", sequence: 3 }))?.githubReport).toBe("reported");
+  });
+
+  it("pays a report still owed when the re-check runs", async () => {
+    const { deps, ledger, github, seed, later } = await stage();
+    const two = await seed(2);
+    github.outage = new Error("GitHub 503");
+    await deployBuild(deps, finishedBuildOf(two));
+    github.outage = undefined;
+    later(120_000);
+
+    await recheckRollouts(deps);
+
+    expect(github.deploymentStatuses.at(-1)).toMatchObject({
+      state: "success",
+      deploymentId: 5002,
+    });
+    expect((await ledger.get({ stage: "dev", sequence: 2 }))?.githubReport).toBe("reported");
+  });
+
+  it("keeps an older build out after an operator's rollout undo lowered the guard (found by the simulation)", async () => {
+    const { deps, workloads, seed, state } = await stage();
+    const two = await seed(2);
+    const three = await seed(3);
+    await deployBuild(deps, finishedBuildOf(three));
+    workloads.undo(server);
+    await workloads.reconcile();
+    // #2's run read the ledger before #3 deployed, so only the cluster can stop it now.
+    const racing = { ...deps, ledger: { ...deps.ledger, history: async () => [] } };
+
+    const outcome = await deployBuild(racing, finishedBuildOf(two));
+
+    expect(outcome).toEqual({ kind: "superseded", by: 3 });
+    expect(await state(2)).toBe("superseded");
+    expect(workloads.state(server).image).toBe(image1);
+  });
+
+  it("reads a successful build's image from CodeBuild when its event lacks IMAGE_URI", async () => {
+    const { deps, seed, state, workloads } = await stage();
+    const two = await seed(2);
+    const builds = createFakeBuilds();
+    builds.exported.set(two.buildId, [{ name: "IMAGE_URI", value: digestImage(2) }]);
+
+    const outcome = await deployBuild(
+      { ...deps, builds },
+      finishedBuildOf(two, { image: undefined }),
+    );
+
+    expect(outcome).toEqual({ kind: "succeeded", image: digestImage(2) });
+    expect(await state(2)).toBe("succeeded");
+    expect(workloads.state(web).image).toBe(digestImage(2));
+  });
+
+  it("fails the record, and so alerts, when CodeBuild has no IMAGE_URI for a successful build either", async () => {
+    const { deps, ledger, github, seed, workloads } = await stage();
+    const two = await seed(2);
+
+    const outcome = await deployBuild(
+      { ...deps, builds: createFakeBuilds() },
+      finishedBuildOf(two, { image: undefined }),
+    );
+
+    expect(outcome).toMatchObject({ kind: "failed" });
+    expect(await ledger.get({ stage: "dev", sequence: 2 })).toMatchObject({
+      state: "failed",
+      reason: expect.stringContaining("IMAGE_URI"),
+    });
+    expect(github.commitStatuses.at(-1)).toMatchObject({ state: "failure" });
+    expect(workloads.patches).toEqual([]);
+  });
+
+  it("deploys a build whose hold was recorded after the unpin (found by the simulation)", async () => {
+    const { deps, ledger, seed, state } = await stage();
+    const two = await seed(2);
+    await ledger.pin("dev", { reason: "incident", by: "ops", at: new Date() });
+    let unpinned = false;
+    const racing = {
+      ...deps,
+      ledger: {
+        ...deps.ledger,
+        transition: async (...args: Parameters<typeof deps.ledger.transition>) => {
+          const [, change] = args;
+          if (change.to === "held" && !unpinned) {
+            unpinned = true;
+            await ledger.unpin("dev");
+          }
+          return deps.ledger.transition(...args);
+        },
+      },
+    };
+
+    const outcome = await deployBuild(racing, finishedBuildOf(two));
+
+    expect(outcome).toMatchObject({ kind: "succeeded" });
+    expect(await state(2)).toBe("succeeded");
+  });
+
+  it("supersedes an older held build once a newer one reaches the cluster", async () => {
+    const { deps, ledger, seed, state } = await stage();
+    const two = await seed(2);
+    const three = await seed(3);
+    await ledger.pin("dev", { reason: "incident", by: "ops", at: new Date() });
+    await deployBuild(deps, finishedBuildOf(two));
+    await ledger.unpin("dev");
+
+    await deployBuild(deps, finishedBuildOf(three));
+
+    expect(await state(2)).toBe("superseded");
+    expect(await state(3)).toBe("succeeded");
+  });
+});
