@@ -89,7 +89,17 @@ export async function applyImage(
       (r) => guardSequence(r.annotations) === own.sequence && r.image === own.image,
     );
     if (options.resumed && (options.patchedBefore || reached)) {
-      return { done: moved(name, state.image, "it was rolled back by hand (rollout undo)") };
+      // The read above may predate a concurrent run's patch of this very build, which the
+      // ReplicaSets listed after it already show: only a fresh read can tell that from an undo.
+      const fresh = await retryTransient(deps, transientRetryPolicy, () =>
+        deps.workloads.read(target),
+      );
+      const freshHeld = guardSequence(fresh.annotations);
+      if (freshHeld > own.sequence) return { done: { kind: "newer", sequence: freshHeld } };
+      if (freshHeld === own.sequence && fresh.image === own.image) {
+        return { done: { kind: "applied", state: fresh, patched: false } };
+      }
+      return { done: moved(name, fresh.image, "it was rolled back by hand (rollout undo)") };
     }
     return {
       change: {

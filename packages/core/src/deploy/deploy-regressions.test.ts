@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { RefusedError, TransientError } from "../ports/infrastructure-errors.ts";
 import type { Workloads } from "../ports/workloads.ts";
 import { server, deps as testDeps, web } from "../testing/deps.ts";
+import { applyImage } from "./apply-image.ts";
 import { deployBuild } from "./deploy-build.ts";
 import { type RecheckDeps, recheckRollouts } from "./recheck-rollouts.ts";
 
@@ -385,5 +386,40 @@ describe("deploy regressions", () => {
 
     expect(await state(2)).toBe("superseded");
     expect(await state(3)).toBe("succeeded");
+  });
+
+  it("takes a duplicate run's concurrent patch, seen in the ReplicaSets before the Deployment, for its own, not for an undo (found by the deploy-races drill)", async () => {
+    // Prepare: run B resumes #2 and reads chat-server while it still holds #1; run A's patch
+    // of #2 lands (and its ReplicaSet appears) before B lists the ReplicaSets.
+    const { deps, workloads } = await stage();
+    const own = { sequence: 2, image: digestImage(2) };
+    let raced = false;
+    const racing: Workloads = {
+      ...workloads,
+      revisions: async (target) => {
+        if (!raced) {
+          raced = true;
+          const now = await workloads.read(target);
+          await workloads.setImage(target, {
+            image: own.image,
+            resourceVersion: now.resourceVersion,
+            annotations: { "slipway.dev/sequence": "2" },
+          });
+        }
+        return workloads.revisions(target);
+      },
+    };
+
+    // Act
+    const outcome = await applyImage(
+      { ...deps, workloads: racing },
+      server,
+      own,
+      {},
+      { resumed: true },
+    );
+
+    // Assess: B sees its own build on the Deployment, not a hand edit.
+    expect(outcome).toMatchObject({ kind: "applied", patched: false });
   });
 });
