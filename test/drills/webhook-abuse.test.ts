@@ -31,6 +31,23 @@ const codebuild = mockClient(CodeBuildClient);
 const dynamo = mockClient(DynamoDBClient);
 const documents = mockClient(DynamoDBDocumentClient);
 
+const statusMeaning: Record<number, string> = {
+  202: "signed, but nothing to build: tags, deletions, unmapped branches, [skip ci], other events",
+  400: "malformed request or payload",
+  401: "missing or wrong signature",
+  403: "another repository's push (name or id)",
+  413: "body over the limit",
+  415: "form-encoded hook: set the content type to application/json",
+};
+
+function countByStatus(answers: ReadonlyArray<{ status: number }>): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const { status } of [...answers].sort((a, b) => a.status - b.status)) {
+    counts.set(status, (counts.get(status) ?? 0) + 1);
+  }
+  return counts;
+}
+
 describe(`webhook abuse drill (${formName} form)`, () => {
   let handler: (event: LambdaFunctionURLEvent) => Promise<LambdaFunctionURLResult>;
   let githubCalls = 0;
@@ -162,6 +179,13 @@ describe(`webhook abuse drill (${formName} form)`, () => {
             median: dynamo.calls().length + documents.calls().length,
           },
           { name: "GitHub calls", unit: "requests", median: githubCalls },
+          // Every refusal, counted by the answer GitHub's delivery log shows.
+          ...[...countByStatus(answers)].map(([status, n]) => ({
+            name: `answered ${status}`,
+            unit: "requests",
+            median: n,
+            note: statusMeaning[status] ?? "",
+          })),
           {
             name: "wrong answers or crashes",
             unit: "requests",
