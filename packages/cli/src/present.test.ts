@@ -1,3 +1,4 @@
+import { createMemoryLedger, seedDeployment } from "@slipway/ledger/testing";
 import { describe, expect, it } from "vitest";
 import { present } from "./present.ts";
 
@@ -31,5 +32,21 @@ describe("present", () => {
 
   it("says so when a stage has no deployments", () => {
     expect(present({ command: "history", stage: "dev", value: [] }, false)).toBe("no deployments");
+  });
+
+  it("never lets a commit title's control characters reach the terminal, in text or --json", async () => {
+    const ledger = createMemoryLedger();
+    const record = await seedDeployment(ledger, { stage: "dev", sequence: 1 });
+    // Clear the screen, move the cursor home, a C1 CSI, and a right-to-left override.
+    const hostile = { ...record, commitTitle: "fix\u001b[2J\u001b[H\u009b31mok\u202egnp.exe" };
+    const result = { command: "history" as const, stage: "dev", value: [hostile] };
+
+    const outputs = [present(result, false), present(result, true)];
+
+    for (const output of outputs) {
+      expect(output).not.toMatch(/[\u001b\u009b\u202e]/);
+      expect(output).toContain("\\u001b[2J");
+    }
+    expect(JSON.parse(outputs[1] ?? "")[0].commitTitle).toBe(hostile.commitTitle);
   });
 });

@@ -7,6 +7,7 @@ import {
   type StageStatus,
   type UnpinStageOutcome,
 } from "@slipway/core";
+import { printable } from "./printable.ts";
 
 /** What one command found or did: the value `--json` prints, and the text is made from. */
 export type CommandResult =
@@ -17,9 +18,16 @@ export type CommandResult =
   | { command: "unpin"; stage: string; value: UnpinStageOutcome }
   | { command: "trace"; stage: string; value: DeploymentTrace[] };
 
-/** The one formatter: `--json` prints the result's value as it is, text is drawn from the same value. */
+/**
+ * The one formatter: `--json` prints the result's value as it is, text is drawn from the same
+ * value. Either way no control character from the ledger (a commit title, a pin reason)
+ * reaches the terminal as itself: JSON escapes C0 but not C1 (CSI is U+009B).
+ */
 export function present(result: CommandResult, json: boolean): string {
-  if (json) return JSON.stringify(result.value, null, 2);
+  return printable(json ? JSON.stringify(result.value, null, 2) : presentText(result));
+}
+
+function presentText(result: CommandResult): string {
   switch (result.command) {
     case "history":
       return historyTable(result.value);
