@@ -11,6 +11,7 @@ import { createAuthService } from "./auth-service.ts";
 import { createChatService } from "./chat-service.ts";
 import { type HealthState, startHealth } from "./health-state.ts";
 import { addReflection } from "./reflection.ts";
+import { maxRequestBytes } from "./requests.ts";
 import { createStreamRegistry } from "./stream-registry.ts";
 
 export type ChatServer = {
@@ -62,6 +63,9 @@ export async function startChatServer(
     // so their streams end and free their slots instead of holding them forever.
     "grpc.keepalive_time_ms": 30_000,
     "grpc.keepalive_timeout_ms": 10_000,
+    // Near the largest valid request, not grpc-js's 4 MiB: 48 oversized messages at once took
+    // a replica to 198 MiB of its 256 Mi limit. Bigger ones end with RESOURCE_EXHAUSTED.
+    "grpc.max_receive_message_length": maxRequestBytes(config.MAX_TEXT_BYTES),
   });
   server.addService(AuthServiceService, createAuthService({ store, tokens, logger }));
   server.addService(

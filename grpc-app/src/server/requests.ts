@@ -11,6 +11,22 @@ export const Credentials = z.object({
   password: z.string().min(1, "password is required").max(1024),
 });
 
+/** UTF-8 needs at most 4 bytes a character; zod's max counts characters. */
+const maxBytesPerChar = 4;
+/** Tags, lengths and the gRPC frame around the fields: a few bytes, rounded up generously. */
+const framingBytes = 64;
+
+/**
+ * The largest request any rpc accepts, in bytes: a note (room and text at their limits) or
+ * a login (username and password at theirs), plus framing. The server's receive limit, so a
+ * 4 MiB message (grpc-js's default) for a 1-4 KiB field is refused before it is buffered.
+ */
+export function maxRequestBytes(maxTextBytes: number): number {
+  const note = 64 + maxTextBytes;
+  const login = (64 + 1024) * maxBytesPerChar;
+  return Math.max(note, login) + framingBytes;
+}
+
 /** Parses a request field with zod, turning a failure into INVALID_ARGUMENT with zod's message. */
 export function parseField<T>(schema: z.ZodType<T>, value: unknown): T {
   const parsed = schema.safeParse(value);

@@ -150,6 +150,20 @@ export function chatContract(
       expect(await t.server.store.listAfter(room, 0, 10)).toEqual([]);
     });
 
+    it("refuses a message far beyond any valid request with RESOURCE_EXHAUSTED before reading it", async () => {
+      const room = newRoom();
+      const huge = sendNote(t.chat, token, room, "a".repeat(64 * 1024));
+
+      await expect(huge).rejects.toMatchObject({ code: status.RESOURCE_EXHAUSTED });
+      expect(await t.server.store.listAfter(room, 0, 10)).toEqual([]);
+    });
+
+    it("still accepts a login at the longest valid password, in four-byte characters", async () => {
+      await expect(login(t.auth, username, "😀".repeat(1024))).rejects.toMatchObject({
+        code: status.UNAUTHENTICATED,
+      });
+    });
+
     it("accepts text of exactly the byte limit", async () => {
       const ack = await sendNote(t.chat, token, newRoom(), "a".repeat(1024));
 
