@@ -56,6 +56,8 @@ export const Config = z
     SUBSCRIBER_BUFFER: positiveInt(256),
     /** Concurrent ChatStream calls per replica; more get RESOURCE_EXHAUSTED. */
     MAX_STREAMS: positiveInt(1000),
+    /** Concurrent ChatStream calls of one user per replica (a few tabs and devices). */
+    MAX_STREAMS_PER_USER: positiveInt(20),
     /** How long SIGTERM waits for calls to finish before it cuts them. */
     SHUTDOWN_GRACE_MS: positiveInt(10_000),
     /** How often the database is pinged to keep health truthful. */

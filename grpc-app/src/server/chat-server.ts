@@ -56,7 +56,7 @@ export async function startChatServer(
     secret: config.TOKEN_SECRET ?? randomBytes(32).toString("base64url"),
     ttlSeconds: config.TOKEN_TTL_SECONDS,
   });
-  const streams = createStreamRegistry(config.MAX_STREAMS);
+  const streams = createStreamRegistry(config.MAX_STREAMS, config.MAX_STREAMS_PER_USER);
   const server = new Server({
     interceptors: [createAuthInterceptor(tokens, ["/chat.v1.ChatService/"], logger)],
     // Pings find clients that vanished without closing (a dead NAT entry, a crashed laptop),

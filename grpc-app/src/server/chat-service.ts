@@ -89,18 +89,14 @@ export function createChatService(deps: {
         });
         return;
       }
-      const reservation = streams.reserve();
+      // The auth interceptor verified the token before this handler runs.
+      const user = verifiedUser(call.metadata) ?? "";
+      const reservation = streams.reserve(user);
       if (reservation !== "reserved") {
-        call.emit(
-          "error",
-          reservation === "full"
-            ? { code: status.RESOURCE_EXHAUSTED, details: "too many open streams on this server" }
-            : { code: status.UNAVAILABLE, details: "server shutting down; retry elsewhere" },
-        );
+        call.emit("error", refusedStream[reservation]);
         return;
       }
       const room = parsed.data;
-      const user = verifiedUser(call.metadata);
       const stream = startNoteStream({
         store,
         room,
@@ -108,7 +104,7 @@ export function createChatService(deps: {
         sink: grpcSink(call),
         bufferLimit: deps.bufferLimit,
       });
-      streams.track(stream);
+      streams.track(stream, user);
       logger.debug("stream.opened", { room, user, afterId: call.request.afterId });
       const onCancelled = () => stream.stop({ kind: "cancelled" });
       call.on("cancelled", onCancelled);
@@ -122,3 +118,13 @@ export function createChatService(deps: {
     },
   };
 }
+
+/** How a stream that could not get a slot ends. */
+const refusedStream = {
+  full: { code: status.RESOURCE_EXHAUSTED, details: "too many open streams on this server" },
+  "user-full": {
+    code: status.RESOURCE_EXHAUSTED,
+    details: "too many open streams for this user; close one first",
+  },
+  draining: { code: status.UNAVAILABLE, details: "server shutting down; retry elsewhere" },
+} as const;

@@ -1,34 +1,50 @@
 import type { NoteStream } from "./note-stream.ts";
 
-/** The open ChatStreams of one server: enforces the limit and ends them all on shutdown. */
+/** Why a stream may not start: the server's slots, the user's slots, or a shutdown. */
+export type Reservation = "reserved" | "full" | "user-full" | "draining";
+
+/** The open ChatStreams of one server: enforces the limits and ends them all on shutdown. */
 export type StreamRegistry = {
-  /** Reserves a slot, unless `limit` streams are open or the server is draining. */
-  reserve(): "reserved" | "full" | "draining";
-  /** Tracks a started stream in a reserved slot until it ends. */
-  track(stream: NoteStream): void;
+  /**
+   * Reserves a slot for `user`, unless `limit` streams are open, the user holds
+   * `perUserLimit` of them, or the server is draining.
+   */
+  reserve(user: string): Reservation;
+  /** Tracks a started stream in a slot `user` reserved, until it ends. */
+  track(stream: NoteStream, user: string): void;
   /** Stops every open stream as draining (they end with UNAVAILABLE) and refuses new ones. */
   drainAll(): void;
   size(): number;
 };
 
-/** Counts slots before a stream starts, so concurrent calls cannot overshoot the limit. */
-export function createStreamRegistry(limit: number): StreamRegistry {
+/**
+ * Counts slots before a stream starts, so concurrent calls cannot overshoot either limit. The
+ * per-user limit keeps one account (one leaked token, one buggy client) from taking every slot.
+ */
+export function createStreamRegistry(limit: number, perUserLimit = limit): StreamRegistry {
   const open = new Set<NoteStream>();
+  const byUser = new Map<string, number>();
   let reserved = 0;
   let draining = false;
   return {
-    reserve() {
+    reserve(user) {
       if (draining) return "draining";
       if (reserved >= limit) return "full";
+      const held = byUser.get(user) ?? 0;
+      if (held >= perUserLimit) return "user-full";
       reserved += 1;
+      byUser.set(user, held + 1);
       return "reserved";
     },
-    track(stream) {
+    track(stream, user) {
       open.add(stream);
       if (draining) stream.stop({ kind: "draining" });
       stream.done.finally(() => {
         open.delete(stream);
         reserved -= 1;
+        const held = (byUser.get(user) ?? 1) - 1;
+        if (held > 0) byUser.set(user, held);
+        else byUser.delete(user);
       });
     },
     drainAll() {

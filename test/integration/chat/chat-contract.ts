@@ -261,6 +261,33 @@ export function chatContract(
       expect(reader.notes.length).toBeLessThan(sent);
     });
 
+    it("refuses one user's stream beyond the per-user limit, while another user still gets one", async () => {
+      const own = await startTestServer(t.server.store, { ...limits, MAX_STREAMS_PER_USER: "2" });
+      try {
+        const [a, b] = [await own.signIn(), await own.signIn()];
+        const rooms = [newRoom(), newRoom()];
+        const opened = rooms.map((room) =>
+          own.logs.next((e) => e.event === "stream.opened" && e.room === room),
+        );
+        const open = rooms.map((room) => openStream(own.chat, a.token, room));
+        await Promise.all(opened);
+
+        const refused = await openStream(own.chat, a.token, newRoom()).ended;
+        const room = newRoom();
+        const other = openStream(own.chat, b.token, room);
+        await sendNote(own.chat, b.token, room, "another user still streams");
+        await other.received(1);
+        for (const reader of [...open, other]) reader.call.cancel();
+
+        expect(refused).toMatchObject({
+          code: status.RESOURCE_EXHAUSTED,
+          details: "too many open streams for this user; close one first",
+        });
+      } finally {
+        await own.stop();
+      }
+    });
+
     it("refuses a stream beyond the concurrent limit with RESOURCE_EXHAUSTED, then frees the slot", async () => {
       const rooms = Array.from({ length: 5 }, newRoom);
       const opened = rooms.map((room) =>
