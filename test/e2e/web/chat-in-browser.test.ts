@@ -63,6 +63,24 @@ describe.runIf(chromiumAvailable())("chat in a real browser", () => {
     await b.context.close();
   });
 
+  it("survives odd links: a hash that is no valid percent-encoding opens the default room", async () => {
+    for (const hash of ["#%", "#%E0%A4%A", "#%zz", "#%F0%9F"]) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(String(error)));
+      await page.goto(`${web.url}${hash}`);
+
+      await signIn(page, alice);
+      await waitUntilLive(page);
+      await say(page, `still chatting after ${hash}`);
+      await waitForMessage(page, `still chatting after ${hash}`);
+
+      expect(errors, hash).toEqual([]);
+      await context.close();
+    }
+  });
+
   it("keeps each room's messages in that room", async () => {
     // Prepare
     const a = await visit(browser, `${web.url}#general`);

@@ -179,7 +179,13 @@ view.logout.addEventListener("click", async () => {
 // ---- rooms ---------------------------------------------------------------------------
 
 function roomFromHash() {
-  const room = decodeURIComponent(location.hash.slice(1));
+  let room;
+  try {
+    room = decodeURIComponent(location.hash.slice(1));
+  } catch {
+    // A link like `#%` or `#%E0%A4%A` is no room: decodeURIComponent throws URIError.
+    return undefined;
+  }
   return roomPattern.test(room) ? room : undefined;
 }
 
