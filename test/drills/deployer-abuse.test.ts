@@ -1,18 +1,9 @@
-import {
-  AppsV1Api,
-  CoreV1Api,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1Deployment,
-} from "@kubernetes/client-node";
+import { PatchStrategy, setHeaderOptions, type V1Deployment } from "@kubernetes/client-node";
 import { ConflictError } from "@slipway/core";
-import { createClusterObjects, createKubeWorkloads } from "@slipway/kube";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createKubeWorkloads } from "@slipway/kube";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bootstrapImage } from "../../infra/settings.ts";
-import { stageObjectsIn } from "../integration/k8s/stage-objects.ts";
-import { waitForRollout } from "../kube/deployment-rollout.ts";
-import { waitFor } from "../kube/wait-for.ts";
+import { guardedStage } from "../integration/k8s/guarded-stage.ts";
 import { drillSeed, formName, longForm, recordDrill, seededRandom } from "./support/drill-form.ts";
 
 /**
@@ -22,32 +13,10 @@ import { drillSeed, formName, longForm, recordDrill, seededRandom } from "./supp
  * the production stage's Role and admission policy on the real local control plane.
  */
 const attempts = longForm ? 600 : 120;
-const kube = inject("kube");
-const load = (path: string) => {
-  const config = new KubeConfig();
-  config.loadFromFile(path);
-  return config;
-};
-const admin = load(kube.kubeconfigAdmin);
-const deployer = load(kube.kubeconfigDeployer);
-const adminApps = admin.makeApiClient(AppsV1Api);
-const apps = deployer.makeApiClient(AppsV1Api);
-const core = deployer.makeApiClient(CoreV1Api);
 const namespace = "drill-deployer";
 const registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-production";
-const kinds = new Set([
-  "Namespace",
-  "Role",
-  "RoleBinding",
-  "ValidatingAdmissionPolicy",
-  "ValidatingAdmissionPolicyBinding",
-  "Deployment",
-]);
-const applier = createClusterObjects({
-  config: admin,
-  parent: { name: "slipway-drill-deployer", namespace: "kube-system" },
-  bootstrapImage,
-});
+const stage = guardedStage(namespace, registry);
+const { adminApps, apps, core, deployer } = stage;
 const strategic = setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch);
 const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const jsonPatch = setHeaderOptions("Content-Type", PatchStrategy.JsonPatch);
@@ -248,46 +217,11 @@ function generateAttacks(random: () => number): Attack[] {
 }
 
 beforeAll(async () => {
-  const objects = stageObjectsIn("production", namespace, { registry }).filter((o) =>
-    kinds.has(o.kind),
-  );
-  await applier.apply(objects);
-  await adminApps.createNamespacedDeployment({
-    namespace,
-    body: {
-      metadata: { name: "intruder", namespace },
-      spec: {
-        selector: { matchLabels: { app: "intruder" } },
-        template: {
-          metadata: { labels: { app: "intruder" } },
-          spec: { containers: [{ name: "x", image: bootstrapImage }] },
-        },
-      },
-    },
-  });
-  for (const name of ["chat-server", "chat-web"])
-    await waitForRollout(adminApps, name, namespace, 90_000);
-  await waitFor(
-    "the deployer's admission policy in effect",
-    async () => {
-      const body = { spec: { template: { spec: { hostNetwork: true } } } };
-      try {
-        await apps.patchNamespacedDeployment(
-          { name: "chat-server", namespace, body, dryRun: "All" },
-          strategic,
-        );
-        return undefined;
-      } catch (error) {
-        return (error as { code?: number }).code === 422 || undefined;
-      }
-    },
-    { timeoutMs: 30_000, intervalMs: 200 },
-  );
+  await stage.apply();
+  await stage.createIntruder();
 }, 180_000);
 
-afterAll(async () => {
-  await applier.removeAll(new Date(Date.now() + 60_000));
-});
+afterAll(() => stage.remove());
 
 describe(`deployer abuse drill (${formName} form)`, () => {
   it(`refuses ${attempts} rewrites and reaches beyond the deployer's two Deployments, while its own rollouts go through`, async () => {

@@ -17,21 +17,22 @@ import { waitForRollout } from "../../kube/deployment-rollout.ts";
 export const kube = inject("kube");
 export const namespace = kube.namespace;
 
-function load(path: string): KubeConfig {
+/** A kubeconfig file of the test cluster, loaded. */
+export function loadKubeConfig(path: string): KubeConfig {
   const config = new KubeConfig();
   config.loadFromFile(path);
   return config;
 }
 
 /** cluster-admin: only for setting up Deployments and checking what the deployer did. */
-export const adminApps = load(kube.kubeconfigAdmin).makeApiClient(AppsV1Api);
+export const adminApps = loadKubeConfig(kube.kubeconfigAdmin).makeApiClient(AppsV1Api);
 
 /**
  * The deploy function's identity (group slipway:deployers, its Role only), reached through
  * a fault proxy that records every request and can inject 409, 5xx and resets.
  */
 export async function deployerWorkloads(): Promise<{ workloads: Workloads; proxy: FaultProxy }> {
-  const deployer = load(kube.kubeconfigDeployer);
+  const deployer = loadKubeConfig(kube.kubeconfigDeployer);
   const cluster = deployer.getCurrentCluster();
   const token = deployer.getCurrentUser()?.token;
   if (!cluster || !token) throw new Error("the deployer kubeconfig names no cluster or token");

@@ -1,16 +1,9 @@
-import {
-  AppsV1Api,
-  CoreV1Api,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from "@kubernetes/client-node";
-import { createClusterObjects, createKubeWorkloads } from "@slipway/kube";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { createKubeWorkloads } from "@slipway/kube";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bootstrapImage } from "../../../infra/settings.ts";
 import { waitForRollout } from "../../kube/deployment-rollout.ts";
-import { waitFor } from "../../kube/wait-for.ts";
-import { stageObjectsIn } from "./stage-objects.ts";
+import { guardedStage, strategicMerge as smp } from "./guarded-stage.ts";
 
 /**
  * The deployer's limits as the real API server enforces them: the production stage's Role
@@ -18,35 +11,11 @@ import { stageObjectsIn } from "./stage-objects.ts";
  * the restricted deployer identity (group slipway:deployers). Its own rollout is admitted;
  * every other change to a pod template, and every other object, is refused.
  */
-const kube = inject("kube");
-const load = (path: string) => {
-  const config = new KubeConfig();
-  config.loadFromFile(path);
-  return config;
-};
-const admin = load(kube.kubeconfigAdmin);
-const deployer = load(kube.kubeconfigDeployer);
-const adminApps = admin.makeApiClient(AppsV1Api);
-const apps = deployer.makeApiClient(AppsV1Api);
-const core = deployer.makeApiClient(CoreV1Api);
 const namespace = "admission-production";
 const registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-production";
+const stage = guardedStage(namespace, registry);
+const { adminApps, apps, core, deployer } = stage;
 const digest = (c: string) => `@sha256:${c.repeat(64)}`;
-const smp = setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch);
-const applier = createClusterObjects({
-  config: admin,
-  parent: { name: "slipway-admission", namespace: "kube-system" },
-  bootstrapImage,
-});
-// What the deployer's Role and admission need; the Services and Ingresses are not involved.
-const kinds = new Set([
-  "Namespace",
-  "Role",
-  "RoleBinding",
-  "ValidatingAdmissionPolicy",
-  "ValidatingAdmissionPolicyBinding",
-  "Deployment",
-]);
 
 /** A strategic merge patch to the chat server's one container. */
 const container = (fields: Record<string, unknown>) => ({
@@ -55,34 +24,9 @@ const container = (fields: Record<string, unknown>) => ({
 const patchServer = (body: object, client = apps) =>
   client.patchNamespacedDeployment({ name: "chat-server", namespace, body }, smp);
 
-beforeAll(async () => {
-  const objects = stageObjectsIn("production", namespace, { registry }).filter((o) =>
-    kinds.has(o.kind),
-  );
-  await applier.apply(objects);
-  await waitForRollout(adminApps, "chat-server", namespace, 90_000);
-  // The API server loads policies, bindings and parameters through informers: wait until
-  // a change the policy refuses is refused (a dry run, so nothing is written meanwhile).
-  await waitFor(
-    "the deployer's admission policy in effect",
-    async () => {
-      try {
-        await apps.patchNamespacedDeployment(
-          { name: "chat-server", namespace, body: container({ command: ["sh"] }), dryRun: "All" },
-          smp,
-        );
-        return undefined;
-      } catch (error) {
-        return (error as { code?: number }).code === 422 || undefined;
-      }
-    },
-    { timeoutMs: 30_000, intervalMs: 200 },
-  );
-}, 120_000);
+beforeAll(() => stage.apply(), 120_000);
 
-afterAll(async () => {
-  await applier.removeAll(new Date(Date.now() + 60_000));
-});
+afterAll(() => stage.remove());
 
 describe("the deployer's own changes", () => {
   it("admits its rollout: the image by digest from the stage's registry, with its annotations, followed by name", async () => {
@@ -224,19 +168,7 @@ describe("the deployer's Role (resourceNames)", () => {
   const forbidden = { code: 403 };
 
   it("refuses another Deployment in the namespace, another namespace, and other verbs", async () => {
-    await adminApps.createNamespacedDeployment({
-      namespace,
-      body: {
-        metadata: { name: "intruder", namespace },
-        spec: {
-          selector: { matchLabels: { app: "intruder" } },
-          template: {
-            metadata: { labels: { app: "intruder" } },
-            spec: { containers: [{ name: "x", image: bootstrapImage }] },
-          },
-        },
-      },
-    });
+    await stage.createIntruder();
     const image = container({ image: `${registry}${digest("e")}` });
 
     await expect(
