@@ -137,6 +137,8 @@ export class DeployWorld {
   private hands = 0;
   private writers = new Map<string, Writer>();
   private handsOff = false;
+  /** The last unpin kept held builds held: they are the operator's to release. */
+  private keptHeld = false;
   /** `target#sequence` for every build image a deploy patch put on a Deployment. */
   private reached = new Set<string>();
   /** Steps taken, for the report. */
@@ -255,6 +257,7 @@ export class DeployWorld {
         this.spawn("operator", "rollback", (deps) => rollbackStage(deps, { requestedBy: "ops" }));
         break;
       case "pin":
+        this.keptHeld = false;
         this.spawn("operator", `pin${command.rollback ? "+rollback" : ""}`, (deps) =>
           pinStage(deps, {
             reason: "incident",
@@ -264,6 +267,8 @@ export class DeployWorld {
         );
         break;
       case "unpin":
+        // Without deployLatest the operator keeps what is held held (until the next push).
+        if (!command.deployLatest) this.keptHeld = true;
         this.spawn("operator", "unpin", (deps) =>
           unpinStage(deps, { deployLatest: command.deployLatest }),
         );
@@ -564,7 +569,9 @@ export class DeployWorld {
     }
     const bad = (message: string) => this.violations.push(message);
     const unfinished = records.filter(
-      (r) => !["succeeded", "failed", "superseded", "rolled_back", "replaced"].includes(r.state),
+      (r) =>
+        !["succeeded", "failed", "superseded", "rolled_back", "replaced"].includes(r.state) &&
+        !(r.state === "held" && this.keptHeld),
     );
     for (const r of unfinished) bad(`#${r.sequence} still ${r.state} at quiescence`);
     if (this.runs.some((r) => !r.done)) bad("a handler never finished");
