@@ -12,7 +12,7 @@ import { applyImage, type OwnImage } from "./apply-image.ts";
 import { exportedImage, type FinishedBuild, imageUriVariable } from "./build-event.ts";
 import type { DeployDeps, DeployOutcome, FollowOptions } from "./deploy-outcome.ts";
 import { key, recordSuperseded, recordVerdict, short, stateAfter } from "./record-verdict.ts";
-import { beginRestore, lastSucceededImage, restoreStage } from "./restore-stage.ts";
+import { beginRestore, lastSucceededImage, restoreStage, withdrawImage } from "./restore-stage.ts";
 import { awaitRollouts, type RolloutProgress } from "./rollout-progress.ts";
 
 /** States in which a newer deployment has put (or is putting) its image on the cluster. */
@@ -224,6 +224,8 @@ export async function conclude(
       });
       return { kind: "rolling", pending: progress.pending };
     case "superseded":
+      // A newer build holds some Deployment: this one's image must not stay on the others.
+      await withdrawImage(deps, record, own, progress.by);
       return recordSuperseded(deps, record, progress.by, [...inFlightStates, ...from]);
     case "replaced":
       return recordVerdict(deps, record, from, DeploymentState.replaced, progress.reason);

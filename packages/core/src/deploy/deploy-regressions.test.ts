@@ -422,4 +422,36 @@ describe("deploy regressions", () => {
     // Assess: B sees its own build on the Deployment, not a hand edit.
     expect(outcome).toMatchObject({ kind: "applied", patched: false });
   });
+
+  it("takes a superseded build's image off a Deployment the newer build never reached (found by the simulation)", async () => {
+    const { deps, workloads, seed, state } = await stage();
+    const two = await seed(2);
+    const three = await seed(3);
+    const refusingServer: Workloads = {
+      ...workloads,
+      read: async (target) => {
+        if (target.name === server.name) throw new RefusedError("get chat/chat-server", 403);
+        return workloads.read(target);
+      },
+    };
+    await deployBuild({ ...deps, workloads: refusingServer }, finishedBuildOf(three));
+    // #2's run read the ledger before #3 deployed: its first read is stale.
+    let reads = 0;
+    const history = deps.ledger.history.bind(deps.ledger);
+    const stale = {
+      ...deps,
+      ledger: {
+        ...deps.ledger,
+        history: async (stage: string, limit?: number) =>
+          reads++ === 0 ? [] : history(stage, limit),
+      },
+    };
+
+    const outcome = await deployBuild(stale, finishedBuildOf(two));
+
+    expect(outcome).toEqual({ kind: "superseded", by: 3 });
+    expect(await state(2)).toBe("superseded");
+    expect(workloads.state(server).image).toBe(image1);
+    expect(workloads.state(web).image).toBe(image1);
+  });
 });

@@ -158,7 +158,8 @@ function restoreOne(
       return { done: { kind: "restored", target: name, image: to, patched: false } };
     }
     if (state.image !== own.image) {
-      return { done: { kind: "not-restored", target: name, why: "changed by hand" } };
+      const why = held < own.sequence ? `an older build (#${held}) holds it` : "changed by hand";
+      return { done: { kind: "not-restored", target: name, why } };
     }
     return {
       change: {
@@ -181,4 +182,32 @@ export function lastSucceededImage(
 ): string | undefined {
   return history.find((r) => r.sequence < record.sequence && r.state === DeploymentState.succeeded)
     ?.imageDigest;
+}
+
+/**
+ * Takes a superseded build's image off the Deployments it reached, back to the stage's last
+ * succeeded image (found by the simulation): when the newer build never reached one of them
+ * (its patch was refused, or it failed first), the older image would otherwise stay there
+ * with nothing to remove it. Deployments the newer build holds, or a person changed, are left.
+ */
+export async function withdrawImage(
+  deps: DeployDeps,
+  record: DeploymentRecord,
+  own: OwnImage,
+  by: number,
+): Promise<void> {
+  const history = await retryTransient(deps, transientRetryPolicy, () =>
+    deps.ledger.history(record.stage, 50),
+  );
+  const to = lastSucceededImage(history, record);
+  if (to === undefined) return;
+  const cause = truncate(`slipway #${record.sequence} rolled back: superseded by #${by}`, 250);
+  const settled = await Promise.allSettled(
+    deps.target.deployments.map((t) => restoreOne(deps, t, own, to, cause)),
+  );
+  const unexpected = settled.find(
+    (s) => s.status === "rejected" && !(s.reason instanceof RefusedError),
+  );
+  // A retry resumes: the newer sequence is still there, so it withdraws again.
+  if (unexpected?.status === "rejected") throw unexpected.reason;
 }
