@@ -98,7 +98,8 @@ class LambdaTimeout extends Error {
 type Gate = { run: Run; release: () => void; fail: (error: Error) => void; timer: boolean };
 type Run = {
   id: number;
-  kind: "deploy" | "recheck" | "operator";
+  /** `operator-keeping-held`: an unpin without deployLatest, which keeps held builds held. */
+  kind: "deploy" | "recheck" | "operator" | "operator-keeping-held";
   label: string;
   build?: number;
   aborted: boolean;
@@ -201,7 +202,7 @@ export class DeployWorld {
         break;
       }
       case "timeout": {
-        const live = this.runs.filter((r) => !r.done && r.kind !== "operator");
+        const live = this.runs.filter((r) => !r.done && !r.kind.startsWith("operator"));
         const run = live[command.pick % Math.max(1, live.length)];
         if (run) this.abort(run);
         break;
@@ -257,7 +258,6 @@ export class DeployWorld {
         this.spawn("operator", "rollback", (deps) => rollbackStage(deps, { requestedBy: "ops" }));
         break;
       case "pin":
-        this.keptHeld = false;
         this.spawn("operator", `pin${command.rollback ? "+rollback" : ""}`, (deps) =>
           pinStage(deps, {
             reason: "incident",
@@ -267,9 +267,7 @@ export class DeployWorld {
         );
         break;
       case "unpin":
-        // Without deployLatest the operator keeps what is held held (until the next push).
-        if (!command.deployLatest) this.keptHeld = true;
-        this.spawn("operator", "unpin", (deps) =>
+        this.spawn(command.deployLatest ? "operator" : "operator-keeping-held", "unpin", (deps) =>
           unpinStage(deps, { deployLatest: command.deployLatest }),
         );
         break;
@@ -460,8 +458,17 @@ export class DeployWorld {
       history: gated("ledger.history", "history", ledger.history.bind(ledger)),
       inFlight: gated(undefined, "inFlight", ledger.inFlight.bind(ledger)),
       byCommit: gated(undefined, "byCommit", ledger.byCommit.bind(ledger)),
-      pin: gated(undefined, "pin", ledger.pin.bind(ledger)),
-      unpin: gated(undefined, "unpin", ledger.unpin.bind(ledger)),
+      pin: gated(undefined, "pin", async (stage, pin) => {
+        const outcome = await ledger.pin(stage, pin);
+        this.keptHeld = false;
+        return outcome;
+      }),
+      unpin: gated(undefined, "unpin", async (stage) => {
+        const outcome = await ledger.unpin(stage);
+        // Without deployLatest the operator keeps what is held held (until the next push).
+        this.keptHeld = run.kind === "operator-keeping-held";
+        return outcome;
+      }),
     };
     const w = this.workloads;
     const workloads: Workloads = {
