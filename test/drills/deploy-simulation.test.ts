@@ -137,6 +137,88 @@ async function runScenario(
     : world.violations;
 }
 
+/** Shrunk counterexamples the simulation found, replayed as they were (each fixed since). */
+const found: Array<[string, BuildPlan[], Command[]]> = [
+  [
+    "a run killed between its verdict and its report",
+    [
+      { sequence: 2, succeeds: true, runs: false },
+      { sequence: 3, succeeds: false, runs: false },
+    ],
+    [
+      { kind: "deliver", build: 3 },
+      { kind: "step", pick: 0 },
+      { kind: "step", pick: 0 },
+      { kind: "timeout", pick: 0 },
+    ],
+  ],
+  [
+    "an older build slipping in after a rollout undo lowered the guard",
+    [
+      { sequence: 2, succeeds: true, runs: false },
+      { sequence: 3, succeeds: true, runs: true },
+    ],
+    [
+      { kind: "deliver", build: 0 },
+      { kind: "step", pick: 0 },
+      { kind: "step", pick: 0 },
+      { kind: "deliver", build: 7 },
+      { kind: "advance", pick: 3 },
+      { kind: "undo", target: 0 },
+    ],
+  ],
+  [
+    "a build held just after the unpin",
+    [
+      { sequence: 2, succeeds: true, runs: true },
+      { sequence: 3, succeeds: true, runs: false },
+      { sequence: 4, succeeds: true, runs: true },
+      { sequence: 5, succeeds: false, runs: false },
+    ],
+    [
+      { kind: "deliver", build: 0 },
+      { kind: "pin", rollback: false },
+      { kind: "step", pick: 0 },
+      { kind: "step", pick: 1 },
+      { kind: "unpin", deployLatest: false },
+    ],
+  ],
+  [
+    "a superseded image left where the newer build's patch was refused",
+    [
+      { sequence: 2, succeeds: true, runs: true },
+      { sequence: 3, succeeds: true, runs: true },
+    ],
+    [
+      { kind: "deliver", build: 0 },
+      { kind: "step", pick: 0 },
+      { kind: "step", pick: 0 },
+      { kind: "deliver", build: 9 },
+      { kind: "fault", call: "workloads.read", fault: "refused" },
+      { kind: "advance", pick: 15 },
+    ],
+  ],
+  [
+    "the transition's winner patching after a resumed twin and an undo",
+    [{ sequence: 2, succeeds: true, runs: true }],
+    [
+      { kind: "deliver", build: 0 },
+      { kind: "step", pick: 0 },
+      { kind: "step", pick: 0 },
+      { kind: "deliver", build: 0 },
+      { kind: "step", pick: 0 },
+      { kind: "advance", pick: 9 },
+      { kind: "undo", target: 0 },
+    ],
+  ],
+];
+
+describe("deploy simulation: what it found", () => {
+  it.each(found)("keeps the stage truthful after %s", async (_, builds, commands) => {
+    expect(await runScenario(builds, commands, { log: true })).toEqual([]);
+  });
+});
+
 describe(`deploy simulation (${formName} form)`, () => {
   it(`keeps the cluster, the ledger and GitHub in agreement over ${runs} interleavings`, async () => {
     const started = performance.now();

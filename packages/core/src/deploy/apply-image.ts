@@ -88,7 +88,9 @@ export async function applyImage(
     const reached = revisions.some(
       (r) => guardSequence(r.annotations) === own.sequence && r.image === own.image,
     );
-    if (options.resumed && (options.patchedBefore || reached)) {
+    // Any run, not only a resumed one: the run that won the move to deploying may patch after
+    // a concurrent resumed run already did and an operator undid it (found by the simulation).
+    if (options.patchedBefore || reached) {
       // The read above may predate a concurrent run's patch of this very build, which the
       // ReplicaSets listed after it already show: only a fresh read can tell that from an undo.
       const fresh = await retryTransient(deps, transientRetryPolicy, () =>
