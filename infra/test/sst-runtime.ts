@@ -73,6 +73,9 @@ function startCliStandIn(): Promise<string> {
             ? { handler: "index.handler", out: bundle, errors: [], sourcemaps: [] }
             : {};
         response.setHeader("content-type", "application/json");
+        // One request per connection: a kept-alive socket that the server times out (5 s by
+        // default) while SST reuses it is an ECONNRESET on a loaded machine.
+        response.setHeader("connection", "close");
         response.end(JSON.stringify({ result, error: null }));
       });
     });
