@@ -33,10 +33,8 @@ export type ApplyOutcome =
    */
   | { kind: "moved"; target: string; image: string | undefined; why: string };
 
-/** How a run came to apply the image: first, or resuming one that may have patched already. */
+/** What the run knows of earlier patches of this build. */
 export type ApplyOptions = {
-  /** A retry or the re-check: an earlier run may have patched, so look before patching. */
-  resumed: boolean;
   /** The ledger says every Deployment was patched (`patchedAt`). */
   patchedBefore?: boolean;
 };
@@ -60,7 +58,7 @@ export async function applyImage(
   target: WorkloadTarget,
   own: OwnImage,
   annotations: Readonly<Record<string, string>>,
-  options: ApplyOptions = { resumed: false },
+  options: ApplyOptions = {},
 ): Promise<ApplyOutcome> {
   const name = workloadName(target);
   return compareAndSet<ApplyOutcome>(deps, target, async (state) => {

@@ -72,7 +72,7 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
   }
 
   if (record.state === DeploymentState.deploying) {
-    return rollOut(deps, record, ownImage(record, image), { resumed: true });
+    return rollOut(deps, record, ownImage(record, image), {});
   }
   // A retry of a run that decided to roll back: finish that restore, nothing else.
   if (record.state === DeploymentState.rollingBack) return restoreStage(deps, record);
@@ -108,7 +108,7 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
     // Another run of the same event won the transition; it reports, this one only resumes.
     const current = started.current;
     if (current?.state === DeploymentState.deploying) {
-      return rollOut(deps, current, ownImage(current, image), { resumed: true });
+      return rollOut(deps, current, ownImage(current, image), {});
     }
     if (current?.state === DeploymentState.rollingBack) return restoreStage(deps, current);
     return { kind: "duplicate", state: current?.state ?? record.state };
@@ -121,12 +121,7 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
     }),
     supersedeHeldBefore(deps, started.record),
   ]);
-  return rollOut(
-    deps,
-    started.record,
-    { sequence: record.sequence, image: image },
-    { resumed: false, reported },
-  );
+  return rollOut(deps, started.record, { sequence: record.sequence, image: image }, { reported });
 }
 
 /** The image of a successful build whose event lacked it, from CodeBuild itself. */
@@ -151,16 +146,16 @@ const ownImage = (record: DeploymentRecord, image: string): OwnImage => ({
  * Patches every Deployment (idempotently: a Deployment already at this image is left alone),
  * follows the rollout within `deps.rolloutTimeoutMs`, and concludes it. `reported` is the
  * in_progress report, sent alongside the patch so that GitHub's latency never delays it,
- * and awaited before the final report so that GitHub sees the states in order. A resumed run
- * (a retry, the re-check) never patches a Deployment this build already reached.
+ * and awaited before the final report so that GitHub sees the states in order. No run (the
+ * first, a retry, the re-check) patches a Deployment this build already reached.
  */
 export async function rollOut(
   deps: DeployDeps,
   record: DeploymentRecord,
   own: OwnImage,
-  options: FollowOptions & { resumed: boolean; reported?: Promise<unknown> },
+  options: FollowOptions & { reported?: Promise<unknown> },
 ): Promise<DeployOutcome> {
-  const progress = await followRollout(deps, record, own, options.resumed);
+  const progress = await followRollout(deps, record, own);
   await options.reported;
   const bounded =
     progress.kind === "progressing" && options.expired
@@ -176,7 +171,6 @@ async function followRollout(
   deps: DeployDeps,
   record: DeploymentRecord,
   own: OwnImage,
-  resumed: boolean,
 ): Promise<RolloutProgress> {
   const targets = deps.target.deployments;
   const annotations = deployAnnotations(record);
@@ -184,7 +178,7 @@ async function followRollout(
   // Settle every patch before judging: restoring while a sibling patch is still in flight
   // would miss it and leave that Deployment on the new image.
   const settled = await Promise.allSettled(
-    targets.map((t) => applyImage(deps, t, own, annotations, { resumed, patchedBefore })),
+    targets.map((t) => applyImage(deps, t, own, annotations, { patchedBefore })),
   );
   const errors = settled.flatMap((s) => (s.status === "rejected" ? [s.reason] : []));
   const unexpected = errors.find((e) => !(e instanceof RefusedError));

@@ -411,13 +411,7 @@ describe("deploy regressions", () => {
     };
 
     // Act
-    const outcome = await applyImage(
-      { ...deps, workloads: racing },
-      server,
-      own,
-      {},
-      { resumed: true },
-    );
+    const outcome = await applyImage({ ...deps, workloads: racing }, server, own, {}, {});
 
     // Assess: B sees its own build on the Deployment, not a hand edit.
     expect(outcome).toMatchObject({ kind: "applied", patched: false });

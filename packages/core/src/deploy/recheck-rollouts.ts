@@ -56,12 +56,7 @@ export async function recheckRollouts(deps: RecheckDeps): Promise<RecheckResult[
     const outcome =
       record.state === DeploymentState.rollingBack
         ? await restoreStage(deps, record, { expired })
-        : await rollOut(
-            deps,
-            record,
-            { sequence: record.sequence, image },
-            { resumed: true, expired },
-          );
+        : await rollOut(deps, record, { sequence: record.sequence, image }, { expired });
     results.push({ sequence: record.sequence, outcome });
   }
   return results;
