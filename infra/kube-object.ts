@@ -1,13 +1,7 @@
-/** A Kubernetes object as infra renders and the apply function applies it: plain data. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  spec?: Record<string, unknown>;
-  [key: string]: unknown;
-}
+import type { KubeObject as Manifest } from "@slipway/kube";
+
+/**
+ * A Kubernetes object as infra renders and the apply function applies it: the apply
+ * package's manifest, with the `spec` infra's transforms read.
+ */
+export type KubeObject = Manifest & { spec?: Record<string, unknown> };
