@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config.ts";
 
@@ -13,6 +14,22 @@ describe("loadConfig", () => {
       SEED_USERS: [],
     });
     expect(config.DATABASE_URL).toBeUndefined();
+  });
+
+  it("limits logins by default, hashing one password per CPU and trusting no x-forwarded-for", () => {
+    const config = loadConfig({});
+
+    expect(config).toMatchObject({
+      LOGIN_WINDOW_SECONDS: 900,
+      LOGIN_FAILURES_PER_USER_ADDRESS: 5,
+      LOGIN_FAILURES_PER_USER: 20,
+      LOGIN_ATTEMPTS_PER_USER: 60,
+      LOGIN_ATTEMPTS_PER_ADDRESS: 100,
+      LOGIN_HASH_QUEUE: 16,
+      TRUSTED_PROXY_HOPS: 0,
+    });
+    expect(config.LOGIN_HASH_CONCURRENCY).toBe(availableParallelism());
+    expect(() => loadConfig({ TRUSTED_PROXY_HOPS: "-1" })).toThrow(/TRUSTED_PROXY_HOPS/);
   });
 
   it("names every bad variable in one error", () => {

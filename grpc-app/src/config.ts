@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { isPasswordHash } from "./auth/password-hash.ts";
 
@@ -58,6 +59,33 @@ export const Config = z
     MAX_STREAMS: positiveInt(1000),
     /** Concurrent ChatStream calls of one user per replica (a few tabs and devices). */
     MAX_STREAMS_PER_USER: positiveInt(20),
+    /**
+     * Login limits (token buckets per replica, refilled evenly over LOGIN_WINDOW_SECONDS): a
+     * refused login gets RESOURCE_EXHAUSTED with `retry-after` (seconds) in its trailers.
+     */
+    LOGIN_WINDOW_SECONDS: positiveInt(900),
+    /** Wrong passwords for one username from one client address, per window. */
+    LOGIN_FAILURES_PER_USER_ADDRESS: positiveInt(5),
+    /** Wrong passwords for one username from any address, per window. */
+    LOGIN_FAILURES_PER_USER: positiveInt(20),
+    /** Logins for one username, right or wrong, per window. */
+    LOGIN_ATTEMPTS_PER_USER: positiveInt(60),
+    /** Logins from one client address, for any username, per window. */
+    LOGIN_ATTEMPTS_PER_ADDRESS: positiveInt(100),
+    /** Password hashes checked at once: one per CPU this process sees. */
+    LOGIN_HASH_CONCURRENCY: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(() => availableParallelism()),
+    /** Logins that may wait for a hashing slot; more are refused at once. */
+    LOGIN_HASH_QUEUE: z.coerce.number().int().nonnegative().default(16),
+    /**
+     * Proxies in front of this server that append to x-forwarded-for (the ALB, or the web
+     * client): 1 in the cluster. 0 counts logins by the connection's peer and ignores the
+     * header, which any client can write.
+     */
+    TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
     /** How long SIGTERM waits for calls to finish before it cuts them. */
     SHUTDOWN_GRACE_MS: positiveInt(10_000),
     /** How often the database is pinged to keep health truthful. */

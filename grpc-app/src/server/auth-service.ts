@@ -1,43 +1,90 @@
-import { status } from "@grpc/grpc-js";
+import { Metadata, type ServerUnaryCall, status } from "@grpc/grpc-js";
+import { addressKey, clientAddress, peerHost } from "../auth/client-address.ts";
+import type { HashSlots } from "../auth/hash-slots.ts";
+import type { LoginLimits } from "../auth/login-limits.ts";
 import { decoyHash, verifyPassword } from "../auth/password-hash.ts";
 import type { TokenIssuer } from "../auth/tokens.ts";
-import type { AuthServiceServer } from "../gen/chat/v1/chat.ts";
+import type { AuthServiceServer, LoginResponse } from "../gen/chat/v1/chat.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ChatStore } from "../store/chat-store.ts";
-import { statusOf } from "./call-errors.ts";
+import { type CallStatus, statusOf } from "./call-errors.ts";
 import { Credentials, parseField } from "./requests.ts";
 
-/** Login: checks the password against its stored scrypt hash and returns a signed token. */
+/** Trailing metadata of a refused login: seconds to wait, and why (the web client maps it). */
+export const retryAfterKey = "retry-after";
+export const refusalKey = "slipway-refusal";
+export type LoginRefusal = "rate-limited" | "busy";
+
+type LoginOutcome =
+  | { kind: "signed-in"; issued: LoginResponse }
+  | { kind: "rejected" }
+  | { kind: "limited"; retryAfterMs: number }
+  | { kind: "busy" };
+
+/** Login: limits, then checks the password against its stored scrypt hash, then a token. */
 export function createAuthService(deps: {
   store: ChatStore;
   tokens: TokenIssuer;
+  limits: LoginLimits;
+  hashing: HashSlots;
+  trustedProxyHops: number;
   logger: Logger;
 }): AuthServiceServer {
-  const { store, tokens, logger } = deps;
+  const { store, tokens, limits, hashing, logger } = deps;
+  const addressOf = (call: ServerUnaryCall<unknown, unknown>) =>
+    addressKey(
+      clientAddress(
+        peerHost(call.getPeer()),
+        call.metadata.get("x-forwarded-for").map(String),
+        deps.trustedProxyHops,
+      ),
+    );
+
+  /** Whether the password is the account's, or busy when no hashing slot is free. */
+  const checkPassword = async (username: string, password: string) => {
+    const account = await store.findAccount(username);
+    // Hash even for an unknown name, so timing does not tell which accounts exist.
+    const hash = account?.passwordHash ?? (await decoyHash());
+    const checked = await hashing.run(() => verifyPassword(password, hash));
+    if (checked.kind === "busy") return "busy";
+    return account !== undefined && checked.value;
+  };
+
   return {
     login(call, callback) {
-      const attempt = async () => {
+      const attempt = async (): Promise<LoginOutcome> => {
         const { username, password } = parseField(Credentials, call.request);
-        const account = await store.findAccount(username);
-        // Hash even for an unknown name, so timing does not tell which accounts exist.
-        const matches = await verifyPassword(
-          password,
-          account?.passwordHash ?? (await decoyHash()),
-        );
-        if (account === undefined || !matches) {
-          logger.info("login.refused", { username });
-          return undefined;
+        const address = addressOf(call);
+        const admission = limits.admit(username, address);
+        if (admission.kind === "limited") {
+          logger.warn("login.limited", { username, address, limit: admission.limit });
+          return { kind: "limited", retryAfterMs: admission.retryAfterMs };
         }
-        logger.info("login.accepted", { username });
-        return tokens.issue(username);
+        const checked = await checkPassword(username, password).catch((error: unknown) => {
+          limits.settle(username, address, "unchecked");
+          throw error;
+        });
+        if (checked === "busy") {
+          limits.settle(username, address, "unchecked");
+          logger.warn("login.busy", { username, address, ...hashing.stats() });
+          return { kind: "busy" };
+        }
+        if (!checked) {
+          limits.settle(username, address, "failed");
+          logger.info("login.refused", { username, address });
+          return { kind: "rejected" };
+        }
+        limits.settle(username, address, "succeeded");
+        logger.info("login.accepted", { username, address });
+        return { kind: "signed-in", issued: await tokens.issue(username) };
       };
       attempt().then(
-        (issued) => {
-          if (issued === undefined) {
-            callback({ code: status.UNAUTHENTICATED, details: "wrong username or password" });
+        (outcome) => {
+          if (outcome.kind === "signed-in") {
+            callback(null, outcome.issued);
             return;
           }
-          callback(null, issued);
+          callback(loginRefusal(outcome));
         },
         (error: unknown) => {
           callback(statusOf(error, logger, "Login"));
@@ -45,4 +92,35 @@ export function createAuthService(deps: {
       );
     },
   };
+}
+
+/** The status of a login that got no token. */
+function loginRefusal(
+  outcome: Exclude<LoginOutcome, { kind: "signed-in" }>,
+): CallStatus & { metadata?: Metadata } {
+  switch (outcome.kind) {
+    case "rejected":
+      return { code: status.UNAUTHENTICATED, details: "wrong username or password" };
+    case "limited": {
+      const seconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
+      return {
+        code: status.RESOURCE_EXHAUSTED,
+        details: `too many login attempts; retry in ${seconds} s`,
+        metadata: refusalTrailers("rate-limited", seconds),
+      };
+    }
+    case "busy":
+      return {
+        code: status.RESOURCE_EXHAUSTED,
+        details: "too many logins being checked; retry in 1 s",
+        metadata: refusalTrailers("busy", 1),
+      };
+  }
+}
+
+function refusalTrailers(refusal: LoginRefusal, retryAfterSeconds: number): Metadata {
+  const metadata = new Metadata();
+  metadata.set(retryAfterKey, String(retryAfterSeconds));
+  metadata.set(refusalKey, refusal);
+  return metadata;
 }

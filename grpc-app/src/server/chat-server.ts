@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { createAuthInterceptor } from "../auth/auth-interceptor.ts";
+import { createHashSlots, type HashSlots } from "../auth/hash-slots.ts";
+import { createLoginLimits } from "../auth/login-limits.ts";
 import { createTokenIssuer } from "../auth/tokens.ts";
 import type { Config } from "../config.ts";
 import { AuthServiceService, ChatServiceService } from "../gen/chat/v1/chat.ts";
@@ -20,6 +22,8 @@ export type ChatServer = {
   address: string;
   store: ChatStore;
   health: HealthState;
+  /** Password checks running now and at most so far (the LOGIN_HASH_CONCURRENCY cap). */
+  loginHashing: HashSlots["stats"];
   /**
    * Drains and stops: NOT_SERVING, refuse new calls, end open streams with UNAVAILABLE so their
    * clients resume elsewhere, wait for in-flight calls up to `graceMs`, then cut what is left.
@@ -41,7 +45,12 @@ function bind(server: Server, address: string): Promise<number> {
  */
 export async function startChatServer(
   config: Config,
-  deps: { store?: ChatStore; logger?: Logger } = {},
+  deps: {
+    store?: ChatStore;
+    logger?: Logger;
+    /** Milliseconds since the epoch, for the login limits; tests pass their own. */
+    now?: () => number;
+  } = {},
 ): Promise<ChatServer> {
   const logger = deps.logger ?? createLogger({ level: config.LOG_LEVEL });
   // The server closes a store it opened; a store passed in belongs to the caller.
@@ -67,7 +76,31 @@ export async function startChatServer(
     // a replica to 198 MiB of its 256 Mi limit. Bigger ones end with RESOURCE_EXHAUSTED.
     "grpc.max_receive_message_length": maxRequestBytes(config.MAX_TEXT_BYTES),
   });
-  server.addService(AuthServiceService, createAuthService({ store, tokens, logger }));
+  const hashing = createHashSlots({
+    concurrency: config.LOGIN_HASH_CONCURRENCY,
+    queue: config.LOGIN_HASH_QUEUE,
+  });
+  const limits = createLoginLimits(
+    {
+      windowMs: config.LOGIN_WINDOW_SECONDS * 1000,
+      failuresPerUserAddress: config.LOGIN_FAILURES_PER_USER_ADDRESS,
+      failuresPerUser: config.LOGIN_FAILURES_PER_USER,
+      attemptsPerUser: config.LOGIN_ATTEMPTS_PER_USER,
+      attemptsPerAddress: config.LOGIN_ATTEMPTS_PER_ADDRESS,
+    },
+    deps.now ?? Date.now,
+  );
+  server.addService(
+    AuthServiceService,
+    createAuthService({
+      store,
+      tokens,
+      limits,
+      hashing,
+      trustedProxyHops: config.TRUSTED_PROXY_HOPS,
+      logger,
+    }),
+  );
   server.addService(
     ChatServiceService,
     createChatService({
@@ -117,5 +150,5 @@ export async function startChatServer(
     return stopping;
   };
 
-  return { port, address, store, health, shutdown };
+  return { port, address, store, health, loginHashing: hashing.stats, shutdown };
 }

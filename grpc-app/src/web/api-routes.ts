@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
+import { clientAddress } from "../auth/client-address.ts";
 import { csrfToken, csrfTokenMatches } from "./csrf.ts";
 import { readJsonBody } from "./http-body.ts";
 import { sendError, sendJson } from "./http-response.ts";
@@ -52,11 +53,34 @@ export async function postLogin(
   response: ServerResponse,
 ) {
   const body = await readJsonBody(request, LoginBody);
-  const outcome = await context.gateway.login(body.username, body.password);
-  if (outcome.kind === "rejected") {
-    context.logger.info("web.login.rejected", { username: body.username });
-    sendError(response, 401, "Wrong username or password.");
-    return;
+  const address = clientAddress(
+    request.socket.remoteAddress ?? "unknown",
+    headerValues(request.headers["x-forwarded-for"]),
+    context.trustedProxyHops,
+  );
+  const outcome = await context.gateway.login(body.username, body.password, address);
+  switch (outcome.kind) {
+    case "rejected":
+      context.logger.info("web.login.rejected", { username: body.username });
+      sendError(response, 401, "Wrong username or password.");
+      return;
+    case "limited":
+      context.logger.warn("web.login.limited", { username: body.username, address });
+      sendError(
+        response,
+        429,
+        `Too many sign-in attempts. Try again in ${waitText(outcome.retryAfterSeconds)}.`,
+        "rate-limited",
+        { "retry-after": String(outcome.retryAfterSeconds) },
+      );
+      return;
+    case "busy":
+      sendError(response, 503, "Sign-in is busy. Try again in a moment.", "unavailable", {
+        "retry-after": String(outcome.retryAfterSeconds),
+      });
+      return;
+    case "signed-in":
+      break;
   }
   // The token's subject is the name the chat server will stamp on notes; prefer it.
   const session = sessionFromToken(outcome.token, context.now()) ?? {
@@ -69,6 +93,15 @@ export async function postLogin(
   });
   context.logger.info("web.login", { username: session.username });
   sendJson(response, 200, sessionView(context, session), { "set-cookie": cookie });
+}
+
+function headerValues(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+function waitText(seconds: number): string {
+  return seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`;
 }
 
 /** POST /api/logout: the browser forgets the token. */

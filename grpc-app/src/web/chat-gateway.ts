@@ -13,7 +13,11 @@ export type WebNote = {
 
 export type LoginOutcome =
   | { kind: "signed-in"; token: string; expiresAt: Date }
-  | { kind: "rejected" };
+  | { kind: "rejected" }
+  /** Too many logins for this name or from this address: the page waits, then retries. */
+  | { kind: "limited"; retryAfterSeconds: number }
+  /** The chat server is checking as many passwords as it can: retry shortly. */
+  | { kind: "busy"; retryAfterSeconds: number };
 
 export type SendOutcome =
   | { kind: "sent"; id: number }
@@ -39,7 +43,8 @@ export type NoteSubscription = {
 };
 
 export type ChatGateway = {
-  login(username: string, password: string): Promise<LoginOutcome>;
+  /** `clientAddress` is the browser's, forwarded so the chat server limits by it. */
+  login(username: string, password: string, clientAddress: string): Promise<LoginOutcome>;
   sendNote(token: string, room: string, text: string): Promise<SendOutcome>;
   /** Replays the room's notes after `afterId`, then follows live ones, until cancelled. */
   streamNotes(

@@ -48,9 +48,12 @@ export function grpcChatGateway(target: string): ChatGateway {
   if (check === undefined) throw new Error("grpc-health-check no longer defines Health.Check");
 
   return {
-    login: (username, password) =>
+    login: (username, password, clientAddress) =>
       new Promise<LoginOutcome>((resolve, reject) => {
-        auth.login({ username, password }, new Metadata(), deadline(), (error, response) => {
+        // The chat server trusts the right-most entry (TRUSTED_PROXY_HOPS=1): the one we set.
+        const metadata = new Metadata();
+        metadata.set("x-forwarded-for", clientAddress);
+        auth.login({ username, password }, metadata, deadline(), (error, response) => {
           if (error === null) {
             const expiresAt = response.expiresAt ?? new Date(Date.now() + 3_600_000);
             resolve({ kind: "signed-in", token: response.token, expiresAt });
@@ -58,6 +61,10 @@ export function grpcChatGateway(target: string): ChatGateway {
           }
           if (error.code === status.UNAUTHENTICATED || error.code === status.INVALID_ARGUMENT) {
             resolve({ kind: "rejected" });
+            return;
+          }
+          if (error.code === status.RESOURCE_EXHAUSTED) {
+            resolve(loginRefusal(error));
             return;
           }
           reject(unavailable("Login", error));
@@ -141,6 +148,20 @@ function followNotes(
       call.cancel();
     },
   };
+}
+
+/** Trailers of a refused login, as the chat server's auth service sets them. */
+const LoginRefusal = z.object({
+  "slipway-refusal": z.enum(["rate-limited", "busy"]).default("busy"),
+  "retry-after": z.coerce.number().int().positive().max(86_400).catch(1),
+});
+
+function loginRefusal(error: ServiceError): LoginOutcome {
+  const trailers = LoginRefusal.parse(error.metadata?.getMap() ?? {});
+  const retryAfterSeconds = trailers["retry-after"];
+  return trailers["slipway-refusal"] === "rate-limited"
+    ? { kind: "limited", retryAfterSeconds }
+    : { kind: "busy", retryAfterSeconds };
 }
 
 function streamEnd(error: ServiceError): StreamEnd {

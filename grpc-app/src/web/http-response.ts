@@ -45,7 +45,12 @@ export function sendJson(
 }
 
 /** Why a request was refused, for the page to act on (for instance, fetch a new CSRF token). */
-export type ErrorCode = "csrf-token" | "cross-origin" | "signed-out" | "unavailable";
+export type ErrorCode =
+  | "csrf-token"
+  | "cross-origin"
+  | "signed-out"
+  | "unavailable"
+  | "rate-limited";
 
 /** Answers with `{ "error": message, "code"? }`, the one error shape the page reads. */
 export function sendError(

@@ -13,6 +13,7 @@ describe("web config", () => {
       WEB_SESSION_SECRET: undefined,
       WEB_ROOMS: ["general", "random", "deploys"],
       WEB_HEALTH_TIMEOUT_MS: 800,
+      WEB_TRUSTED_PROXY_HOPS: 0,
     });
   });
 

@@ -61,6 +61,13 @@ export const WebConfig = z.object({
     )
     .pipe(z.array(RoomName).min(1)),
   /**
+   * Proxies in front of the web client that append to X-Forwarded-For: 1 behind the ALB,
+   * whose entry is the right-most (anything left of it is what the browser sent). 0 counts
+   * logins by the TCP peer and ignores the header, which any client can write.
+   * @default 0
+   */
+  WEB_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
+  /**
    * How long /healthz waits for the chat server's health answer. Kubernetes probes time out
    * after 1 s by default, so the answer must come sooner.
    * @default 800

@@ -12,6 +12,8 @@ export type WebContext = {
   readonly cookieSecure: boolean;
   readonly rooms: readonly string[];
   readonly healthTimeoutMs: number;
+  /** Proxies that append to X-Forwarded-For (WEB_TRUSTED_PROXY_HOPS). */
+  readonly trustedProxyHops: number;
   readonly logger: Logger;
   readonly now: () => Date;
 };

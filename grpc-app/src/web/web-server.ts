@@ -49,6 +49,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     cookieSecure: config.COOKIE_SECURE,
     rooms: config.WEB_ROOMS,
     healthTimeoutMs: config.WEB_HEALTH_TIMEOUT_MS,
+    trustedProxyHops: config.WEB_TRUSTED_PROXY_HOPS,
     logger,
     now: options.now ?? (() => new Date()),
   };

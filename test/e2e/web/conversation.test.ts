@@ -90,7 +90,7 @@ describe.runIf(chromiumAvailable())("a conversation in the browser", () => {
 async function writer(gateway: ChatGateway, people: Account[]) {
   const tokens = new Map<string, string>();
   for (const person of people) {
-    const login = await gateway.login(person.username, person.password);
+    const login = await gateway.login(person.username, person.password, "127.0.0.1");
     if (login.kind !== "signed-in") throw new Error(`${person.username} could not sign in`);
     tokens.set(person.username, login.token);
   }

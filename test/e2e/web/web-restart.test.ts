@@ -57,7 +57,7 @@ describe.runIf(chromiumAvailable())("web client restart under a connected browse
     const { page } = await visit(browser, `${web.url}#general`);
     await signIn(page, alice);
     await waitUntilLive(page);
-    const login = await bobApi.login(bob.username, bob.password);
+    const login = await bobApi.login(bob.username, bob.password, "127.0.0.1");
     if (login.kind !== "signed-in") throw new Error("bob could not sign in");
     const bobSays = (text: string) => bobApi.sendNote(login.token, "general", text);
     await bobSays("before the crash");

@@ -60,10 +60,11 @@ export type TestServer = {
 export async function startTestServer(
   store: ChatStore,
   env: Record<string, string> = {},
+  deps: { now?: () => number } = {},
 ): Promise<TestServer> {
   const logs = tapLogs();
   const config = loadConfig({ GRPC_ADDRESS: "127.0.0.1:0", TOKEN_SECRET: testSecret, ...env });
-  const server = await startChatServer(config, { store, logger: logs.logger });
+  const server = await startChatServer(config, { store, logger: logs.logger, now: deps.now });
   const auth = new AuthServiceClient(server.address, credentials.createInsecure());
   const chat = new ChatServiceClient(server.address, credentials.createInsecure());
   return {
@@ -93,12 +94,24 @@ export function bearer(token: string): Metadata {
   return metadata;
 }
 
-export function login(auth: AuthServiceClient, username: string, password: string) {
+export function login(
+  auth: AuthServiceClient,
+  username: string,
+  password: string,
+  metadata: Metadata = new Metadata(),
+) {
   return new Promise<{ token: string; expiresAt: Date | undefined }>((resolve, reject) =>
-    auth.login({ username, password }, (error, response) =>
+    auth.login({ username, password }, metadata, (error, response) =>
       error ? reject(error) : resolve(response),
     ),
   );
+}
+
+/** Metadata as the ALB sends it: whatever the client wrote, then the address it saw. */
+export function forwardedFor(...chain: string[]): Metadata {
+  const metadata = new Metadata();
+  metadata.set("x-forwarded-for", chain.join(", "));
+  return metadata;
 }
 
 export function sendNote(
