@@ -50,7 +50,15 @@ export const Config = z
      * DATABASE_URL; a single embedded process generates one per start.
      */
     TOKEN_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
-    TOKEN_TTL_SECONDS: positiveInt(3600),
+    /**
+     * Access token lifetime. Short, because a stolen one works until it expires or is revoked
+     * (every call asks the store); clients renew it with RefreshSession.
+     */
+    TOKEN_TTL_SECONDS: positiveInt(900),
+    /** How long a session's refresh token may wait to be spent; each refresh starts it again. */
+    REFRESH_TTL_SECONDS: positiveInt(7 * 24 * 3600),
+    /** How often open streams re-check their token, so a revoked one ends within this. */
+    REVOCATION_CHECK_MS: positiveInt(5_000),
     /** Largest note text in UTF-8 bytes; bigger gets INVALID_ARGUMENT. */
     MAX_TEXT_BYTES: positiveInt(4096),
     /** Notes queued for one slow subscriber before its stream ends with RESOURCE_EXHAUSTED. */
@@ -98,6 +106,14 @@ export const Config = z
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   })
   .superRefine((config, ctx) => {
+    // An ended session's row must outlive every access token it issued.
+    if (config.REFRESH_TTL_SECONDS <= config.TOKEN_TTL_SECONDS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["REFRESH_TTL_SECONDS"],
+        message: "must be longer than TOKEN_TTL_SECONDS",
+      });
+    }
     if (config.DATABASE_URL !== undefined && config.TOKEN_SECRET === undefined) {
       ctx.addIssue({
         code: "custom",

@@ -1,8 +1,10 @@
 import { Metadata, type ServerUnaryCall, status } from "@grpc/grpc-js";
+import { bearerToken } from "../auth/auth-interceptor.ts";
 import { addressKey, clientAddress, peerHost } from "../auth/client-address.ts";
 import type { HashSlots } from "../auth/hash-slots.ts";
 import type { LoginLimits } from "../auth/login-limits.ts";
 import { decoyHash, verifyPassword } from "../auth/password-hash.ts";
+import { newRefreshToken, newSessionId, RefreshToken } from "../auth/refresh-tokens.ts";
 import type { TokenIssuer } from "../auth/tokens.ts";
 import type { AuthServiceServer, LoginResponse } from "../gen/chat/v1/chat.ts";
 import type { Logger } from "../log/logger.ts";
@@ -21,16 +23,45 @@ type LoginOutcome =
   | { kind: "limited"; retryAfterMs: number }
   | { kind: "busy" };
 
-/** Login: limits, then checks the password against its stored scrypt hash, then a token. */
+/**
+ * Login (limits, then the password against its stored scrypt hash, then a session),
+ * RefreshSession (spends a refresh token once) and Logout (revokes on every replica).
+ */
 export function createAuthService(deps: {
   store: ChatStore;
   tokens: TokenIssuer;
   limits: LoginLimits;
   hashing: HashSlots;
   trustedProxyHops: number;
+  /** How long a refresh token may wait to be spent; each refresh starts it again. */
+  refreshTtlSeconds: number;
+  now: () => number;
   logger: Logger;
 }): AuthServiceServer {
   const { store, tokens, limits, hashing, logger } = deps;
+  const refreshExpiry = () => new Date(deps.now() + deps.refreshTtlSeconds * 1000);
+
+  /** An access token and the session's next refresh token. */
+  const issue = async (username: string, sessionId: string, refresh: { token: string }) => {
+    const access = await tokens.issue(username, sessionId);
+    return {
+      token: access.token,
+      expiresAt: access.expiresAt,
+      refreshToken: refresh.token,
+      refreshExpiresAt: refreshExpiry(),
+    };
+  };
+  const startSession = async (username: string) => {
+    const id = newSessionId();
+    const refresh = newRefreshToken(id);
+    await store.createSession({
+      id,
+      username,
+      refreshHash: refresh.hash,
+      expiresAt: refreshExpiry(),
+    });
+    return issue(username, id, refresh);
+  };
   const addressOf = (call: ServerUnaryCall<unknown, unknown>) =>
     addressKey(
       clientAddress(
@@ -76,7 +107,7 @@ export function createAuthService(deps: {
         }
         limits.settle(username, address, "succeeded");
         logger.info("login.accepted", { username, address });
-        return { kind: "signed-in", issued: await tokens.issue(username) };
+        return { kind: "signed-in", issued: await startSession(username) };
       };
       attempt().then(
         (outcome) => {
@@ -88,6 +119,73 @@ export function createAuthService(deps: {
         },
         (error: unknown) => {
           callback(statusOf(error, logger, "Login"));
+        },
+      );
+    },
+
+    refreshSession(call, callback) {
+      const refresh = async () => {
+        const presented = RefreshToken.safeParse(call.request.refreshToken);
+        if (!presented.success) return undefined;
+        const { sessionId, hash } = presented.data;
+        const next = newRefreshToken(sessionId);
+        const rotation = await store.rotateSession(
+          sessionId,
+          hash,
+          { refreshHash: next.hash, expiresAt: refreshExpiry() },
+          new Date(deps.now()),
+        );
+        if (rotation.kind !== "rotated") {
+          // A replay is the one sign that a refresh token was copied: say so loudly.
+          const log = rotation.kind === "reused" ? logger.warn : logger.info;
+          log("session.refresh.refused", { sessionId, reason: rotation.kind });
+          return undefined;
+        }
+        logger.info("session.refreshed", { sessionId, username: rotation.username });
+        return issue(rotation.username, sessionId, next);
+      };
+      refresh().then(
+        (issued) => {
+          if (issued === undefined) {
+            callback({ code: status.UNAUTHENTICATED, details: "refresh token not valid; log in" });
+            return;
+          }
+          callback(null, issued);
+        },
+        (error: unknown) => {
+          callback(statusOf(error, logger, "RefreshSession"));
+        },
+      );
+    },
+
+    logout(call, callback) {
+      const logout = async () => {
+        const bearer = bearerToken(call.metadata);
+        const access = bearer === undefined ? undefined : await tokens.verify(bearer);
+        const refresh = RefreshToken.safeParse(call.request.refreshToken);
+        if (!access?.ok && !refresh.success) return false;
+        const now = new Date(deps.now());
+        if (access?.ok) {
+          await store.revokeToken(access.jti, access.expiresAt);
+          await store.endSession(access.sessionId, now);
+          logger.info("session.ended", { sessionId: access.sessionId, username: access.username });
+        }
+        if (refresh.success) {
+          // Only the session's current token may end it: a stale or forged one does nothing.
+          await store.endSession(refresh.data.sessionId, now, refresh.data.hash);
+        }
+        return true;
+      };
+      logout().then(
+        (done) => {
+          if (!done) {
+            callback({ code: status.UNAUTHENTICATED, details: "no valid token to log out" });
+            return;
+          }
+          callback(null, {});
+        },
+        (error: unknown) => {
+          callback(statusOf(error, logger, "Logout"));
         },
       );
     },

@@ -14,6 +14,7 @@ import { createChatService } from "./chat-service.ts";
 import { type HealthState, startHealth } from "./health-state.ts";
 import { addReflection } from "./reflection.ts";
 import { maxRequestBytes } from "./requests.ts";
+import { startRevocationSweep } from "./revocation-sweep.ts";
 import { createStreamRegistry } from "./stream-registry.ts";
 
 export type ChatServer = {
@@ -48,7 +49,7 @@ export async function startChatServer(
   deps: {
     store?: ChatStore;
     logger?: Logger;
-    /** Milliseconds since the epoch, for the login limits; tests pass their own. */
+    /** Milliseconds since the epoch, for login limits and token times; tests pass their own. */
     now?: () => number;
   } = {},
 ): Promise<ChatServer> {
@@ -61,13 +62,15 @@ export async function startChatServer(
       note: "TOKEN_SECRET unset: tokens from this process are valid only until it stops",
     });
   }
+  const now = deps.now ?? Date.now;
   const tokens = createTokenIssuer({
     secret: config.TOKEN_SECRET ?? randomBytes(32).toString("base64url"),
     ttlSeconds: config.TOKEN_TTL_SECONDS,
+    now: () => new Date(now()),
   });
   const streams = createStreamRegistry(config.MAX_STREAMS, config.MAX_STREAMS_PER_USER);
   const server = new Server({
-    interceptors: [createAuthInterceptor(tokens, ["/chat.v1.ChatService/"], logger)],
+    interceptors: [createAuthInterceptor(tokens, store, ["/chat.v1.ChatService/"], logger)],
     // Pings find clients that vanished without closing (a dead NAT entry, a crashed laptop),
     // so their streams end and free their slots instead of holding them forever.
     "grpc.keepalive_time_ms": 30_000,
@@ -88,7 +91,7 @@ export async function startChatServer(
       attemptsPerUser: config.LOGIN_ATTEMPTS_PER_USER,
       attemptsPerAddress: config.LOGIN_ATTEMPTS_PER_ADDRESS,
     },
-    deps.now ?? Date.now,
+    now,
   );
   server.addService(
     AuthServiceService,
@@ -98,6 +101,8 @@ export async function startChatServer(
       limits,
       hashing,
       trustedProxyHops: config.TRUSTED_PROXY_HOPS,
+      refreshTtlSeconds: config.REFRESH_TTL_SECONDS,
+      now,
       logger,
     }),
   );
@@ -111,6 +116,12 @@ export async function startChatServer(
       logger,
     }),
   );
+  const sweep = startRevocationSweep({
+    streams,
+    store,
+    intervalMs: config.REVOCATION_CHECK_MS,
+    logger,
+  });
   addReflection(server);
   const health = await startHealth({
     server,
@@ -133,6 +144,7 @@ export async function startChatServer(
       const started = Date.now();
       logger.info("server.draining", { openStreams: streams.size(), graceMs });
       health.markShuttingDown();
+      sweep.stop();
       streams.drainAll();
       const closed = new Promise<"closed">((resolve) =>
         server.tryShutdown(() => resolve("closed")),

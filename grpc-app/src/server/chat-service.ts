@@ -1,5 +1,5 @@
 import { type ServerWritableStream, status } from "@grpc/grpc-js";
-import { verifiedUser } from "../auth/auth-interceptor.ts";
+import { verifiedToken, verifiedUser } from "../auth/auth-interceptor.ts";
 import type {
   ChatServiceServer,
   ChatStreamRequest,
@@ -25,6 +25,8 @@ function endStatus(
       return undefined;
     case "draining":
       return { code: status.UNAVAILABLE, details: "server shutting down; resume with after_id" };
+    case "revoked":
+      return { code: status.UNAUTHENTICATED, details: "token revoked; log in again" };
     case "overflow":
       return {
         code: status.RESOURCE_EXHAUSTED,
@@ -91,6 +93,7 @@ export function createChatService(deps: {
       }
       // The auth interceptor verified the token before this handler runs.
       const user = verifiedUser(call.metadata) ?? "";
+      const token = verifiedToken(call.metadata) ?? { jti: "", sessionId: "" };
       const reservation = streams.reserve(user);
       if (reservation !== "reserved") {
         call.emit("error", refusedStream[reservation]);
@@ -104,7 +107,7 @@ export function createChatService(deps: {
         sink: grpcSink(call),
         bufferLimit: deps.bufferLimit,
       });
-      streams.track(stream, user);
+      streams.track(stream, user, token);
       logger.debug("stream.opened", { room, user, afterId: call.request.afterId });
       const onCancelled = () => stream.stop({ kind: "cancelled" });
       call.on("cancelled", onCancelled);

@@ -12,6 +12,7 @@ export type NoteSink = {
 export type StreamOutcome =
   | { kind: "cancelled" }
   | { kind: "draining" }
+  | { kind: "revoked" }
   | { kind: "overflow"; buffered: number }
   | { kind: "lost"; reason: string }
   | { kind: "failed"; error: unknown };

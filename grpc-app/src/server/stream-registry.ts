@@ -1,3 +1,4 @@
+import type { TokenRef } from "../store/chat-store.ts";
 import type { NoteStream } from "./note-stream.ts";
 
 /** Why a stream may not start: the server's slots, the user's slots, or a shutdown. */
@@ -10,8 +11,10 @@ export type StreamRegistry = {
    * `perUserLimit` of them, or the server is draining.
    */
   reserve(user: string): Reservation;
-  /** Tracks a started stream in a slot `user` reserved, until it ends. */
-  track(stream: NoteStream, user: string): void;
+  /** Tracks a started stream in a slot `user` reserved, opened with `token`, until it ends. */
+  track(stream: NoteStream, user: string, token: TokenRef): void;
+  /** The open streams with the access token each was opened with. */
+  tokens(): ReadonlyMap<NoteStream, TokenRef>;
   /** Stops every open stream as draining (they end with UNAVAILABLE) and refuses new ones. */
   drainAll(): void;
   size(): number;
@@ -22,7 +25,7 @@ export type StreamRegistry = {
  * per-user limit keeps one account (one leaked token, one buggy client) from taking every slot.
  */
 export function createStreamRegistry(limit: number, perUserLimit = limit): StreamRegistry {
-  const open = new Set<NoteStream>();
+  const open = new Map<NoteStream, TokenRef>();
   const byUser = new Map<string, number>();
   let reserved = 0;
   let draining = false;
@@ -36,8 +39,8 @@ export function createStreamRegistry(limit: number, perUserLimit = limit): Strea
       byUser.set(user, held + 1);
       return "reserved";
     },
-    track(stream, user) {
-      open.add(stream);
+    track(stream, user, token) {
+      open.set(stream, token);
       if (draining) stream.stop({ kind: "draining" });
       stream.done.finally(() => {
         open.delete(stream);
@@ -49,8 +52,9 @@ export function createStreamRegistry(limit: number, perUserLimit = limit): Strea
     },
     drainAll() {
       draining = true;
-      for (const stream of open) stream.stop({ kind: "draining" });
+      for (const stream of open.keys()) stream.stop({ kind: "draining" });
     },
+    tokens: () => open,
     size: () => reserved,
   };
 }

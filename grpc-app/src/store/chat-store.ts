@@ -24,6 +24,23 @@ export type SubscriptionEvent =
 export type Unsubscribe = () => void;
 
 /**
+ * A login session: the family of refresh tokens that one login leads to. Only the current
+ * token's hash is kept; each refresh replaces it.
+ */
+export type NewSession = { id: string; username: string; refreshHash: string; expiresAt: Date };
+
+/** What spending a refresh token did. */
+export type SessionRotation =
+  | { kind: "rotated"; username: string }
+  /** A spent token came back: the session is ended now, with every token it issued. */
+  | { kind: "reused" }
+  /** No such session, or it expired or ended already. */
+  | { kind: "unknown" };
+
+/** An access token as revocation knows it. */
+export type TokenRef = { jti: string; sessionId: string };
+
+/**
  * The chat server's one port to storage and fan-out. Two adapters implement it (memory and
  * PostgreSQL) and one contract suite tests both.
  */
@@ -40,6 +57,27 @@ export type ChatStore = {
   findAccount(username: string): Promise<Account | undefined>;
   /** Creates the account or replaces its password hash. */
   putAccount(account: Account): Promise<void>;
+  /** Starts a session (a login) and forgets sessions that expired. */
+  createSession(session: NewSession): Promise<void>;
+  /**
+   * Spends refresh token `presentedHash` of session `id` for `nextHash`, atomically across
+   * replicas: of two concurrent spends of one token, one rotates and the other is a reuse.
+   */
+  rotateSession(
+    id: string,
+    presentedHash: string,
+    next: { refreshHash: string; expiresAt: Date },
+    now: Date,
+  ): Promise<SessionRotation>;
+  /**
+   * Ends session `id` (logout), or only while `refreshHash` is its current token when given.
+   * Its access tokens are refused from then on.
+   */
+  endSession(id: string, now: Date, refreshHash?: string): Promise<void>;
+  /** Refuses access token `jti` from now until `expiresAt`, after which it is forgotten. */
+  revokeToken(jti: string, expiresAt: Date): Promise<void>;
+  /** The jtis among `tokens` that were revoked or whose session ended. */
+  revokedAmong(tokens: readonly TokenRef[]): Promise<Set<string>>;
   /** Whether the store can serve now (health). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

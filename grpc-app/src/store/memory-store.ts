@@ -2,6 +2,7 @@ import type {
   Account,
   ChatStore,
   NewNote,
+  NewSession,
   StoredNote,
   SubscriptionEvent,
   Unsubscribe,
@@ -30,6 +31,12 @@ export function createMemoryStore(): ChatStore {
   const rooms = new Map<string, StoredNote[]>();
   const listeners = new Map<string, Set<Listener>>();
   const accounts = new Map<string, Account>();
+  const sessions = new Map<string, NewSession & { endedAt?: Date }>();
+  const revoked = new Map<string, Date>();
+  const forgetExpired = (now: Date) => {
+    for (const [id, session] of sessions) if (session.expiresAt <= now) sessions.delete(id);
+    for (const [jti, until] of revoked) if (until <= now) revoked.delete(jti);
+  };
 
   return {
     async append(input: NewNote) {
@@ -63,6 +70,39 @@ export function createMemoryStore(): ChatStore {
     },
     async putAccount(account) {
       accounts.set(account.username, { ...account });
+    },
+    async createSession(session) {
+      forgetExpired(new Date());
+      sessions.set(session.id, { ...session });
+    },
+    async rotateSession(id, presentedHash, next, now) {
+      const session = sessions.get(id);
+      if (session === undefined || session.endedAt !== undefined || session.expiresAt <= now) {
+        return { kind: "unknown" };
+      }
+      if (session.refreshHash !== presentedHash) {
+        session.endedAt = now;
+        return { kind: "reused" };
+      }
+      Object.assign(session, next);
+      return { kind: "rotated", username: session.username };
+    },
+    async endSession(id, now, refreshHash) {
+      const session = sessions.get(id);
+      if (session === undefined || session.endedAt !== undefined) return;
+      if (refreshHash !== undefined && session.refreshHash !== refreshHash) return;
+      session.endedAt = now;
+    },
+    async revokeToken(jti, expiresAt) {
+      forgetExpired(new Date());
+      revoked.set(jti, expiresAt);
+    },
+    async revokedAmong(tokens) {
+      return new Set(
+        tokens
+          .filter((t) => revoked.has(t.jti) || sessions.get(t.sessionId)?.endedAt !== undefined)
+          .map((t) => t.jti),
+      );
     },
     async ping() {
       return true;

@@ -54,6 +54,28 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       END $$;
     `,
   },
+  {
+    version: 2,
+    name: "sessions and revoked tokens",
+    sql: `
+      -- One row per login: the refresh token family. Only the current token's hash is kept, so
+      -- spending it is a compare-and-set on one row, atomic across replicas.
+      CREATE TABLE chat_sessions (
+        id text PRIMARY KEY,
+        username text NOT NULL,
+        refresh_hash text NOT NULL,
+        expires_at timestamptz NOT NULL,
+        ended_at timestamptz
+      );
+      CREATE INDEX chat_sessions_expires_at ON chat_sessions (expires_at);
+      -- Access tokens revoked before their expiry; a row is useless (and deleted) after it.
+      CREATE TABLE chat_revoked_tokens (
+        jti text PRIMARY KEY,
+        expires_at timestamptz NOT NULL
+      );
+      CREATE INDEX chat_revoked_tokens_expires_at ON chat_revoked_tokens (expires_at);
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the versions it applied. */

@@ -3,6 +3,7 @@ import type { Logger } from "../log/logger.ts";
 import {
   type Account,
   type ChatStore,
+  type SessionRotation,
   type StoredNote,
   StoreUnavailableError,
 } from "./chat-store.ts";
@@ -40,6 +41,10 @@ const statements = {
   append: "SELECT * FROM chat_append($1, $2, $3)",
   listAfter: "SELECT * FROM chat_notes WHERE room = $1 AND id > $2 ORDER BY id LIMIT $3",
   noteById: "SELECT * FROM chat_notes WHERE id = $1",
+  // Every authenticated call runs this: both lookups are by primary key.
+  revokedAmong: `SELECT t.jti FROM unnest($1::text[], $2::text[]) AS t(jti, session_id)
+    WHERE EXISTS (SELECT 1 FROM chat_revoked_tokens r WHERE r.jti = t.jti)
+       OR EXISTS (SELECT 1 FROM chat_sessions s WHERE s.id = t.session_id AND s.ended_at IS NOT NULL)`,
 } as const;
 
 /**
@@ -155,6 +160,59 @@ export async function createPostgresStore(options: {
          ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, updated_at = now()`,
         [account.username, account.passwordHash],
       );
+    },
+    async createSession(session) {
+      await query(undefined, "DELETE FROM chat_sessions WHERE expires_at < now()");
+      await query(
+        undefined,
+        "INSERT INTO chat_sessions (id, username, refresh_hash, expires_at) VALUES ($1, $2, $3, $4)",
+        [session.id, session.username, session.refreshHash, session.expiresAt],
+      );
+    },
+    async rotateSession(id, presentedHash, next, now): Promise<SessionRotation> {
+      // The compare-and-set: only the current hash of a live session is replaced.
+      const rotated = await query<{ username: string }>(
+        undefined,
+        `UPDATE chat_sessions SET refresh_hash = $3, expires_at = $4
+          WHERE id = $1 AND refresh_hash = $2 AND ended_at IS NULL AND expires_at > $5
+          RETURNING username`,
+        [id, presentedHash, next.refreshHash, next.expiresAt, now],
+      );
+      const username = rotated.rows[0]?.username;
+      if (username !== undefined) return { kind: "rotated", username };
+      // Not current: a live session presented with another hash was spent before (or the
+      // concurrent spend won), so end it; an unknown, expired or ended one stays as it is.
+      const ended = await query(
+        undefined,
+        `UPDATE chat_sessions SET ended_at = $2
+          WHERE id = $1 AND ended_at IS NULL AND expires_at > $2 RETURNING id`,
+        [id, now],
+      );
+      return ended.rowCount === 1 ? { kind: "reused" } : { kind: "unknown" };
+    },
+    async endSession(id, now, refreshHash) {
+      await query(
+        undefined,
+        `UPDATE chat_sessions SET ended_at = $2
+          WHERE id = $1 AND ended_at IS NULL AND ($3::text IS NULL OR refresh_hash = $3)`,
+        [id, now, refreshHash ?? null],
+      );
+    },
+    async revokeToken(jti, expiresAt) {
+      await query(undefined, "DELETE FROM chat_revoked_tokens WHERE expires_at < now()");
+      await query(
+        undefined,
+        "INSERT INTO chat_revoked_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING",
+        [jti, expiresAt],
+      );
+    },
+    async revokedAmong(tokens) {
+      if (tokens.length === 0) return new Set();
+      const result = await query<{ jti: string }>("revokedAmong", statements.revokedAmong, [
+        tokens.map((t) => t.jti),
+        tokens.map((t) => t.sessionId),
+      ]);
+      return new Set(result.rows.map((row) => row.jti));
     },
     async ping() {
       if (!fanout.listening()) return false;

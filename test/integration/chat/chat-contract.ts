@@ -7,8 +7,10 @@ import {
   bearer,
   checkHealth,
   login,
+  logout,
   newRoom,
   openStream,
+  refreshSession,
   sendNote,
   startTestServer,
   type TestServer,
@@ -16,16 +18,27 @@ import {
 } from "./chat-fixture.ts";
 import { listServices } from "./reflection-client.ts";
 
-const limits = { MAX_TEXT_BYTES: "1024", SUBSCRIBER_BUFFER: "32", MAX_STREAMS: "5" };
+const limits = {
+  MAX_TEXT_BYTES: "1024",
+  SUBSCRIBER_BUFFER: "32",
+  MAX_STREAMS: "5",
+  REVOCATION_CHECK_MS: "200",
+};
 
-const sign = (claims: { sub: string; exp: number }, secret = testSecret) =>
-  new SignJWT({})
+const sign = (
+  claims: { sub: string; exp: number; jti?: string; sid?: string },
+  secret = testSecret,
+) => {
+  const jwt = new SignJWT(claims.sid === undefined ? {} : { sid: claims.sid })
     .setProtectedHeader({ alg: "HS256" })
     .setIssuer("slipway-chat")
     .setSubject(claims.sub)
     .setIssuedAt(claims.exp - 60)
-    .setExpirationTime(claims.exp)
-    .sign(new TextEncoder().encode(secret));
+    .setExpirationTime(claims.exp);
+  if (claims.jti !== undefined) jwt.setJti(claims.jti);
+  return jwt.sign(new TextEncoder().encode(secret));
+};
+const inTenMinutes = () => Math.floor(Date.now() / 1000) + 600;
 
 function basicAuth() {
   const metadata = new Metadata();
@@ -57,7 +70,7 @@ export function chatContract(
   });
 
   describe("login", () => {
-    it("returns a signed token that expires after the configured lifetime", async () => {
+    it("returns a signed access token for 15 minutes and a refresh token for 7 days", async () => {
       const { username: name, password } = await t.signIn();
       const before = Date.now();
 
@@ -67,8 +80,12 @@ export function chatContract(
       expect(response.token.split(".")).toHaveLength(3);
       // JWT times are whole seconds, so the expiry may round down by up to one.
       const expiresAt = response.expiresAt?.getTime() ?? 0;
-      expect(expiresAt).toBeGreaterThan(before + 3600_000 - 1000);
-      expect(expiresAt).toBeLessThanOrEqual(after + 3600_000);
+      expect(expiresAt).toBeGreaterThan(before + 900_000 - 1000);
+      expect(expiresAt).toBeLessThanOrEqual(after + 900_000);
+      expect(response.refreshToken).toMatch(/^[\w-]{22}\.[\w-]{43}$/);
+      const refreshExpiresAt = response.refreshExpiresAt?.getTime() ?? 0;
+      expect(refreshExpiresAt).toBeGreaterThanOrEqual(before + 7 * 86_400_000);
+      expect(refreshExpiresAt).toBeLessThanOrEqual(after + 7 * 86_400_000);
     });
 
     it("refuses a wrong password and an unknown user alike with UNAUTHENTICATED", async () => {
@@ -89,10 +106,12 @@ export function chatContract(
       "a non-bearer scheme": basicAuth(),
       "a token signed with another secret": bearer(
         await sign(
-          { sub: username, exp: Math.floor(Date.now() / 1000) + 600 },
+          { sub: username, exp: inTenMinutes(), jti: "j", sid: "s" },
           "another-secret-another-secret-0123456789",
         ),
       ),
+      // As tokens from before revocation existed: it could never be revoked, so it is refused.
+      "a token without jti and session": bearer(await sign({ sub: username, exp: inTenMinutes() })),
       "an expired token": bearer(
         await sign({ sub: username, exp: Math.floor(Date.now() / 1000) - 5 }),
       ),
@@ -123,6 +142,123 @@ export function chatContract(
 
       const [note] = await t.server.store.listAfter(room, 0, 1);
       expect(note?.author).toBe(username);
+    });
+  });
+
+  describe("sessions", () => {
+    it("refreshes: a new access token that works, and a new refresh token in place of the spent one", async () => {
+      // Prepare
+      const first = await t.signIn();
+      // Act
+      const renewed = await refreshSession(t.auth, first.refreshToken);
+      // Assess
+      expect(renewed.token).not.toBe(first.token);
+      expect(renewed.refreshToken).not.toBe(first.refreshToken);
+      expect(renewed.refreshToken.slice(0, 22)).toBe(first.refreshToken.slice(0, 22));
+      await expect(sendNote(t.chat, renewed.token, newRoom(), "renewed")).resolves.toBeTruthy();
+      const again = await refreshSession(t.auth, renewed.refreshToken);
+      expect(again.refreshToken).not.toBe(renewed.refreshToken);
+    });
+
+    it("refuses a replayed refresh token and ends its session: every token it led to stops working", async () => {
+      // Prepare
+      const first = await t.signIn();
+      const renewed = await refreshSession(t.auth, first.refreshToken);
+      // Act: the spent token comes back (a copy in a thief's hands)
+      const replay = refreshSession(t.auth, first.refreshToken);
+      // Assess
+      await expect(replay).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
+      await expect(refreshSession(t.auth, renewed.refreshToken)).rejects.toMatchObject({
+        code: status.UNAUTHENTICATED,
+      });
+      await expect(sendNote(t.chat, renewed.token, newRoom(), "x")).rejects.toMatchObject({
+        code: status.UNAUTHENTICATED,
+        details: "token revoked; log in again",
+      });
+    });
+
+    it("lets only one of two concurrent spends of one refresh token rotate", async () => {
+      const first = await t.signIn();
+
+      const spends = await Promise.allSettled([
+        refreshSession(t.auth, first.refreshToken),
+        refreshSession(t.auth, first.refreshToken),
+      ]);
+
+      expect(spends.filter((s) => s.status === "fulfilled")).toHaveLength(1);
+    });
+
+    it("refuses a malformed or unknown refresh token with UNAUTHENTICATED", async () => {
+      const unknown = `${"a".repeat(22)}.${"b".repeat(43)}`;
+      for (const bad of ["", "nonsense", unknown]) {
+        await expect(refreshSession(t.auth, bad), bad).rejects.toMatchObject({
+          code: status.UNAUTHENTICATED,
+        });
+      }
+    });
+
+    it("logout revokes the access token at once and ends the session", async () => {
+      // Prepare
+      const session = await t.signIn();
+      await sendNote(t.chat, session.token, newRoom(), "before");
+      // Act
+      await logout(t.auth, { token: session.token });
+      // Assess
+      await expect(sendNote(t.chat, session.token, newRoom(), "after")).rejects.toMatchObject({
+        code: status.UNAUTHENTICATED,
+        details: "token revoked; log in again",
+      });
+      const stream = await openStream(t.chat, session.token, newRoom()).ended;
+      expect(stream.code).toBe(status.UNAUTHENTICATED);
+      await expect(refreshSession(t.auth, session.refreshToken)).rejects.toMatchObject({
+        code: status.UNAUTHENTICATED,
+      });
+    });
+
+    it("logout ends the open streams of the token within REVOCATION_CHECK_MS", async () => {
+      // Prepare
+      const session = await t.signIn();
+      const room = newRoom();
+      const reader = openStream(t.chat, session.token, room);
+      await sendNote(t.chat, session.token, room, "live");
+      await reader.received(1);
+      // Act
+      const started = performance.now();
+      await logout(t.auth, { token: session.token });
+      const ended = await reader.ended;
+      const tookMs = performance.now() - started;
+      // Assess
+      console.info(`stream of a revoked token ended ${Math.round(tookMs)} ms after logout`);
+      expect(ended).toMatchObject({
+        code: status.UNAUTHENTICATED,
+        details: "token revoked; log in again",
+      });
+      expect(tookMs).toBeLessThan(200 + 1_000);
+    });
+
+    it("logs out with only the refresh token, once the access token is gone", async () => {
+      const session = await t.signIn();
+
+      await logout(t.auth, { refreshToken: session.refreshToken });
+
+      await expect(refreshSession(t.auth, session.refreshToken)).rejects.toMatchObject({
+        code: status.UNAUTHENTICATED,
+      });
+      await expect(sendNote(t.chat, session.token, newRoom(), "x")).rejects.toMatchObject({
+        code: status.UNAUTHENTICATED,
+      });
+    });
+
+    it("refuses a logout without a valid token, and a stale refresh token ends nothing", async () => {
+      const session = await t.signIn();
+      const renewed = await refreshSession(t.auth, session.refreshToken);
+      // A forged refresh token for the session's id is not its current one.
+      const forged = `${session.refreshToken.slice(0, 23)}${"x".repeat(43)}`;
+
+      await expect(logout(t.auth, {})).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
+      await logout(t.auth, { refreshToken: forged });
+
+      await expect(refreshSession(t.auth, renewed.refreshToken)).resolves.toBeTruthy();
     });
   });
 

@@ -13,7 +13,9 @@ import {
   AuthServiceClient,
   ChatServiceClient,
   type ChatStreamResponse,
+  type LoginResponse,
   type Note,
+  type RefreshSessionResponse,
 } from "../../../grpc-app/src/gen/chat/v1/chat.ts";
 import { createLogger, type LogEntry, type Logger } from "../../../grpc-app/src/log/logger.ts";
 import { type ChatServer, startChatServer } from "../../../grpc-app/src/server/chat-server.ts";
@@ -51,8 +53,10 @@ export type TestServer = {
   logs: LogTap;
   auth: AuthServiceClient;
   chat: ChatServiceClient;
-  /** Creates an account with a random password and returns a token for it. */
-  signIn(username?: string): Promise<{ username: string; password: string; token: string }>;
+  /** Creates an account with a random password and returns its first tokens. */
+  signIn(
+    username?: string,
+  ): Promise<{ username: string; password: string; token: string; refreshToken: string }>;
   stop(): Promise<void>;
 };
 
@@ -75,8 +79,8 @@ export async function startTestServer(
     async signIn(username = `user-${randomBytes(4).toString("hex")}`) {
       const password = randomBytes(12).toString("base64url");
       await store.putAccount({ username, passwordHash: await hashPassword(password) });
-      const { token } = await login(auth, username, password);
-      return { username, password, token };
+      const { token, refreshToken } = await login(auth, username, password);
+      return { username, password, token, refreshToken };
     },
     async stop() {
       auth.close();
@@ -100,9 +104,28 @@ export function login(
   password: string,
   metadata: Metadata = new Metadata(),
 ) {
-  return new Promise<{ token: string; expiresAt: Date | undefined }>((resolve, reject) =>
+  return new Promise<LoginResponse>((resolve, reject) =>
     auth.login({ username, password }, metadata, (error, response) =>
       error ? reject(error) : resolve(response),
+    ),
+  );
+}
+
+/** RefreshSession: spends `refreshToken` for a new pair. */
+export function refreshSession(auth: AuthServiceClient, refreshToken: string) {
+  return new Promise<RefreshSessionResponse>((resolve, reject) =>
+    auth.refreshSession({ refreshToken }, (error, response) =>
+      error ? reject(error) : resolve(response),
+    ),
+  );
+}
+
+/** Logout with the access token (as bearer metadata) and or the refresh token. */
+export function logout(auth: AuthServiceClient, tokens: { token?: string; refreshToken?: string }) {
+  const metadata = tokens.token === undefined ? new Metadata() : bearer(tokens.token);
+  return new Promise<void>((resolve, reject) =>
+    auth.logout({ refreshToken: tokens.refreshToken ?? "" }, metadata, (error) =>
+      error ? reject(error) : resolve(),
     ),
   );
 }

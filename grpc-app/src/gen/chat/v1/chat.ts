@@ -32,9 +32,39 @@ export interface LoginRequest {
 }
 
 export interface LoginResponse {
-  /** Send as `authorization: Bearer <token>` metadata on every ChatService call. */
+  /**
+   * The access token: send as `authorization: Bearer <token>` metadata on every
+   * ChatService call. It lives minutes (TOKEN_TTL_SECONDS); renew it with RefreshSession.
+   */
   token: string;
-  expiresAt: Date | undefined;
+  expiresAt:
+    | Date
+    | undefined;
+  /** Spend with RefreshSession before `expires_at` passes; keep it secret like a password. */
+  refreshToken: string;
+  refreshExpiresAt: Date | undefined;
+}
+
+export interface RefreshSessionRequest {
+  refreshToken: string;
+}
+
+export interface RefreshSessionResponse {
+  token: string;
+  expiresAt:
+    | Date
+    | undefined;
+  /** The next refresh token; the one in the request is spent. */
+  refreshToken: string;
+  refreshExpiresAt: Date | undefined;
+}
+
+export interface LogoutRequest {
+  /** Optional: the session's refresh token, to end it when the access token has expired. */
+  refreshToken: string;
+}
+
+export interface LogoutResponse {
 }
 
 export interface SendNoteRequest {
@@ -152,7 +182,7 @@ export const LoginRequest: MessageFns<LoginRequest> = {
 };
 
 function createBaseLoginResponse(): LoginResponse {
-  return { token: "", expiresAt: undefined };
+  return { token: "", expiresAt: undefined, refreshToken: "", refreshExpiresAt: undefined };
 }
 
 export const LoginResponse: MessageFns<LoginResponse> = {
@@ -162,6 +192,12 @@ export const LoginResponse: MessageFns<LoginResponse> = {
     }
     if (message.expiresAt !== undefined) {
       Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(18).fork()).join();
+    }
+    if (message.refreshToken !== "") {
+      writer.uint32(26).string(message.refreshToken);
+    }
+    if (message.refreshExpiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.refreshExpiresAt), writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -195,6 +231,22 @@ export const LoginResponse: MessageFns<LoginResponse> = {
             message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.refreshToken = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.refreshExpiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -215,6 +267,16 @@ export const LoginResponse: MessageFns<LoginResponse> = {
         : isSet(object.expires_at)
         ? fromJsonTimestamp(object.expires_at)
         : undefined,
+      refreshToken: isSet(object.refreshToken)
+        ? globalThis.String(object.refreshToken)
+        : isSet(object.refresh_token)
+        ? globalThis.String(object.refresh_token)
+        : "",
+      refreshExpiresAt: isSet(object.refreshExpiresAt)
+        ? fromJsonTimestamp(object.refreshExpiresAt)
+        : isSet(object.refresh_expires_at)
+        ? fromJsonTimestamp(object.refresh_expires_at)
+        : undefined,
     };
   },
 
@@ -226,6 +288,12 @@ export const LoginResponse: MessageFns<LoginResponse> = {
     if (message.expiresAt !== undefined) {
       obj.expiresAt = message.expiresAt.toISOString();
     }
+    if (message.refreshToken !== "") {
+      obj.refreshToken = message.refreshToken;
+    }
+    if (message.refreshExpiresAt !== undefined) {
+      obj.refreshExpiresAt = message.refreshExpiresAt.toISOString();
+    }
     return obj;
   },
 
@@ -236,6 +304,335 @@ export const LoginResponse: MessageFns<LoginResponse> = {
     const message = createBaseLoginResponse();
     message.token = object.token ?? "";
     message.expiresAt = object.expiresAt ?? undefined;
+    message.refreshToken = object.refreshToken ?? "";
+    message.refreshExpiresAt = object.refreshExpiresAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRefreshSessionRequest(): RefreshSessionRequest {
+  return { refreshToken: "" };
+}
+
+export const RefreshSessionRequest: MessageFns<RefreshSessionRequest> = {
+  encode(message: RefreshSessionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.refreshToken !== "") {
+      writer.uint32(10).string(message.refreshToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefreshSessionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefreshSessionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.refreshToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RefreshSessionRequest {
+    return {
+      refreshToken: isSet(object.refreshToken)
+        ? globalThis.String(object.refreshToken)
+        : isSet(object.refresh_token)
+        ? globalThis.String(object.refresh_token)
+        : "",
+    };
+  },
+
+  toJSON(message: RefreshSessionRequest): unknown {
+    const obj: any = {};
+    if (message.refreshToken !== "") {
+      obj.refreshToken = message.refreshToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RefreshSessionRequest>): RefreshSessionRequest {
+    return RefreshSessionRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RefreshSessionRequest>): RefreshSessionRequest {
+    const message = createBaseRefreshSessionRequest();
+    message.refreshToken = object.refreshToken ?? "";
+    return message;
+  },
+};
+
+function createBaseRefreshSessionResponse(): RefreshSessionResponse {
+  return { token: "", expiresAt: undefined, refreshToken: "", refreshExpiresAt: undefined };
+}
+
+export const RefreshSessionResponse: MessageFns<RefreshSessionResponse> = {
+  encode(message: RefreshSessionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.token !== "") {
+      writer.uint32(10).string(message.token);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(18).fork()).join();
+    }
+    if (message.refreshToken !== "") {
+      writer.uint32(26).string(message.refreshToken);
+    }
+    if (message.refreshExpiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.refreshExpiresAt), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefreshSessionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefreshSessionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.refreshToken = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.refreshExpiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RefreshSessionResponse {
+    return {
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+      refreshToken: isSet(object.refreshToken)
+        ? globalThis.String(object.refreshToken)
+        : isSet(object.refresh_token)
+        ? globalThis.String(object.refresh_token)
+        : "",
+      refreshExpiresAt: isSet(object.refreshExpiresAt)
+        ? fromJsonTimestamp(object.refreshExpiresAt)
+        : isSet(object.refresh_expires_at)
+        ? fromJsonTimestamp(object.refresh_expires_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RefreshSessionResponse): unknown {
+    const obj: any = {};
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    if (message.refreshToken !== "") {
+      obj.refreshToken = message.refreshToken;
+    }
+    if (message.refreshExpiresAt !== undefined) {
+      obj.refreshExpiresAt = message.refreshExpiresAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RefreshSessionResponse>): RefreshSessionResponse {
+    return RefreshSessionResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RefreshSessionResponse>): RefreshSessionResponse {
+    const message = createBaseRefreshSessionResponse();
+    message.token = object.token ?? "";
+    message.expiresAt = object.expiresAt ?? undefined;
+    message.refreshToken = object.refreshToken ?? "";
+    message.refreshExpiresAt = object.refreshExpiresAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseLogoutRequest(): LogoutRequest {
+  return { refreshToken: "" };
+}
+
+export const LogoutRequest: MessageFns<LogoutRequest> = {
+  encode(message: LogoutRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.refreshToken !== "") {
+      writer.uint32(10).string(message.refreshToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogoutRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogoutRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.refreshToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LogoutRequest {
+    return {
+      refreshToken: isSet(object.refreshToken)
+        ? globalThis.String(object.refreshToken)
+        : isSet(object.refresh_token)
+        ? globalThis.String(object.refresh_token)
+        : "",
+    };
+  },
+
+  toJSON(message: LogoutRequest): unknown {
+    const obj: any = {};
+    if (message.refreshToken !== "") {
+      obj.refreshToken = message.refreshToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LogoutRequest>): LogoutRequest {
+    return LogoutRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LogoutRequest>): LogoutRequest {
+    const message = createBaseLogoutRequest();
+    message.refreshToken = object.refreshToken ?? "";
+    return message;
+  },
+};
+
+function createBaseLogoutResponse(): LogoutResponse {
+  return {};
+}
+
+export const LogoutResponse: MessageFns<LogoutResponse> = {
+  encode(_: LogoutResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogoutResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogoutResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): LogoutResponse {
+    return {};
+  },
+
+  toJSON(_: LogoutResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<LogoutResponse>): LogoutResponse {
+    return LogoutResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<LogoutResponse>): LogoutResponse {
+    const message = createBaseLogoutResponse();
     return message;
   },
 };
@@ -707,12 +1104,17 @@ export const Note: MessageFns<Note> = {
   },
 };
 
-/** AuthService exchanges a username and password for a short-lived signed token. */
+/**
+ * AuthService exchanges a username and password for a short-lived signed access token and
+ * a longer-lived refresh token, renews them, and ends sessions.
+ */
 export type AuthServiceService = typeof AuthServiceService;
 export const AuthServiceService = {
   /**
-   * Login checks the password against its stored hash and returns a token.
-   * Wrong credentials get UNAUTHENTICATED, with no hint which part was wrong.
+   * Login checks the password against its stored hash and starts a session.
+   * Wrong credentials get UNAUTHENTICATED, with no hint which part was wrong. Too many
+   * logins for the username or from the client's address get RESOURCE_EXHAUSTED with
+   * `retry-after` (seconds) in the trailing metadata.
    */
   login: {
     path: "/chat.v1.AuthService/Login" as const,
@@ -723,20 +1125,68 @@ export const AuthServiceService = {
     responseSerialize: (value: LoginResponse): Buffer => Buffer.from(LoginResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LoginResponse => LoginResponse.decode(value),
   },
+  /**
+   * RefreshSession spends a refresh token for a new access token and a new refresh token.
+   * A refresh token works once: presenting a spent one again ends its whole session (a
+   * replay means it was copied), and it gets UNAUTHENTICATED like an unknown or expired one.
+   */
+  refreshSession: {
+    path: "/chat.v1.AuthService/RefreshSession" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RefreshSessionRequest): Buffer =>
+      Buffer.from(RefreshSessionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RefreshSessionRequest => RefreshSessionRequest.decode(value),
+    responseSerialize: (value: RefreshSessionResponse): Buffer =>
+      Buffer.from(RefreshSessionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RefreshSessionResponse => RefreshSessionResponse.decode(value),
+  },
+  /**
+   * Logout revokes the access token in the `authorization` metadata and ends its session,
+   * on every replica: the token is refused from then on and open streams that use it end
+   * with UNAUTHENTICATED. A refresh token in the request ends its session too, so a client
+   * whose access token has expired can still log out.
+   */
+  logout: {
+    path: "/chat.v1.AuthService/Logout" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LogoutRequest): Buffer => Buffer.from(LogoutRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LogoutRequest => LogoutRequest.decode(value),
+    responseSerialize: (value: LogoutResponse): Buffer => Buffer.from(LogoutResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LogoutResponse => LogoutResponse.decode(value),
+  },
 } as const;
 
 export interface AuthServiceServer extends UntypedServiceImplementation {
   /**
-   * Login checks the password against its stored hash and returns a token.
-   * Wrong credentials get UNAUTHENTICATED, with no hint which part was wrong.
+   * Login checks the password against its stored hash and starts a session.
+   * Wrong credentials get UNAUTHENTICATED, with no hint which part was wrong. Too many
+   * logins for the username or from the client's address get RESOURCE_EXHAUSTED with
+   * `retry-after` (seconds) in the trailing metadata.
    */
   login: handleUnaryCall<LoginRequest, LoginResponse>;
+  /**
+   * RefreshSession spends a refresh token for a new access token and a new refresh token.
+   * A refresh token works once: presenting a spent one again ends its whole session (a
+   * replay means it was copied), and it gets UNAUTHENTICATED like an unknown or expired one.
+   */
+  refreshSession: handleUnaryCall<RefreshSessionRequest, RefreshSessionResponse>;
+  /**
+   * Logout revokes the access token in the `authorization` metadata and ends its session,
+   * on every replica: the token is refused from then on and open streams that use it end
+   * with UNAUTHENTICATED. A refresh token in the request ends its session too, so a client
+   * whose access token has expired can still log out.
+   */
+  logout: handleUnaryCall<LogoutRequest, LogoutResponse>;
 }
 
 export interface AuthServiceClient extends Client {
   /**
-   * Login checks the password against its stored hash and returns a token.
-   * Wrong credentials get UNAUTHENTICATED, with no hint which part was wrong.
+   * Login checks the password against its stored hash and starts a session.
+   * Wrong credentials get UNAUTHENTICATED, with no hint which part was wrong. Too many
+   * logins for the username or from the client's address get RESOURCE_EXHAUSTED with
+   * `retry-after` (seconds) in the trailing metadata.
    */
   login(
     request: LoginRequest,
@@ -752,6 +1202,47 @@ export interface AuthServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LoginResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * RefreshSession spends a refresh token for a new access token and a new refresh token.
+   * A refresh token works once: presenting a spent one again ends its whole session (a
+   * replay means it was copied), and it gets UNAUTHENTICATED like an unknown or expired one.
+   */
+  refreshSession(
+    request: RefreshSessionRequest,
+    callback: (error: ServiceError | null, response: RefreshSessionResponse) => void,
+  ): ClientUnaryCall;
+  refreshSession(
+    request: RefreshSessionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RefreshSessionResponse) => void,
+  ): ClientUnaryCall;
+  refreshSession(
+    request: RefreshSessionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RefreshSessionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Logout revokes the access token in the `authorization` metadata and ends its session,
+   * on every replica: the token is refused from then on and open streams that use it end
+   * with UNAUTHENTICATED. A refresh token in the request ends its session too, so a client
+   * whose access token has expired can still log out.
+   */
+  logout(
+    request: LogoutRequest,
+    callback: (error: ServiceError | null, response: LogoutResponse) => void,
+  ): ClientUnaryCall;
+  logout(
+    request: LogoutRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LogoutResponse) => void,
+  ): ClientUnaryCall;
+  logout(
+    request: LogoutRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LogoutResponse) => void,
   ): ClientUnaryCall;
 }
 
