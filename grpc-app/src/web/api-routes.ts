@@ -1,10 +1,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { clientAddress } from "../auth/client-address.ts";
+import type { SessionTokens } from "./chat-gateway.ts";
 import { csrfToken, csrfTokenMatches } from "./csrf.ts";
 import { readJsonBody } from "./http-body.ts";
 import { sendError, sendJson } from "./http-response.ts";
-import { clearedSessionCookie, sessionCookie } from "./session-cookie.ts";
+import {
+  clearedSessionCookies,
+  refreshCookie,
+  refreshFromCookieHeader,
+  sessionCookie,
+} from "./session-cookie.ts";
 import { type Session, sessionFromToken } from "./session-token.ts";
 import { requestSession, type WebContext } from "./web-context.ts";
 
@@ -23,13 +29,39 @@ export type NoteBody = z.infer<typeof NoteBody>;
 
 const csrfHeader = "x-csrf-token";
 
-/** What the page learns about its session: never the token itself. */
+/**
+ * What the page learns about its session: never a token itself. `expiresAt` is when the
+ * access token ends, so the page refreshes before it.
+ */
 function sessionView(context: WebContext, session: Session) {
   return {
     username: session.username,
     csrfToken: csrfToken(context.csrf, session.token),
     rooms: context.rooms,
+    expiresAt: session.expiresAt.toISOString(),
   };
+}
+
+/** Answers with the session of fresh tokens, stored in both cookies. */
+function sendSession(
+  context: WebContext,
+  response: ServerResponse,
+  tokens: SessionTokens,
+  fallbackUsername: string,
+) {
+  // The token's subject is the name the chat server will stamp on notes; prefer it.
+  const session = sessionFromToken(tokens.token, context.now()) ?? {
+    token: tokens.token,
+    username: fallbackUsername,
+    expiresAt: tokens.expiresAt,
+  };
+  const options = { secure: context.cookieSecure };
+  const cookies = [
+    sessionCookie(tokens.token, tokens.expiresAt, context.now(), options),
+    refreshCookie(tokens.refreshToken, tokens.refreshExpiresAt, context.now(), options),
+  ];
+  sendJson(response, 200, sessionView(context, session), { "set-cookie": cookies });
+  return session;
 }
 
 /** GET /api/session: who is signed in, with the CSRF token for this session. */
@@ -82,17 +114,33 @@ export async function postLogin(
     case "signed-in":
       break;
   }
-  // The token's subject is the name the chat server will stamp on notes; prefer it.
-  const session = sessionFromToken(outcome.token, context.now()) ?? {
-    token: outcome.token,
-    username: body.username,
-    expiresAt: outcome.expiresAt,
-  };
-  const cookie = sessionCookie(outcome.token, outcome.expiresAt, context.now(), {
-    secure: context.cookieSecure,
-  });
+  const session = sendSession(context, response, outcome, body.username);
   context.logger.info("web.login", { username: session.username });
-  sendJson(response, 200, sessionView(context, session), { "set-cookie": cookie });
+}
+
+/**
+ * POST /api/session/refresh: spends the refresh cookie for new tokens in both cookies. It
+ * needs no CSRF token (the access token it derives from may have expired): the same-origin
+ * check and SameSite=Strict keep other sites out, and a forced refresh only renews.
+ */
+export async function postRefresh(
+  context: WebContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+) {
+  const refreshToken = refreshFromCookieHeader(request.headers.cookie);
+  const outcome =
+    refreshToken === undefined
+      ? ({ kind: "rejected" } as const)
+      : await context.gateway.refresh(refreshToken);
+  if (outcome.kind === "rejected") {
+    sendError(response, 401, "Your session has ended. Sign in again.", "signed-out", {
+      "set-cookie": clearedSessionCookies({ secure: context.cookieSecure }),
+    });
+    return;
+  }
+  const session = sendSession(context, response, outcome, "");
+  context.logger.info("web.session.refreshed", { username: session.username });
 }
 
 function headerValues(value: string | string[] | undefined): string[] {
@@ -104,13 +152,35 @@ function waitText(seconds: number): string {
   return seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`;
 }
 
-/** POST /api/logout: the browser forgets the token. */
-export function postLogout(context: WebContext, session: Session, response: ServerResponse) {
-  context.logger.info("web.logout", { username: session.username });
-  response.writeHead(204, {
-    "set-cookie": clearedSessionCookie({ secure: context.cookieSecure }),
-    "cache-control": "no-store",
-  });
+/**
+ * POST /api/logout: the chat server revokes the access token and ends the session (for every
+ * replica), and the browser forgets both cookies. `session` is undefined when the access
+ * token has already expired; the refresh cookie still names the session to end.
+ */
+export async function postLogout(
+  context: WebContext,
+  session: Session | undefined,
+  request: IncomingMessage,
+  response: ServerResponse,
+) {
+  const cleared = { "set-cookie": clearedSessionCookies({ secure: context.cookieSecure }) };
+  const refreshToken = refreshFromCookieHeader(request.headers.cookie);
+  try {
+    await context.gateway.logout({ token: session?.token, refreshToken });
+  } catch (error) {
+    // Forgotten here all the same; the tokens then end at their expiry.
+    context.logger.warn("web.logout.unrevoked", { username: session?.username, error });
+    sendError(
+      response,
+      503,
+      "Signed out here, but the server could not end the session.",
+      "unavailable",
+      cleared,
+    );
+    return;
+  }
+  context.logger.info("web.logout", { username: session?.username });
+  response.writeHead(204, { ...cleared, "cache-control": "no-store" });
   response.end();
 }
 
@@ -129,9 +199,8 @@ export async function postNote(
       sendJson(response, 201, { id: outcome.id });
       return;
     case "unauthenticated":
-      sendError(response, 401, "Your session has ended. Sign in again.", "signed-out", {
-        "set-cookie": clearedSessionCookie({ secure: context.cookieSecure }),
-      });
+      // Only the access cookie: it may just have expired, and the refresh cookie renews it.
+      sendError(response, 401, "Your session has ended. Sign in again.", "signed-out");
       return;
     case "invalid":
       sendError(response, 400, outcome.message);

@@ -11,13 +11,23 @@ export type WebNote = {
   readonly sentAt: string;
 };
 
+/** An access token with the refresh token that renews it. */
+export type SessionTokens = {
+  token: string;
+  expiresAt: Date;
+  refreshToken: string;
+  refreshExpiresAt: Date;
+};
+
 export type LoginOutcome =
-  | { kind: "signed-in"; token: string; expiresAt: Date }
+  | ({ kind: "signed-in" } & SessionTokens)
   | { kind: "rejected" }
   /** Too many logins for this name or from this address: the page waits, then retries. */
   | { kind: "limited"; retryAfterSeconds: number }
   /** The chat server is checking as many passwords as it can: retry shortly. */
   | { kind: "busy"; retryAfterSeconds: number };
+
+export type RefreshOutcome = ({ kind: "refreshed" } & SessionTokens) | { kind: "rejected" };
 
 export type SendOutcome =
   | { kind: "sent"; id: number }
@@ -45,6 +55,10 @@ export type NoteSubscription = {
 export type ChatGateway = {
   /** `clientAddress` is the browser's, forwarded so the chat server limits by it. */
   login(username: string, password: string, clientAddress: string): Promise<LoginOutcome>;
+  /** Spends the refresh token for new tokens; a spent or ended one is rejected. */
+  refresh(refreshToken: string): Promise<RefreshOutcome>;
+  /** Revokes the access token and ends the session on the chat server, for every replica. */
+  logout(tokens: { token?: string; refreshToken?: string }): Promise<void>;
   sendNote(token: string, room: string, text: string): Promise<SendOutcome>;
   /** Replays the room's notes after `afterId`, then follows live ones, until cancelled. */
   streamNotes(

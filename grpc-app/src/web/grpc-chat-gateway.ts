@@ -15,7 +15,9 @@ import {
   type LoginOutcome,
   type NoteHandlers,
   type NoteSubscription,
+  type RefreshOutcome,
   type SendOutcome,
+  type SessionTokens,
   type StreamEnd,
   type WebNote,
 } from "./chat-gateway.ts";
@@ -55,8 +57,7 @@ export function grpcChatGateway(target: string): ChatGateway {
         metadata.set("x-forwarded-for", clientAddress);
         auth.login({ username, password }, metadata, deadline(), (error, response) => {
           if (error === null) {
-            const expiresAt = response.expiresAt ?? new Date(Date.now() + 3_600_000);
-            resolve({ kind: "signed-in", token: response.token, expiresAt });
+            resolve({ kind: "signed-in", ...sessionTokens(response) });
             return;
           }
           if (error.code === status.UNAUTHENTICATED || error.code === status.INVALID_ARGUMENT) {
@@ -68,6 +69,36 @@ export function grpcChatGateway(target: string): ChatGateway {
             return;
           }
           reject(unavailable("Login", error));
+          return;
+        });
+      }),
+
+    refresh: (refreshToken) =>
+      new Promise<RefreshOutcome>((resolve, reject) => {
+        auth.refreshSession({ refreshToken }, new Metadata(), deadline(), (error, response) => {
+          if (error === null) {
+            resolve({ kind: "refreshed", ...sessionTokens(response) });
+            return;
+          }
+          if (error.code === status.UNAUTHENTICATED) {
+            resolve({ kind: "rejected" });
+            return;
+          }
+          reject(unavailable("RefreshSession", error));
+          return;
+        });
+      }),
+
+    logout: ({ token, refreshToken }) =>
+      new Promise<void>((resolve, reject) => {
+        const metadata = token === undefined ? new Metadata() : bearer(token);
+        auth.logout({ refreshToken: refreshToken ?? "" }, metadata, deadline(), (error) => {
+          // UNAUTHENTICATED: nothing valid was left to revoke, so the session is over anyway.
+          if (error === null || error.code === status.UNAUTHENTICATED) {
+            resolve();
+            return;
+          }
+          reject(unavailable("Logout", error));
           return;
         });
       }),
@@ -147,6 +178,21 @@ function followNotes(
       ended = true;
       call.cancel();
     },
+  };
+}
+
+/** The chat server always sets both expiries; a fallback only keeps a broken one bounded. */
+function sessionTokens(response: {
+  token: string;
+  expiresAt?: Date | undefined;
+  refreshToken: string;
+  refreshExpiresAt?: Date | undefined;
+}): SessionTokens {
+  return {
+    token: response.token,
+    expiresAt: response.expiresAt ?? new Date(Date.now() + 60_000),
+    refreshToken: response.refreshToken,
+    refreshExpiresAt: response.refreshExpiresAt ?? new Date(Date.now() + 60_000),
   };
 }
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { clearedSessionCookie, sessionCookie, sessionFromCookieHeader } from "./session-cookie.ts";
+import {
+  clearedSessionCookie,
+  clearedSessionCookies,
+  refreshCookie,
+  refreshFromCookieHeader,
+  sessionCookie,
+  sessionFromCookieHeader,
+} from "./session-cookie.ts";
 
 describe("session cookie", () => {
   const now = new Date("2026-11-25T10:00:00Z");
@@ -35,5 +42,25 @@ describe("session cookie", () => {
     expect(sessionFromCookieHeader("theme=dark")).toBeUndefined();
     expect(sessionFromCookieHeader("slipway_session=")).toBeUndefined();
     expect(sessionFromCookieHeader("xslipway_session=abc")).toBeUndefined();
+  });
+
+  it("keeps the refresh token in its own cookie, sent only to /api/", () => {
+    const cookie = refreshCookie("sid.secret", new Date("2026-12-02T10:00:00Z"), now, {
+      secure: true,
+    });
+
+    expect(cookie).toBe(
+      "slipway_refresh=sid.secret; Path=/api/; Max-Age=604800; HttpOnly; SameSite=Strict; Secure",
+    );
+    expect(refreshFromCookieHeader("slipway_session=a.b.c; slipway_refresh=sid.secret")).toBe(
+      "sid.secret",
+    );
+  });
+
+  it("clears both cookies on logout, each on its own path", () => {
+    const [session, refresh] = clearedSessionCookies({ secure: false });
+
+    expect(session).toContain("slipway_session=; Path=/; Max-Age=0");
+    expect(refresh).toContain("slipway_refresh=; Path=/api/; Max-Age=0");
   });
 });

@@ -2,7 +2,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "../log/logger.ts";
-import { authorizeChange, getSession, postLogin, postLogout, postNote } from "./api-routes.ts";
+import {
+  authorizeChange,
+  getSession,
+  postLogin,
+  postLogout,
+  postNote,
+  postRefresh,
+} from "./api-routes.ts";
 import { type ChatGateway, ChatUnavailableError } from "./chat-gateway.ts";
 import { csrfKey } from "./csrf.ts";
 import { BadRequestBodyError } from "./http-body.ts";
@@ -146,10 +153,18 @@ async function route(
   if (url.pathname === "/api/login") {
     return read ? notAllowed(response, "POST") : postLogin(context, request, response);
   }
+  if (url.pathname === "/api/session/refresh") {
+    return read ? notAllowed(response, "POST") : postRefresh(context, request, response);
+  }
   if (url.pathname === "/api/logout") {
     if (read) return notAllowed(response, "POST");
+    // With a live access token, logout is a change like any other (CSRF token checked);
+    // without one, only the refresh cookie is left to end, behind the same-origin check.
+    if (requestSession(context, request) === undefined) {
+      return postLogout(context, undefined, request, response);
+    }
     const session = authorizeChange(context, request, response);
-    return session && postLogout(context, session, response);
+    return session && postLogout(context, session, request, response);
   }
 
   const match = roomPath.exec(url.pathname);

@@ -123,9 +123,15 @@ describe.runIf(chromiumAvailable())("chat in a real browser", () => {
     await waitUntilLive(page);
     // Act
     const visibleToScripts = await page.evaluate(() => document.cookie);
-    const [cookie] = await context.cookies();
+    const cookies = await context.cookies();
     // Assess
-    expect(cookie).toMatchObject({ name: "slipway_session", httpOnly: true, sameSite: "Strict" });
+    expect(cookies.map(({ name, httpOnly, sameSite }) => ({ name, httpOnly, sameSite }))).toEqual(
+      expect.arrayContaining([
+        { name: "slipway_session", httpOnly: true, sameSite: "Strict" },
+        { name: "slipway_refresh", httpOnly: true, sameSite: "Strict" },
+      ]),
+    );
+    expect(cookies).toHaveLength(2);
     expect(visibleToScripts).toBe("");
     await context.close();
   });

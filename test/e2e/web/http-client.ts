@@ -3,8 +3,27 @@ export type Answer = { status: number; headers: Headers; json: Record<string, un
 
 export class PageClient {
   readonly base: string;
-  cookie = "";
+  /** The cookie jar: name → value, as the browser keeps it (paths aside). */
+  readonly cookies = new Map<string, string>();
   csrfToken = "";
+
+  /** The Cookie header the browser would send. */
+  get cookie(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+  }
+
+  /** Replaces the jar with one Cookie header's worth (a copied or forged cookie). */
+  set cookie(header: string) {
+    this.cookies.clear();
+    for (const pair of header.split(";")) {
+      const eq = pair.indexOf("=");
+      if (eq > 0) this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+    }
+  }
+
+  cookieValue(name: string): string {
+    return this.cookies.get(name) ?? "";
+  }
 
   constructor(base: string) {
     this.base = base.replace(/\/$/, "");
@@ -33,13 +52,25 @@ export class PageClient {
       headers: { ...this.sameOriginHeaders(), ...headers },
       body: typeof body === "string" ? body : JSON.stringify(body),
     });
-    const setCookie = response.headers.get("set-cookie");
-    if (setCookie !== null) this.cookie = setCookie.split(";")[0] ?? "";
+    for (const setCookie of response.headers.getSetCookie()) {
+      const [pair = ""] = setCookie.split(";");
+      const eq = pair.indexOf("=");
+      const [name, value] = [pair.slice(0, eq), pair.slice(eq + 1)];
+      if (/Max-Age=0(;|$)/.test(setCookie) || value === "") this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
     return answer(response);
   }
 
   async login(username: string, password: string): Promise<Answer> {
     const result = await this.post("/api/login", { username, password });
+    if (typeof result.json.csrfToken === "string") this.csrfToken = result.json.csrfToken;
+    return result;
+  }
+
+  /** What the page does before its access token expires. */
+  async refresh(): Promise<Answer> {
+    const result = await this.post("/api/session/refresh", "");
     if (typeof result.json.csrfToken === "string") this.csrfToken = result.json.csrfToken;
     return result;
   }

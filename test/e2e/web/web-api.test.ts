@@ -62,13 +62,17 @@ describe("web client API", () => {
     const login = await page.login(alice.username, alice.password);
     // Assess
     expect(login.status).toBe(200);
-    expect(Object.keys(login.json).sort()).toEqual(["csrfToken", "rooms", "username"]);
+    expect(Object.keys(login.json).sort()).toEqual(["csrfToken", "expiresAt", "rooms", "username"]);
     expect(login.json.username).toBe("alice");
-    const cookie = login.headers.get("set-cookie") ?? "";
+    const [cookie = "", refresh = ""] = login.headers.getSetCookie();
     expect(cookie).toMatch(/^slipway_session=[\w-]+\.[\w-]+\.[\w-]+; Path=\/; Max-Age=\d+;/);
     expect(cookie).toContain("; HttpOnly; SameSite=Strict");
-    const token = page.cookie.split("=")[1] ?? "";
+    expect(refresh).toMatch(/^slipway_refresh=[\w-]+\.[\w-]+; Path=\/api\/; Max-Age=\d+;/);
+    expect(refresh).toContain("; HttpOnly; SameSite=Strict");
+    const token = page.cookieValue("slipway_session");
+    expect(token.split(".")).toHaveLength(3);
     expect(JSON.stringify(login.json)).not.toContain(token);
+    expect(JSON.stringify(login.json)).not.toContain(page.cookieValue("slipway_refresh"));
   });
 
   it("refuses a wrong password with 401 and sets no cookie", async () => {
@@ -76,7 +80,7 @@ describe("web client API", () => {
     const login = await page.login(alice.username, "not-the-password");
     expect(login.status).toBe(401);
     expect(login.json).toEqual({ error: "Wrong username or password." });
-    expect(login.headers.get("set-cookie")).toBeNull();
+    expect(login.headers.getSetCookie()).toEqual([]);
   });
 
   it("refuses a state-changing request from another origin, even with the right token", async () => {
@@ -174,14 +178,88 @@ describe("web client API", () => {
     expect(events).toEqual([{ event: "session-expired", data: "{}" }]);
   });
 
+  it("refreshes the session: new tokens in both cookies and a new CSRF token that works", async () => {
+    // Prepare
+    const page = new PageClient(web.url);
+    await page.login(alice.username, alice.password);
+    const before = {
+      session: page.cookieValue("slipway_session"),
+      refresh: page.cookieValue("slipway_refresh"),
+      csrf: page.csrfToken,
+    };
+    // Act
+    const refreshed = await page.refresh();
+    // Assess
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.json).toMatchObject({ username: "alice" });
+    expect(page.cookieValue("slipway_session")).not.toBe(before.session);
+    expect(page.cookieValue("slipway_refresh")).not.toBe(before.refresh);
+    expect(page.csrfToken).not.toBe(before.csrf);
+    const sent = await page.post("/api/rooms/general/notes", { text: "after a refresh" });
+    expect(sent.status).toBe(201);
+  });
+
+  it("refuses a replayed refresh cookie with 401, clears both cookies and ends the session", async () => {
+    // Prepare: a copy of the cookies, as a thief would take them
+    const page = new PageClient(web.url);
+    await page.login(alice.username, alice.password);
+    const thief = new PageClient(web.url);
+    thief.cookie = page.cookie;
+    await page.refresh();
+    // Act
+    const replay = await thief.refresh();
+    // Assess
+    expect(replay.status).toBe(401);
+    expect(replay.json.code).toBe("signed-out");
+    expect(thief.cookies.size).toBe(0);
+    // The owner's renewed tokens died with the session: the chat server refuses them.
+    const sent = await gateway.sendNote(page.cookieValue("slipway_session"), "general", "x");
+    expect(sent).toEqual({ kind: "unauthenticated" });
+    expect((await page.refresh()).status).toBe(401);
+  });
+
+  it("logs out on the chat server: the old token is refused there, not only forgotten here", async () => {
+    // Prepare
+    const page = new PageClient(web.url);
+    await page.login(bob.username, bob.password);
+    const token = page.cookieValue("slipway_session");
+    const copy = page.cookie;
+    // Act
+    const out = await page.post("/api/logout", "");
+    // Assess
+    expect(out.status).toBe(204);
+    expect(page.cookies.size).toBe(0);
+    expect(await gateway.sendNote(token, "general", "after logout")).toEqual({
+      kind: "unauthenticated",
+    });
+    const replayed = new PageClient(web.url);
+    replayed.cookie = copy;
+    expect((await replayed.refresh()).status).toBe(401);
+  });
+
+  it("logs out with only the refresh cookie once the access cookie has expired", async () => {
+    const page = new PageClient(web.url);
+    await page.login(bob.username, bob.password);
+    const refreshOnly = new PageClient(web.url);
+    refreshOnly.cookie = `slipway_refresh=${page.cookieValue("slipway_refresh")}`;
+
+    const out = await refreshOnly.post("/api/logout", "");
+
+    expect(out.status).toBe(204);
+    expect((await page.refresh()).status).toBe(401);
+  });
+
   it("logs each request as JSON without the token or password", async () => {
     // Prepare
     const page = new PageClient(web.url);
     await page.login(bob.username, bob.password);
     await page.post("/api/rooms/general/notes", { text: "logged?" });
-    const token = page.cookie.split("=")[1] ?? "";
+    const token = page.cookieValue("slipway_session");
+    const refreshToken = page.cookieValue("slipway_refresh");
     // Assess
     const written = JSON.stringify(logs);
+    expect(token).not.toBe("");
+    expect(written).not.toContain(refreshToken);
     expect(logs.some((e) => e.event === "web.request" && e.path === "/api/login")).toBe(true);
     expect(written).not.toContain(token);
     expect(written).not.toContain(bob.password);

@@ -50,6 +50,9 @@ const state = {
   lastNote: undefined,
   reconnectTimer: 0,
   failures: 0,
+  /** When the access token ends (ms since the epoch); refreshed before then. */
+  expiresAt: 0,
+  refreshTimer: 0,
 };
 
 const roomPattern = /^[a-z0-9][a-z0-9_-]{0,31}$/;
@@ -80,7 +83,10 @@ async function request(path, options = {}) {
   return { status: response.status, data };
 }
 
-/** A state-changing request. A stale CSRF token (another replica's key) is renewed once. */
+/**
+ * A state-changing request. A stale CSRF token (another replica's key) is renewed once; an
+ * expired access token is refreshed once.
+ */
 async function change(path, body) {
   let result = await request(path, { method: "POST", body });
   if (result.status === 403 && result.data.code === "csrf-token") {
@@ -90,8 +96,9 @@ async function change(path, body) {
       result = await request(path, { method: "POST", body });
     }
   }
-  if (result.status === 401 && path !== "/api/login") {
-    signedOut("Your session has ended. Sign in again.");
+  if (result.status === 401 && path !== "/api/login" && path !== "/api/logout") {
+    if (await renewSession()) result = await request(path, { method: "POST", body });
+    if (result.status === 401) signedOut("Your session has ended. Sign in again.");
   }
   return result;
 }
@@ -100,6 +107,46 @@ function adopt(session) {
   state.username = session.username;
   state.csrfToken = session.csrfToken;
   state.rooms = session.rooms;
+  state.expiresAt = Date.parse(session.expiresAt) || 0;
+  scheduleRefresh();
+}
+
+// ---- keeping the session ---------------------------------------------------------------
+
+/**
+ * Refreshes at a random point between 60% and 80% of the access token's remaining life, so
+ * that tabs of one browser (one cookie jar) do not all spend the same refresh token at once:
+ * the chat server treats a second spend as a stolen token and ends the session.
+ */
+function scheduleRefresh() {
+  window.clearTimeout(state.refreshTimer);
+  if (state.expiresAt === 0) return;
+  const left = state.expiresAt - Date.now();
+  const delay = Math.max(1_000, left * (0.6 + Math.random() * 0.2));
+  state.refreshTimer = window.setTimeout(() => void renewSession(), delay);
+}
+
+/** Renews the access token with the refresh cookie; false when the session is over. */
+async function renewSession() {
+  try {
+    // Another tab may have refreshed already: then the cookie is new and nothing is spent.
+    const current = await request("/api/session");
+    if (current.status === 200 && Date.parse(current.data.expiresAt) > state.expiresAt + 1_000) {
+      adopt(current.data);
+      return true;
+    }
+    const result = await request("/api/session/refresh", { method: "POST" });
+    if (result.status === 200) {
+      adopt(result.data);
+      return true;
+    }
+    if (result.status === 401) return false;
+  } catch {
+    // Offline: try again shortly; the access token may still be good meanwhile.
+  }
+  window.clearTimeout(state.refreshTimer);
+  state.refreshTimer = window.setTimeout(() => void renewSession(), 5_000);
+  return state.expiresAt > Date.now();
 }
 
 // ---- connection status ---------------------------------------------------------------
@@ -122,8 +169,10 @@ function showLogin(message = "") {
 }
 
 function signedOut(message) {
+  window.clearTimeout(state.refreshTimer);
   state.username = "";
   state.csrfToken = "";
+  state.expiresAt = 0;
   showLogin(message);
 }
 
@@ -258,8 +307,12 @@ function connect() {
     state.lastId = note.id;
     renderNote(note);
   });
-  source.addEventListener("session-expired", () => {
-    signedOut("Your session has ended. Sign in again.");
+  source.addEventListener("session-expired", async () => {
+    // Revoked (a logout elsewhere in this browser, a replayed refresh token) or expired:
+    // a refresh tells which, and reconnects from the cursor if the session lives on.
+    closeStream();
+    if (await renewSession()) connect();
+    else signedOut("Your session has ended. Sign in again.");
   });
   source.addEventListener("room-invalid", (event) => {
     closeStream();
@@ -282,7 +335,7 @@ function scheduleReconnect() {
   state.reconnectTimer = window.setTimeout(async () => {
     try {
       const session = await request("/api/session");
-      if (session.status === 401) {
+      if (session.status === 401 && !(await renewSession())) {
         signedOut("Your session has ended. Sign in again.");
         return;
       }
@@ -414,6 +467,11 @@ async function start() {
     const session = await request("/api/session");
     if (session.status === 200) {
       adopt(session.data);
+      showChat();
+      return;
+    }
+    // The access cookie lasts minutes; the refresh cookie brings a returning visitor back.
+    if (session.status === 401 && (await renewSession())) {
       showChat();
       return;
     }

@@ -1,0 +1,93 @@
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChatServer } from "../../../grpc-app/src/server/chat-server.ts";
+import type { ChatGateway } from "../../../grpc-app/src/web/chat-gateway.ts";
+import type { WebServer } from "../../../grpc-app/src/web/web-server.ts";
+import { chromiumAvailable, launchChromium } from "../../harness/browser.ts";
+import { say, signIn, visit, waitForMessage, waitUntilLive } from "./browser-session.ts";
+import { type Account, startChat, startWeb } from "./chat-fixture.ts";
+
+const accessSeconds = 3;
+
+// Access tokens of 3 s instead of 15 min, so the page's refresh happens within the test.
+describe.runIf(chromiumAvailable())("the page keeps its session", () => {
+  let chat: ChatServer;
+  let web: WebServer;
+  let gateway: ChatGateway;
+  let browser: Browser;
+  let alice: Account;
+
+  beforeAll(async () => {
+    const started = await startChat(["alice"], {
+      TOKEN_TTL_SECONDS: String(accessSeconds),
+      REVOCATION_CHECK_MS: "300",
+    });
+    chat = started.chat;
+    [alice] = started.accounts as [Account];
+    ({ web, gateway } = await startWeb(chat.address));
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await web?.close();
+    gateway?.close();
+    await chat?.shutdown(1_000);
+  });
+
+  it("refreshes before the access token expires and keeps sending after it would have", async () => {
+    // Prepare
+    const { context, page } = await visit(browser, `${web.url}#general`);
+    const refreshes: number[] = [];
+    page.on("response", (response) => {
+      if (new URL(response.url()).pathname === "/api/session/refresh") {
+        refreshes.push(response.status());
+      }
+    });
+    await signIn(page, alice);
+    await waitUntilLive(page);
+    // A fresh visitor's page tries the refresh cookie once before showing the form (401).
+    refreshes.length = 0;
+    const signedInAt = Date.now();
+    const first = (await context.cookies()).find((c) => c.name === "slipway_session")?.value;
+    // Act: wait out the first access token's life
+    await page.waitForResponse(
+      (r) => new URL(r.url()).pathname === "/api/session/refresh" && r.status() === 200,
+      {
+        timeout: accessSeconds * 1000,
+      },
+    );
+    const refreshedAfterMs = Date.now() - signedInAt;
+    await new Promise((resolve) =>
+      setTimeout(resolve, signedInAt + accessSeconds * 1000 + 500 - Date.now()),
+    );
+    await say(page, "still signed in");
+    // Assess
+    await waitForMessage(page, "still signed in");
+    console.info(
+      `web session: ${accessSeconds} s access token refreshed by the page after ${refreshedAfterMs} ms; ` +
+        `${refreshes.length} refresh(es) by ${Date.now() - signedInAt} ms`,
+    );
+    expect(refreshes[0]).toBe(200);
+    expect(refreshedAfterMs).toBeLessThan(accessSeconds * 1000);
+    const now = (await context.cookies()).find((c) => c.name === "slipway_session")?.value;
+    expect(now).not.toBe(first);
+    expect(await page.locator("#login-view").isHidden()).toBe(true);
+    await context.close();
+  });
+
+  it("signs out every tab of the browser on logout: the other tab's live stream is revoked", async () => {
+    // Prepare: two tabs of one browser share the cookies and so the session
+    const { context, page: first } = await visit(browser, `${web.url}#general`);
+    await signIn(first, alice);
+    await waitUntilLive(first);
+    const second = await context.newPage();
+    await second.goto(`${web.url}#general`);
+    await waitUntilLive(second);
+    // Act
+    await first.getByRole("button", { name: "Log out" }).click();
+    // Assess: the chat server ends the second tab's stream; its page finds no session left
+    await second.getByRole("heading", { name: "Sign in to chat" }).waitFor({ timeout: 5_000 });
+    expect(await context.cookies()).toEqual([]);
+    await context.close();
+  });
+});
