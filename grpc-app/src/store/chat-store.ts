@@ -32,9 +32,9 @@ export type NewSession = { id: string; username: string; refreshHash: string; ex
 /** What spending a refresh token did. */
 export type SessionRotation =
   | { kind: "rotated"; username: string }
-  /** A spent token came back: the session is ended now, with every token it issued. */
+  /** The token the current one replaced came back: the session ends, with all it issued. */
   | { kind: "reused" }
-  /** No such session, or it expired or ended already. */
+  /** No such session or token, or the session expired or ended already. */
   | { kind: "unknown" };
 
 /** An access token as revocation knows it. */

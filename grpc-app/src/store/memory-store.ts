@@ -31,7 +31,7 @@ export function createMemoryStore(): ChatStore {
   const rooms = new Map<string, StoredNote[]>();
   const listeners = new Map<string, Set<Listener>>();
   const accounts = new Map<string, Account>();
-  const sessions = new Map<string, NewSession & { endedAt?: Date }>();
+  const sessions = new Map<string, NewSession & { previousHash?: string; endedAt?: Date }>();
   const revoked = new Map<string, Date>();
   const forgetExpired = (now: Date) => {
     for (const [id, session] of sessions) if (session.expiresAt <= now) sessions.delete(id);
@@ -81,10 +81,11 @@ export function createMemoryStore(): ChatStore {
         return { kind: "unknown" };
       }
       if (session.refreshHash !== presentedHash) {
+        if (session.previousHash !== presentedHash) return { kind: "unknown" };
         session.endedAt = now;
         return { kind: "reused" };
       }
-      Object.assign(session, next);
+      Object.assign(session, next, { previousHash: session.refreshHash });
       return { kind: "rotated", username: session.username };
     },
     async endSession(id, now, refreshHash) {

@@ -58,12 +58,14 @@ export const migrations: { version: number; name: string; sql: string }[] = [
     version: 2,
     name: "sessions and revoked tokens",
     sql: `
-      -- One row per login: the refresh token family. Only the current token's hash is kept, so
-      -- spending it is a compare-and-set on one row, atomic across replicas.
+      -- One row per login: the refresh token family. The current token's hash, so spending it
+      -- is a compare-and-set on one row, atomic across replicas; and the one it replaced, whose
+      -- return is a replay. (Any other hash ends nothing: the session id alone is no secret.)
       CREATE TABLE chat_sessions (
         id text PRIMARY KEY,
         username text NOT NULL,
         refresh_hash text NOT NULL,
+        previous_hash text,
         expires_at timestamptz NOT NULL,
         ended_at timestamptz
       );

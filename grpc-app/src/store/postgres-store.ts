@@ -173,20 +173,21 @@ export async function createPostgresStore(options: {
       // The compare-and-set: only the current hash of a live session is replaced.
       const rotated = await query<{ username: string }>(
         undefined,
-        `UPDATE chat_sessions SET refresh_hash = $3, expires_at = $4
+        `UPDATE chat_sessions SET previous_hash = refresh_hash, refresh_hash = $3, expires_at = $4
           WHERE id = $1 AND refresh_hash = $2 AND ended_at IS NULL AND expires_at > $5
           RETURNING username`,
         [id, presentedHash, next.refreshHash, next.expiresAt, now],
       );
       const username = rotated.rows[0]?.username;
       if (username !== undefined) return { kind: "rotated", username };
-      // Not current: a live session presented with another hash was spent before (or the
-      // concurrent spend won), so end it; an unknown, expired or ended one stays as it is.
+      // Not current. The token it replaced (spent before, or by the concurrent spend that
+      // won) is a replay: end the session. Anything else changes nothing.
       const ended = await query(
         undefined,
-        `UPDATE chat_sessions SET ended_at = $2
-          WHERE id = $1 AND ended_at IS NULL AND expires_at > $2 RETURNING id`,
-        [id, now],
+        `UPDATE chat_sessions SET ended_at = $3
+          WHERE id = $1 AND previous_hash = $2 AND ended_at IS NULL AND expires_at > $3
+          RETURNING id`,
+        [id, presentedHash, now],
       );
       return ended.rowCount === 1 ? { kind: "reused" } : { kind: "unknown" };
     },

@@ -188,6 +188,19 @@ export function chatContract(
       expect(spends.filter((s) => s.status === "fulfilled")).toHaveLength(1);
     });
 
+    it("refuses a forged refresh token for a known session without ending the session", async () => {
+      // The session id is no secret (access tokens carry it); only a real replay ends it.
+      const session = await t.signIn();
+      const forged = `${session.refreshToken.slice(0, 23)}${"x".repeat(43)}`;
+
+      await expect(refreshSession(t.auth, forged)).rejects.toMatchObject({
+        code: status.UNAUTHENTICATED,
+      });
+
+      await expect(sendNote(t.chat, session.token, newRoom(), "x")).resolves.toBeTruthy();
+      await expect(refreshSession(t.auth, session.refreshToken)).resolves.toBeTruthy();
+    });
+
     it("refuses a malformed or unknown refresh token with UNAUTHENTICATED", async () => {
       const unknown = `${"a".repeat(22)}.${"b".repeat(43)}`;
       for (const bad of ["", "nonsense", unknown]) {
