@@ -6,23 +6,42 @@ import pLimit from "p-limit";
  * refused at once instead of queueing without bound, and chat calls keep their CPU.
  */
 export type HashSlots = {
-  /** Runs `check` in a slot, or answers busy when `concurrency + queue` are taken. */
-  run<T>(check: () => Promise<T>): Promise<{ kind: "done"; value: T } | { kind: "busy" }>;
+  /**
+   * Runs `check` in a slot, or answers busy when `concurrency + queue` are taken, or when
+   * `owner` (a client address) already holds `perOwner` of them.
+   */
+  run<T>(
+    owner: string,
+    check: () => Promise<T>,
+  ): Promise<{ kind: "done"; value: T } | { kind: "busy" }>;
   /** Checks running now and waiting, the most that ever ran at once, and all run so far. */
   stats(): { active: number; waiting: number; peak: number; total: number };
 };
 
-export function createHashSlots(options: { concurrency: number; queue: number }): HashSlots {
+export function createHashSlots(options: {
+  concurrency: number;
+  queue: number;
+  /**
+   * Slots one owner may hold, running or waiting. Without it one address stuffing usernames
+   * fills the queue and everyone else is refused busy until its budget is spent.
+   */
+  perOwner: number;
+}): HashSlots {
   const limit = pLimit(options.concurrency);
+  const held = new Map<string, number>();
   // Counted here, not from p-limit's pendingCount, which lags a microtask behind a call.
   let admitted = 0;
   let active = 0;
   let peak = 0;
   let total = 0;
   return {
-    async run(check) {
-      if (admitted >= options.concurrency + options.queue) return { kind: "busy" };
+    async run(owner, check) {
+      const mine = held.get(owner) ?? 0;
+      if (admitted >= options.concurrency + options.queue || mine >= options.perOwner) {
+        return { kind: "busy" };
+      }
       admitted += 1;
+      held.set(owner, mine + 1);
       try {
         const value = await limit(async () => {
           active += 1;
@@ -37,6 +56,9 @@ export function createHashSlots(options: { concurrency: number; queue: number })
         return { kind: "done", value };
       } finally {
         admitted -= 1;
+        const left = (held.get(owner) ?? 1) - 1;
+        if (left > 0) held.set(owner, left);
+        else held.delete(owner);
       }
     },
     stats: () => ({ active, waiting: admitted - active, peak, total }),

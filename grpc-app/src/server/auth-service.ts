@@ -72,11 +72,11 @@ export function createAuthService(deps: {
     );
 
   /** Whether the password is the account's, or busy when no hashing slot is free. */
-  const checkPassword = async (username: string, password: string) => {
+  const checkPassword = async (username: string, password: string, address: string) => {
     const account = await store.findAccount(username);
     // Hash even for an unknown name, so timing does not tell which accounts exist.
     const hash = account?.passwordHash ?? (await decoyHash());
-    const checked = await hashing.run(() => verifyPassword(password, hash));
+    const checked = await hashing.run(address, () => verifyPassword(password, hash));
     if (checked.kind === "busy") return "busy";
     return account !== undefined && checked.value;
   };
@@ -91,7 +91,7 @@ export function createAuthService(deps: {
           logger.warn("login.limited", { username, address, limit: admission.limit });
           return { kind: "limited", retryAfterMs: admission.retryAfterMs };
         }
-        const checked = await checkPassword(username, password).catch((error: unknown) => {
+        const checked = await checkPassword(username, password, address).catch((error: unknown) => {
           limits.settle(username, address, "unchecked");
           throw error;
         });

@@ -82,6 +82,7 @@ export async function startChatServer(
   const hashing = createHashSlots({
     concurrency: config.LOGIN_HASH_CONCURRENCY,
     queue: config.LOGIN_HASH_QUEUE,
+    perOwner: config.LOGIN_HASH_PER_ADDRESS,
   });
   const limits = createLoginLimits(
     {

@@ -105,14 +105,19 @@ describe("login limits on the real chat server", () => {
     const afterHint = await refusal(guess());
     const tooSoon = await refusal(guess());
     clock += windowSeconds * 1000;
-    // All at once: each admitted guess counts as a failure until it is checked.
-    const afterWindow = await tally([guess(), guess(), guess(), guess()]);
+    const afterWindow: string[] = [];
+    for (let i = 0; i < 4; i += 1) afterWindow.push(status[(await refusal(guess())).code] ?? "");
     // Assess
     expect(refused.code).toBe(status.RESOURCE_EXHAUSTED);
     expect(hint).toBe(windowSeconds / 3);
     expect(afterHint.code).toBe(status.UNAUTHENTICATED);
     expect(tooSoon.code).toBe(status.RESOURCE_EXHAUSTED);
-    expect(afterWindow.counts).toEqual({ UNAUTHENTICATED: 3, RESOURCE_EXHAUSTED: 1 });
+    expect(afterWindow).toEqual([
+      "UNAUTHENTICATED",
+      "UNAUTHENTICATED",
+      "UNAUTHENTICATED",
+      "RESOURCE_EXHAUSTED",
+    ]);
   });
 
   it("counts a guesser that rotates x-forwarded-for by its connection when no proxy is trusted", async () => {
@@ -131,7 +136,7 @@ describe("login limits on the real chat server", () => {
 
   it("limits one address across usernames (credential stuffing), not other addresses", async () => {
     // Prepare
-    const server = await start({ LOGIN_ATTEMPTS_PER_ADDRESS: "10" });
+    const server = await start({ LOGIN_ATTEMPTS_PER_ADDRESS: "10", LOGIN_HASH_PER_ADDRESS: "100" });
     const bob = await server.signIn();
     // Act
     const stuffing = await tally(
@@ -194,5 +199,25 @@ describe("login limits on the real chat server", () => {
     expect(burst.counts.RESOURCE_EXHAUSTED).toBeGreaterThanOrEqual(1);
     expect(busyLogs.length).toBe(burst.counts.RESOURCE_EXHAUSTED);
     expect(new Set(burst.retryAfter)).toEqual(new Set([1]));
+  });
+
+  it("lets one address hold only LOGIN_HASH_PER_ADDRESS hashing slots, so its burst cannot crowd others out", async () => {
+    // Prepare
+    const server = await start({
+      LOGIN_HASH_CONCURRENCY: "2",
+      LOGIN_HASH_QUEUE: "16",
+      LOGIN_HASH_PER_ADDRESS: "2",
+      LOGIN_ATTEMPTS_PER_ADDRESS: "1000",
+    });
+    const member = await server.signIn();
+    // Act: 20 stuffing guesses at once from one address, and a member from another
+    const stuffing = Array.from({ length: 20 }, (_, i) =>
+      login(server.auth, `victim-${i}`, "Winter2026!", forwardedFor(attacker)),
+    );
+    const memberLogin = login(server.auth, member.username, member.password, forwardedFor(owner));
+    const burst = await tally(stuffing);
+    // Assess
+    expect(burst.counts).toEqual({ UNAUTHENTICATED: 2, RESOURCE_EXHAUSTED: 18 });
+    expect((await memberLogin).token.length).toBeGreaterThan(20);
   });
 });
