@@ -6,7 +6,7 @@ import {
   readGitHubSettings,
   readLifecycleSettings,
   settingsIssues,
-} from "@slipway/wiring";
+} from "@slipway/wiring/push";
 import { z } from "zod";
 
 /** GitHub may sign with any secret; a short one is guessable, so refuse it at start-up. */
