@@ -41,22 +41,6 @@ export function functionNames(): string[] {
 }
 
 /**
- * Replaces zod's `export * as locales` (every translation of its messages) with an empty
- * module; the English messages the code and tests rely on come from `locales/en.js`, which
- * zod imports on its own and which stays.
- */
-const zodWithoutLocales: Plugin = {
-  name: "zod-without-locales",
-  setup(plugin) {
-    plugin.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
-        ? { path: join(root, "scripts", "bundle-stubs", "zod-locales.ts") }
-        : undefined,
-    );
-  },
-};
-
-/**
  * Leaves out the libraries behind client-node features Slipway never uses (exec, cp, SOCKS,
  * OIDC and cloud auth providers); client-node imports them at load, so esbuild cannot.
  */
@@ -108,7 +92,7 @@ export async function bundleFunctions(
       },
       logLevel: "warning",
       metafile: true,
-      plugins: [zodWithoutLocales, kubeClientWithoutExtras],
+      plugins: [kubeClientWithoutExtras],
     });
     const outputs = result.metafile.outputs;
     const key = (file: string) => relative(process.cwd(), file).split("\\").join("/");
