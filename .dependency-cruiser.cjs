@@ -5,8 +5,10 @@
  * @type {import('dependency-cruiser').IConfiguration}
  */
 const adapters = "^packages/(ledger|aws|kube|github)/";
-// Every package's `exports`: its index, its `testing` doubles, and the ledger's table layout.
-const entryPoints = "^packages/([^/]+/src/(testing/)?index|ledger/src/ledger-table)\\.ts$";
+// Every package's `exports`: its index, its `testing` doubles, the ledger's table layout, and
+// the wiring's push side alone (the webhook's), and core's zod/mini with English messages.
+const entryPoints =
+  "^packages/([^/]+/src/(testing/)?index|ledger/src/ledger-table|wiring/src/push|core/src/model/zod)\\.ts$";
 // What only an adapter may talk to: the vendors' clients.
 const vendorClients = [
   "node_modules/@aws-sdk/",

@@ -4,7 +4,12 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { AppsV1Api, KubeConfig } from "@kubernetes/client-node";
 import type { DeployDeps, WorkloadTarget } from "@slipway/core";
 import { createGitHubClient, createGitHubReporter } from "@slipway/github";
-import { createKubeWorkloads, kubeConfigFromFile } from "@slipway/kube";
+import {
+  connectApiServer,
+  connectedChannel,
+  createKubeWorkloads,
+  requestChannel,
+} from "@slipway/kube";
 import { createMemoryLedger, digestImage, seedDeployment } from "@slipway/ledger/testing";
 import { createDeployHandler } from "../functions/deploy/deploy-handler.ts";
 import { buildEventFor } from "../test/events/codebuild/fixtures.ts";
@@ -55,21 +60,21 @@ async function eventToPatch(quick: boolean): Promise<BenchSection> {
   admin.loadFromFile(cluster.kubeconfigAdmin);
   const apps = admin.makeApiClient(AppsV1Api);
   // The deployer as the function builds it: one HTTP/2 connection per cluster, straight to
-  // the API server over TLS. undici reports each new connection and each request's headers
-  // as they are written, which times the patch and counts the handshakes.
-  const deployer = kubeConfigFromFile(cluster.kubeconfigDeployer);
+  // the API server over TLS. The connection reports each new connection and each request as
+  // its headers leave, which times the patch and counts the handshakes.
+  const connect = connectApiServer({ kind: "kubeconfig", path: cluster.kubeconfigDeployer });
   let handshakes = 0;
   let patches: number[] = [];
   const onConnected = () => {
     handshakes += 1;
   };
   const onHeaders = (message: unknown) => {
-    if ((message as { request: { method: string } }).request.method === "PATCH") {
+    if ((message as { method: string }).method === "PATCH") {
       patches.push(performance.now());
     }
   };
-  subscribe("undici:client:connected", onConnected);
-  subscribe("undici:client:sendHeaders", onHeaders);
+  subscribe(connectedChannel.name, onConnected);
+  subscribe(requestChannel.name, onHeaders);
   const base = `bench-${Date.now().toString(36)}`;
   const targets: WorkloadTarget[] = [
     { namespace: cluster.namespace, name: `${base}-server`, container: "server" },
@@ -95,7 +100,7 @@ async function eventToPatch(quick: boolean): Promise<BenchSection> {
     }
     await Promise.all(targets.map((t) => waitForRollout(apps, t.name, t.namespace, 60_000)));
     const ledger = createMemoryLedger();
-    const workloads = createKubeWorkloads({ config: deployer });
+    const workloads = createKubeWorkloads({ connection: await connect() });
     const logger = new Logger({ serviceName: "slipway-deploy", logLevel: "SILENT" });
     const deps: DeployDeps = {
       ledger,
@@ -156,8 +161,8 @@ async function eventToPatch(quick: boolean): Promise<BenchSection> {
         `${events} successful-build events after ${warmup} warm-up ones, each a real-shaped CodeBuild event through the ` +
         "real handler (zod parse, ledger checks, guarded patch of 2 Deployments as the restricted deployer), one at a " +
         "time, each rollout followed (up to 5 s) before the next event. The deployer's client is the function's (one HTTP/2 " +
-        "connection per cluster, TLS to the API server on loopback); the patch time is when undici writes its headers " +
-        "(diagnostics channel `undici:client:sendHeaders`), and `undici:client:connected` counts TLS handshakes. Ledger in memory and GitHub canned: add DynamoDB's ~5-10 ms per call (3 before the patch) in AWS.",
+        "connection per cluster over node:http2, TLS to the API server on loopback); the patch time is when its headers leave " +
+        "(diagnostics channel `slipway:kube:request`), and `slipway:kube:connected` counts TLS handshakes. Ledger in memory and GitHub canned: add DynamoDB's ~5-10 ms per call (3 before the patch) in AWS.",
       baseline: "one GET of a Deployment through the same client and connection",
       rows: [
         row("event → first patch sent", first, "parse, ledger get/history/transition, GET, PATCH"),
@@ -182,9 +187,9 @@ async function eventToPatch(quick: boolean): Promise<BenchSection> {
     await Promise.allSettled(
       targets.map((t) => apps.deleteNamespacedDeployment({ name: t.name, namespace: t.namespace })),
     );
-    unsubscribe("undici:client:connected", onConnected);
-    unsubscribe("undici:client:sendHeaders", onHeaders);
-    await deployer.close();
+    unsubscribe(connectedChannel.name, onConnected);
+    unsubscribe(requestChannel.name, onHeaders);
+    await (await connect()).close();
     await cluster.stop();
   }
 }
@@ -192,7 +197,7 @@ async function eventToPatch(quick: boolean): Promise<BenchSection> {
 function bundle(name: "deploy" | "recheck", quick: boolean): Promise<BenchSection> {
   return bundledFunctionSection({
     name,
-    contents: "AWS SDK, @kubernetes/client-node with undici, Octokit, zod, Powertools",
+    contents: "AWS SDK, Octokit, zod, Powertools; the Kubernetes calls over node:http2",
     env: {
       SLIPWAY_STAGE: "dev",
       STAGE_CONFIG: JSON.stringify({

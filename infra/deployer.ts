@@ -132,6 +132,13 @@ function stageConfig() {
   );
 }
 
+/**
+ * How the functions are bundled, as `scripts/bundle.ts` measures them: code splitting, so
+ * what only some events load (the AWS SDK's other credential providers; client-node, which
+ * reads a kubeconfig file and never runs on EKS) sits in chunks a cold start does not load.
+ */
+const bundling = { nodejs: { splitting: true } };
+
 function commonEnvironment() {
   return {
     SLIPWAY_STAGE: $app.stage,
@@ -145,6 +152,7 @@ function commonEnvironment() {
 function createWebhookFunction() {
   return new sst.aws.Function("Webhook", {
     handler: "functions/webhook/handler.handler",
+    ...bundling,
     // GitHub cannot sign IAM requests: the HMAC over the body is the authentication.
     url: { authorization: "none" },
     // Bounds what a flood of forged requests costs, where the account's quota allows a
@@ -195,6 +203,7 @@ function createDeployFunction() {
   const rolloutSeconds = seconds(settings.rolloutTimeout);
   return new sst.aws.Function("Deploy", {
     handler: "functions/deploy/handler.handler",
+    ...bundling,
     ...clusterFunctionArgs(rolloutSeconds),
     // Leaves a minute after the rollout bound to roll back and report.
     timeout: `${rolloutSeconds + 60} seconds`,
@@ -222,6 +231,7 @@ function createDeployFunction() {
 function createRecheckFunction() {
   const fn = new sst.aws.Function("Recheck", {
     handler: "functions/recheck/handler.handler",
+    ...bundling,
     ...clusterFunctionArgs(seconds(settings.rolloutTimeout)),
     timeout: "60 seconds",
     memory: "512 MB",

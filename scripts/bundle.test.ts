@@ -71,4 +71,19 @@ describe("bundleFunctions", () => {
     // (each package says `sideEffects: false`), or the bundle more than doubles.
     expect(webhook?.bytes).toBeLessThan(1_500_000);
   }, 120_000); // esbuild over every dependency plus a fresh process: seconds on a busy machine
+
+  it("leaves @kubernetes/client-node and undici out of what a deploy or re-check cold start loads, and out of the webhook's package", async () => {
+    // Prepare, Act
+    const bundled = await bundleFunctions({ names: ["deploy", "recheck", "webhook"], outDir });
+
+    // Assess: the deployer's Kubernetes calls go over node:http2; client-node reads a
+    // kubeconfig file only (a chunk loaded on that path alone).
+    const names = (list: Array<{ name: string }>) => list.map((c) => c.name);
+    for (const fn of bundled) {
+      expect(names(fn.contributors)).not.toContain("@kubernetes/client-node");
+      expect(names(fn.contributors)).not.toContain("undici");
+    }
+    const webhook = bundled.find((fn) => fn.name === "webhook");
+    expect(names(webhook?.lazy.contributors ?? [])).not.toContain("@kubernetes/client-node");
+  }, 120_000);
 });

@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
-import { build, type Plugin } from "esbuild";
+import { build, type Metafile, type Plugin } from "esbuild";
 
 const root = join(import.meta.dirname, "..");
 
@@ -11,10 +11,13 @@ export type BundledFunction = {
   name: string;
   /** `dist/functions/<name>/index.mjs`, the file infra deploys (handler `index.handler`). */
   outfile: string;
+  /** What a cold start loads: the entry and every chunk it imports statically. */
   bytes: number;
   gzipBytes: number;
-  /** Bytes of the output by package (`node_modules/…`) or workspace folder, largest first. */
+  /** Bytes of what a cold start loads, by package (`node_modules/…`) or workspace folder, largest first. */
   contributors: Array<{ name: string; bytes: number }>;
+  /** Chunks only a dynamic `import()` loads (code some events need), with what they carry. */
+  lazy: { bytes: number; contributors: Array<{ name: string; bytes: number }> };
 };
 
 /** The package (or workspace folder) an esbuild input path belongs to. */
@@ -38,22 +41,6 @@ export function functionNames(): string[] {
 }
 
 /**
- * Replaces zod's `export * as locales` (every translation of its messages) with an empty
- * module; the English messages the code and tests rely on come from `locales/en.js`, which
- * zod imports on its own and which stays.
- */
-const zodWithoutLocales: Plugin = {
-  name: "zod-without-locales",
-  setup(plugin) {
-    plugin.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
-        ? { path: join(root, "scripts", "bundle-stubs", "zod-locales.ts") }
-        : undefined,
-    );
-  },
-};
-
-/**
  * Leaves out the libraries behind client-node features Slipway never uses (exec, cp, SOCKS,
  * OIDC and cloud auth providers); client-node imports them at load, so esbuild cannot.
  */
@@ -71,9 +58,11 @@ const kubeClientWithoutExtras: Plugin = {
 };
 
 /**
- * Bundles each function into one minified ESM file for Lambda's nodejs24.x runtime, with
- * everything inside (the AWS SDK too, so the deployed code is the tested code). The banner
- * gives ESM a `require`, which CommonJS dependencies bundled into ESM still call.
+ * Bundles each function into minified ESM for Lambda's nodejs24.x runtime, with everything
+ * inside (the AWS SDK too, so the deployed code is the tested code): `index.mjs`, plus a chunk
+ * for each dynamic `import()` (code splitting, as infra's `nodejs.splitting` does), which a
+ * cold start does not load. The banner gives ESM a `require`, which CommonJS dependencies
+ * bundled into ESM still call.
  */
 export async function bundleFunctions(
   options: { names?: readonly string[]; outDir?: string } = {},
@@ -83,10 +72,14 @@ export async function bundleFunctions(
   const bundled: BundledFunction[] = [];
   for (const name of names) {
     const outfile = join(outDir, name, "index.mjs");
+    rmSync(join(outDir, name), { recursive: true, force: true });
     mkdirSync(join(outDir, name), { recursive: true });
     const result = await build({
-      entryPoints: [join(root, "functions", name, "handler.ts")],
-      outfile,
+      entryPoints: { index: join(root, "functions", name, "handler.ts") },
+      outdir: join(outDir, name),
+      outExtension: { ".js": ".mjs" },
+      chunkNames: "chunks/[name]-[hash]",
+      splitting: true,
       bundle: true,
       platform: "node",
       target: "node24",
@@ -99,26 +92,56 @@ export async function bundleFunctions(
       },
       logLevel: "warning",
       metafile: true,
-      plugins: [zodWithoutLocales, kubeClientWithoutExtras],
+      plugins: [kubeClientWithoutExtras],
     });
-    const byPackage = new Map<string, number>();
-    for (const output of Object.values(result.metafile.outputs)) {
-      for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-        const name = packageOf(input);
-        byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
-      }
-    }
+    const outputs = result.metafile.outputs;
+    const key = (file: string) => relative(process.cwd(), file).split("\\").join("/");
+    const eager = staticClosure(outputs, key(outfile));
+    const lazy = Object.keys(outputs).filter((file) => !eager.has(file) && !file.endsWith(".map"));
     bundled.push({
       name,
       outfile,
-      bytes: statSync(outfile).size,
-      gzipBytes: gzipSync(readFileSync(outfile)).length,
-      contributors: [...byPackage]
-        .map(([name, bytes]) => ({ name, bytes }))
-        .sort((a, b) => b.bytes - a.bytes),
+      bytes: [...eager].reduce((sum, file) => sum + (outputs[file]?.bytes ?? 0), 0),
+      gzipBytes: gzipSync(Buffer.concat([...eager].map((file) => readFileSync(file)))).length,
+      contributors: byPackage(outputs, [...eager]),
+      lazy: {
+        bytes: lazy.reduce((sum, file) => sum + (outputs[file]?.bytes ?? 0), 0),
+        contributors: byPackage(outputs, lazy),
+      },
     });
   }
   return bundled;
+}
+
+type Outputs = Metafile["outputs"];
+
+/** The output file and every chunk it imports statically, transitively: what loading it loads. */
+function staticClosure(outputs: Outputs, entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file) || outputs[file] === undefined) return;
+    seen.add(file);
+    for (const imported of outputs[file]?.imports ?? []) {
+      if (imported.kind === "import-statement" && !imported.external) visit(imported.path);
+    }
+  };
+  visit(entry);
+  return seen;
+}
+
+/** Bytes of the given output files by package or workspace folder, largest first. */
+function byPackage(
+  outputs: Outputs,
+  files: readonly string[],
+): Array<{ name: string; bytes: number }> {
+  const sums = new Map<string, number>();
+  for (const file of files) {
+    for (const [input, { bytesInOutput }] of Object.entries(outputs[file]?.inputs ?? {})) {
+      const name = packageOf(input);
+      sums.set(name, (sums.get(name) ?? 0) + bytesInOutput);
+    }
+  }
+  return [...sums].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
@@ -138,6 +161,12 @@ if (import.meta.main) {
       );
       for (const { name, bytes } of fn.contributors.slice(0, 8)) {
         process.stdout.write(`  ${name.padEnd(40)} ${kib(bytes).padStart(12)}\n`);
+      }
+      if (fn.lazy.bytes > 0) {
+        process.stdout.write(`  loaded only by a dynamic import: ${kib(fn.lazy.bytes)}\n`);
+        for (const { name, bytes } of fn.lazy.contributors.slice(0, 4)) {
+          process.stdout.write(`    ${name.padEnd(38)} ${kib(bytes).padStart(12)}\n`);
+        }
       }
     }
   }

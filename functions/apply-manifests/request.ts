@@ -1,14 +1,14 @@
-import { z } from "zod";
+import * as z from "@slipway/core/zod";
 
 /** One rendered manifest: any kind; the API server validates the rest. */
 export const Manifest = z.looseObject({
-  apiVersion: z.string().min(1),
-  kind: z.string().min(1),
+  apiVersion: z.string().check(z.minLength(1)),
+  kind: z.string().check(z.minLength(1)),
   metadata: z.looseObject({
-    name: z.string().min(1),
-    namespace: z.string().min(1).optional(),
-    labels: z.record(z.string(), z.string()).optional(),
-    annotations: z.record(z.string(), z.string()).optional(),
+    name: z.string().check(z.minLength(1)),
+    namespace: z.optional(z.string().check(z.minLength(1))),
+    labels: z.optional(z.record(z.string(), z.string())),
+    annotations: z.optional(z.record(z.string(), z.string())),
   }),
 });
 export type Manifest = z.infer<typeof Manifest>;
@@ -18,12 +18,12 @@ export type Manifest = z.infer<typeof Manifest>;
  * never the values, so neither the payload nor Pulumi's state of it carries them.
  */
 export const SecretFromSecretsManager = z.object({
-  name: z.string().min(1),
-  namespace: z.string().min(1),
+  name: z.string().check(z.minLength(1)),
+  namespace: z.string().check(z.minLength(1)),
   /** The secret's ARN; its value is a JSON object of strings. */
-  secretId: z.string().min(1),
+  secretId: z.string().check(z.minLength(1)),
   /** Kubernetes key → field of that JSON object. */
-  keys: z.record(z.string().min(1), z.string().min(1)),
+  keys: z.record(z.string().check(z.minLength(1)), z.string().check(z.minLength(1))),
 });
 export type SecretFromSecretsManager = z.infer<typeof SecretFromSecretsManager>;
 
@@ -36,13 +36,16 @@ export type SecretFromSecretsManager = z.infer<typeof SecretFromSecretsManager>;
  * @see https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/lambda_invocation
  */
 export const ApplyManifestsEvent = z.object({
-  stage: z.string().min(1),
+  stage: z.string().check(z.minLength(1)),
   /** Changes whenever the manifests change, so the invocation re-runs; not used otherwise. */
-  manifestHash: z.string().min(1),
+  manifestHash: z.string().check(z.minLength(1)),
   objects: z.array(Manifest),
-  secrets: z.array(SecretFromSecretsManager).default([]),
-  tf: z
-    .object({ action: z.enum(["create", "update", "delete"]), prev_input: z.unknown().optional() })
-    .optional(),
+  secrets: z._default(z.array(SecretFromSecretsManager), []),
+  tf: z.optional(
+    z.object({
+      action: z.enum(["create", "update", "delete"]),
+      prev_input: z.optional(z.unknown()),
+    }),
+  ),
 });
 export type ApplyManifestsEvent = z.infer<typeof ApplyManifestsEvent>;

@@ -1,9 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { parse } from "@aws-lambda-powertools/parser";
-import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
 import {
+  BuildEvent,
   BuildEventEnvelope,
-  BuildStateChange,
   type DeployDeps,
   type DeployOutcome,
   deployBuild,
@@ -36,17 +34,17 @@ export function createDeployHandler(deps: DeployDeps & Partial<LifecycleFlush>, 
       logger.warn("event dropped", { reason: "not a CodeBuild Build State Change" });
       return { kind: "dropped", reason: "not a CodeBuild build state change" };
     }
-    const parsed = parse(event, EventBridgeEnvelope, BuildStateChange, true);
+    const parsed = BuildEvent.safeParse(event);
     if (!parsed.success) {
       // Zod's messages name paths, never the event's values.
       logger.warn("event dropped", {
         reason: "malformed",
-        detail: describeError(parsed.error.cause),
+        detail: describeError(parsed.error),
       });
       return { kind: "dropped", reason: "not a CodeBuild build state change" };
     }
     // A start (IN_PROGRESS, from its own rule) only moves the ledger from queued to building.
-    const started = readStartedBuild(parsed.data);
+    const started = readStartedBuild(parsed.data.detail);
     if (started !== undefined) {
       logger.appendPersistentKeys({ deliveryId: started.deliveryId, stage: started.stage });
       try {
@@ -58,7 +56,7 @@ export function createDeployHandler(deps: DeployDeps & Partial<LifecycleFlush>, 
         logger.removePersistentKeys(eventKeys);
       }
     }
-    const read = readFinishedBuild(parsed.data);
+    const read = readFinishedBuild(parsed.data.detail);
     if (read.kind !== "finished") {
       logger.warn("event dropped", { reason: read.kind, detail: read });
       return { kind: "dropped", reason: read.kind };

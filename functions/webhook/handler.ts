@@ -1,6 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { wirePush, withLinkedSecrets } from "@slipway/wiring";
+import { wirePush, withLinkedSecrets } from "@slipway/wiring/push";
 import { readWebhookConfig } from "./webhook-config.ts";
 import { createWebhookHandler } from "./webhook-handler.ts";
 

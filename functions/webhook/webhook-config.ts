@@ -1,4 +1,5 @@
 import { StageConfig } from "@slipway/core";
+import * as z from "@slipway/core/zod";
 import {
   GitHubEnv,
   hasGitHubCredentials,
@@ -6,8 +7,7 @@ import {
   readGitHubSettings,
   readLifecycleSettings,
   settingsIssues,
-} from "@slipway/wiring";
-import { z } from "zod";
+} from "@slipway/wiring/push";
 
 /** GitHub may sign with any secret; a short one is guessable, so refuse it at start-up. */
 const minimumSecretLength = 16;
@@ -18,24 +18,23 @@ const minimumSecretLength = 16;
  */
 export const WebhookEnv = z
   .object({
-    WEBHOOK_SECRET: z.string().min(minimumSecretLength),
+    WEBHOOK_SECRET: z.string().check(z.minLength(minimumSecretLength)),
     ...GitHubEnv,
     /** Per attempt, to connect and to answer; the SDK would otherwise wait forever. */
-    AWS_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(2500),
+    AWS_CALL_TIMEOUT_MS: z._default(z.pipe(z.coerce.number(), z.int().check(z.positive())), 2500),
     /** The one repository this stage builds, as `owner/name` (infra: SLIPWAY_GITHUB_REPOSITORY). */
-    GITHUB_REPOSITORY: z.string().regex(/^[\w.-]+\/[\w.-]+$/, "owner/name"),
+    GITHUB_REPOSITORY: z.string().check(z.regex(/^[\w.-]+\/[\w.-]+$/, "owner/name")),
     /** Its numeric id, which survives renames (infra: SLIPWAY_GITHUB_REPOSITORY_ID). */
-    GITHUB_REPOSITORY_ID: z.coerce.number().int().positive(),
-    LEDGER_TABLE: z.string().min(3),
-    STAGE_CONFIG: z.string().min(2),
+    GITHUB_REPOSITORY_ID: z.pipe(z.coerce.number(), z.int().check(z.positive())),
+    LEDGER_TABLE: z.string().check(z.minLength(3)),
+    STAGE_CONFIG: z.string().check(z.minLength(2)),
     /** Below Lambda's 6 MB request limit; GitHub caps payloads at 25 MB. */
-    WEBHOOK_MAX_BODY_BYTES: z.coerce
-      .number()
-      .int()
-      .positive()
-      .default(5 * 1024 * 1024),
+    WEBHOOK_MAX_BODY_BYTES: z._default(
+      z.pipe(z.coerce.number(), z.int().check(z.positive())),
+      5 * 1024 * 1024,
+    ),
   })
-  .refine(...hasGitHubCredentials);
+  .check(z.refine(...hasGitHubCredentials));
 
 /** The settings are missing or invalid; the message names variables, never their values. */
 export class WebhookConfigError extends Error {

@@ -1,7 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
 import { type DeliveryOutcome, receiveDelivery } from "@slipway/core";
-import type { PushWiring } from "@slipway/wiring";
+import type { PushWiring } from "@slipway/wiring/push";
 import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from "aws-lambda";
 import { type WebhookResult, webhookAnswer } from "./webhook-answer.ts";
 import { recordAnswer } from "./webhook-telemetry.ts";

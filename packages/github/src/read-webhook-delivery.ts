@@ -6,15 +6,15 @@ import {
   RefusalReason,
   type VerifiedDelivery,
 } from "@slipway/core";
-import { z } from "zod";
+import * as z from "@slipway/core/zod";
 
 /**
  * An HTTP request as a Lambda Function URL hands it over: only the parts a delivery needs.
  * @see https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html#urls-payloads
  */
 export const WebhookRequest = z.object({
-  headers: z.record(z.string(), z.string().optional()),
-  body: z.string().optional(),
+  headers: z.record(z.string(), z.optional(z.string())),
+  body: z.optional(z.string()),
   isBase64Encoded: z.boolean(),
 });
 export type WebhookRequest = z.infer<typeof WebhookRequest>;
@@ -31,8 +31,8 @@ export type WebhookOptions = {
  * @see https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers
  */
 export const DeliveryHeaders = z.object({
-  "x-github-event": z.string().regex(/^[a-z_]{1,64}$/),
-  "x-github-delivery": z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
+  "x-github-event": z.string().check(z.regex(/^[a-z_]{1,64}$/)),
+  "x-github-delivery": z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/)),
 });
 
 const refused = (

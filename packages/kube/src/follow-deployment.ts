@@ -1,4 +1,4 @@
-import { type KubeConfig, type V1Deployment, Watch } from "@kubernetes/client-node";
+import type { V1Deployment } from "@kubernetes/client-node";
 import {
   backoffDelay,
   RefusedError,
@@ -7,13 +7,14 @@ import {
   type WorkloadTarget,
   workloadName,
 } from "@slipway/core";
+import type { ApiConnection } from "./api-connection.ts";
 import { translateKubeError } from "./kube-errors.ts";
 import { toWorkloadState } from "./workload-state.ts";
 
 export type FollowOptions = {
   /** Reads the Deployment (get), for the first state and after a broken or expired watch. */
   read: (target: WorkloadTarget) => Promise<WorkloadState>;
-  /** The server ends each watch after this long and it is resumed; below client-node's 30 s idle limit. */
+  /** The server ends each watch after this long and it is resumed. */
   watchSeconds: number;
   /** Consecutive failures (of reads or watches) tolerated before TransientError escapes. */
   maxFailures: number;
@@ -21,6 +22,9 @@ export type FollowOptions = {
 };
 
 type WatchEvent = { type: string; object: unknown };
+
+/** A watch that hears nothing this long past its own timeout is on a dead connection. */
+const watchGraceMs = 10_000;
 
 /**
  * The Deployment's state now and after each change. It watches one object by name
@@ -30,7 +34,7 @@ type WatchEvent = { type: string; object: unknown };
  * @see https://kubernetes.io/docs/reference/using-api/api-concepts/#efficient-detection-of-changes
  */
 export async function* followDeployment(
-  config: KubeConfig,
+  connection: ApiConnection,
   target: WorkloadTarget,
   signal: AbortSignal,
   options: FollowOptions,
@@ -67,21 +71,20 @@ export async function* followDeployment(
         continue;
       }
     }
-    const events = eventQueue(signal);
-    let controller: AbortController | undefined;
+    const query = new URLSearchParams({
+      watch: "true",
+      fieldSelector: `metadata.name=${target.name}`,
+      resourceVersion,
+      allowWatchBookmarks: "true",
+      timeoutSeconds: String(options.watchSeconds),
+    });
     try {
-      controller = await new Watch(config).watch(
-        path,
-        {
-          fieldSelector: `metadata.name=${target.name}`,
-          resourceVersion,
-          allowWatchBookmarks: true,
-          timeoutSeconds: options.watchSeconds,
-        },
-        (type, object) => events.push({ type, object }),
-        (error) => events.end(error),
-      );
-      for await (const event of events) {
+      const events = connection.watch(`${path}?${query}`, {
+        signal,
+        idleMs: options.watchSeconds * 1000 + watchGraceMs,
+      });
+      for await (const raw of events) {
+        const event = raw as WatchEvent;
         if (event.type === "ADDED" || event.type === "MODIFIED") {
           const state = toWorkloadState(event.object as V1Deployment, target);
           resourceVersion = state.resourceVersion;
@@ -100,54 +103,13 @@ export async function* followDeployment(
           break;
         }
       }
-      if (events.error !== undefined && !signal.aborted) {
-        resourceVersion = undefined;
-        const translated = translateKubeError(`watch ${name}`, events.error);
-        if (translated instanceof RefusedError) throw translated;
-        await fail(translated);
-      }
-    } finally {
-      controller?.abort();
+    } catch (error) {
+      if (error instanceof RefusedError || error instanceof TransientError) throw error;
+      if (signal.aborted) return;
+      resourceVersion = undefined;
+      const translated = translateKubeError(`watch ${name}`, error);
+      if (translated instanceof RefusedError) throw translated;
+      await fail(translated);
     }
   }
-}
-
-/** Pushes from callbacks, pulls with `for await`; ends on `end()` or when the signal aborts. */
-function eventQueue(signal: AbortSignal) {
-  const items: WatchEvent[] = [];
-  let ended = false;
-  let wake: () => void = () => {};
-  const queue = {
-    error: undefined as unknown,
-    push(item: WatchEvent) {
-      items.push(item);
-      wake();
-    },
-    end(error: unknown) {
-      if (ended) return;
-      ended = true;
-      if (error) queue.error = error;
-      wake();
-    },
-    async *[Symbol.asyncIterator](): AsyncGenerator<WatchEvent> {
-      const onAbort = () => queue.end(undefined);
-      signal.addEventListener("abort", onAbort);
-      try {
-        for (;;) {
-          const next = items.shift();
-          if (next !== undefined) {
-            yield next;
-            continue;
-          }
-          if (ended || signal.aborted) return;
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-        }
-      } finally {
-        signal.removeEventListener("abort", onAbort);
-      }
-    },
-  };
-  return queue;
 }

@@ -1,3 +1,12 @@
+export {
+  type ApiConnection,
+  type ApiRequest,
+  type ClusterEndpoint,
+  connectedChannel,
+  KubeApiError,
+  openApiConnection,
+  requestChannel,
+} from "./api-connection.ts";
 export { ManifestError, StillTerminatingError } from "./apply/apply-errors.ts";
 export {
   type ApplySetParent,
@@ -18,9 +27,12 @@ export { type BearerClusterOptions, bearerKubeConfig } from "./bearer-kubeconfig
 export {
   type ClusterAccess,
   clusterWorkloads,
+  connectApiServer,
   connectCluster,
+  eksEndpoint,
   onFirstUse,
 } from "./cluster-access.ts";
 export { ClusterKubeConfig, kubeConfigFromFile } from "./cluster-kube-config.ts";
+export { endpointFromKubeConfig } from "./kube-config-endpoint.ts";
 export { kubeCall, translateKubeError } from "./kube-errors.ts";
 export { createKubeWorkloads, type KubeWorkloadsOptions } from "./kube-workloads.ts";

@@ -1,6 +1,7 @@
 import { ApiException } from "@kubernetes/client-node";
 import { ConflictError, RefusedError, TransientError } from "@slipway/core";
 import { describe, expect, it } from "vitest";
+import { KubeApiError } from "./api-connection.ts";
 import { translateKubeError } from "./kube-errors.ts";
 
 const api = (code: number) => new ApiException(code, "HTTP error", {}, {});
@@ -31,6 +32,30 @@ describe("translateKubeError", () => {
     const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
     const error = new TypeError("fetch failed", {
       cause: new Error("other side closed", { cause: reset }),
+    });
+
+    expect(translateKubeError("get chat/web", error)).toBeInstanceOf(TransientError);
+  });
+
+  it("reads the deployer connection's KubeApiError status", () => {
+    expect(
+      translateKubeError("patch chat/web", new KubeApiError("PATCH /x", 409, {})),
+    ).toBeInstanceOf(ConflictError);
+    expect(translateKubeError("get chat/web", new KubeApiError("GET /x", 403, {}))).toMatchObject({
+      name: "RefusedError",
+      status: 403,
+    });
+  });
+
+  it.each([
+    "ERR_HTTP2_STREAM_ERROR",
+    "ERR_HTTP2_SESSION_ERROR",
+    "ERR_HTTP2_STREAM_CANCEL",
+    "ERR_HTTP2_GOAWAY_SESSION",
+    "ERR_HTTP2_INVALID_SESSION",
+  ])("calls an HTTP/2 stream or session that broke (%s) transient", (code) => {
+    const error = Object.assign(new Error("Stream closed with error code NGHTTP2_REFUSED_STREAM"), {
+      code,
     });
 
     expect(translateKubeError("get chat/web", error)).toBeInstanceOf(TransientError);

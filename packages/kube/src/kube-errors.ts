@@ -1,6 +1,6 @@
 import { ConflictError, RefusedError, TransientError } from "@slipway/core";
 
-/** Node's and undici's names for a connection that failed or broke mid-request. */
+/** Node's (net, http2) and undici's names for a connection that failed or broke mid-request. */
 const networkCodes = new Set([
   "ECONNRESET",
   "ECONNREFUSED",
@@ -16,10 +16,17 @@ const networkCodes = new Set([
   "UND_ERR_HEADERS_TIMEOUT",
   "UND_ERR_BODY_TIMEOUT",
   "UND_ERR_CLOSED",
+  // node:http2, the deployer's connection: a stream reset (REFUSED_STREAM when the server
+  // sheds load), a session that broke or was told GOAWAY while a request was on it.
+  "ERR_HTTP2_STREAM_ERROR",
+  "ERR_HTTP2_SESSION_ERROR",
+  "ERR_HTTP2_STREAM_CANCEL",
+  "ERR_HTTP2_GOAWAY_SESSION",
+  "ERR_HTTP2_INVALID_SESSION",
 ]);
 
 /**
- * Turns what @kubernetes/client-node throws into core's errors, so that no vendor error
+ * Turns what the deployer's connection and @kubernetes/client-node throw into core's errors, so that no vendor error
  * reaches core: 409 → ConflictError; 408, 429 and 5xx, timeouts and broken connections →
  * TransientError; other HTTP statuses → RefusedError. Anything else (a bug) passes unchanged.
  */
@@ -47,7 +54,7 @@ export async function kubeCall<T>(operation: string, call: () => Promise<T>): Pr
 
 function httpStatus(error: unknown): number | undefined {
   if (typeof error !== "object" || error === null) return undefined;
-  // ApiException carries `code`; the Watch's own error carries `statusCode`.
+  // client-node's ApiException carries `code`; KubeApiError and client-node's Watch error carry `statusCode`.
   const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
   if (typeof code === "number" && code >= 100 && code < 600) return code;
   if (typeof statusCode === "number") return statusCode;

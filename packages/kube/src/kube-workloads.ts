@@ -1,18 +1,22 @@
-import {
-  AppsV1Api,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1ReplicaSet,
-} from "@kubernetes/client-node";
+import type { KubeConfig, V1Deployment, V1ReplicaSetList } from "@kubernetes/client-node";
 import { type WorkloadRevision, type Workloads, workloadName } from "@slipway/core";
+import { type ApiConnection, openApiConnection } from "./api-connection.ts";
+import { onFirstUse } from "./first-use.ts";
 import { followDeployment } from "./follow-deployment.ts";
+import { endpointFromKubeConfig } from "./kube-config-endpoint.ts";
 import { kubeCall } from "./kube-errors.ts";
-import { withTimeout } from "./request-timeout.ts";
 import { toWorkloadState } from "./workload-state.ts";
 
-export type KubeWorkloadsOptions = {
-  config: KubeConfig;
+export type KubeWorkloadsOptions = (
+  | {
+      /** A kubeconfig's current context (tests, the operator's kubectl identity). */
+      config: KubeConfig;
+    }
+  | {
+      /** An open connection (the functions' EKS cluster, see connectDeployer). */
+      connection: ApiConnection;
+    }
+) & {
   /** Deadline of each get, patch and list. @default 10_000 */
   requestTimeoutMs?: number;
   /** Length of each watch before it is resumed. @default 20 */
@@ -22,26 +26,35 @@ export type KubeWorkloadsOptions = {
 
 const revisionAnnotation = "deployment.kubernetes.io/revision";
 
+/** The strategic merge patch content type, which merges a container by name. */
+const strategicMergePatch = "application/strategic-merge-patch+json";
+
 /**
  * The Workloads port on the Kubernetes API, using only what the deployer's Role grants: get,
- * patch and watch Deployments, list ReplicaSets. The image change is a strategic merge patch
- * (set explicitly: client-node's default content type is JSON Patch) that merges the
- * container by name and carries `metadata.resourceVersion`, which the API server checks as
- * a precondition and answers with 409 when the object moved.
+ * patch and watch Deployments, list ReplicaSets, as four REST calls over one connection (see
+ * ApiConnection). The image change is a strategic merge patch that merges the container by
+ * name and carries `metadata.resourceVersion`, which the API server checks as a precondition
+ * and answers with 409 when the object moved.
+ * @see https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/deployment-v1/
  */
 export function createKubeWorkloads(options: KubeWorkloadsOptions): Workloads {
-  const apps = options.config.makeApiClient(AppsV1Api);
+  const connection: () => Promise<ApiConnection> =
+    "connection" in options
+      ? async () => options.connection
+      : onFirstUse(async () => openApiConnection(await endpointFromKubeConfig(options.config)));
   const timeout = options.requestTimeoutMs ?? 10_000;
   const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const deploymentPath = (target: { namespace: string; name: string }) =>
+    `/apis/apps/v1/namespaces/${encodeURIComponent(target.namespace)}/deployments/${encodeURIComponent(target.name)}`;
+  const getDeployment = async (target: { namespace: string; name: string }) =>
+    (await connection()).request<V1Deployment>({
+      method: "GET",
+      path: deploymentPath(target),
+      signal: AbortSignal.timeout(timeout),
+    });
   const read: Workloads["read"] = (target) =>
     kubeCall(`get ${workloadName(target)}`, async () =>
-      toWorkloadState(
-        await apps.readNamespacedDeployment(
-          { name: target.name, namespace: target.namespace },
-          withTimeout(timeout),
-        ),
-        target,
-      ),
+      toWorkloadState(await getDeployment(target), target),
     );
 
   return {
@@ -54,35 +67,35 @@ export function createKubeWorkloads(options: KubeWorkloadsOptions): Workloads {
             template: { spec: { containers: [{ name: target.container, image: change.image }] } },
           },
         };
-        const patched = await apps.patchNamespacedDeployment(
-          { name: target.name, namespace: target.namespace, body },
-          withTimeout(timeout, setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch)),
-        );
+        const patched = await (await connection()).request<V1Deployment>({
+          method: "PATCH",
+          path: deploymentPath(target),
+          body,
+          contentType: strategicMergePatch,
+          signal: AbortSignal.timeout(timeout),
+        });
         return toWorkloadState(patched, target);
       }),
-    watch: (target, signal) =>
-      followDeployment(options.config, target, signal, {
+    watch: async function* (target, signal) {
+      yield* followDeployment(await connection(), target, signal, {
         read,
         watchSeconds: options.watchSeconds ?? 20,
         maxFailures: 5,
         sleep,
-      }),
+      });
+    },
     revisions: async (target) => {
-      const deployment = await kubeCall(`get ${workloadName(target)}`, () =>
-        apps.readNamespacedDeployment(
-          { name: target.name, namespace: target.namespace },
-          withTimeout(timeout),
-        ),
-      );
+      const deployment = await kubeCall(`get ${workloadName(target)}`, () => getDeployment(target));
       const labels = deployment.spec?.selector.matchLabels ?? {};
       const labelSelector = Object.entries(labels)
         .map(([key, value]) => `${key}=${value}`)
         .join(",");
-      const sets = await kubeCall(`list replicasets of ${workloadName(target)}`, () =>
-        apps.listNamespacedReplicaSet(
-          { namespace: target.namespace, labelSelector },
-          withTimeout(timeout),
-        ),
+      const sets = await kubeCall(`list replicasets of ${workloadName(target)}`, async () =>
+        (await connection()).request<V1ReplicaSetList>({
+          method: "GET",
+          path: `/apis/apps/v1/namespaces/${encodeURIComponent(target.namespace)}/replicasets?${new URLSearchParams({ labelSelector })}`,
+          signal: AbortSignal.timeout(timeout),
+        }),
       );
       const uid = deployment.metadata?.uid;
       return sets.items
@@ -93,7 +106,7 @@ export function createKubeWorkloads(options: KubeWorkloadsOptions): Workloads {
   };
 }
 
-function toRevision(set: V1ReplicaSet, container: string): WorkloadRevision {
+function toRevision(set: V1ReplicaSetList["items"][number], container: string): WorkloadRevision {
   const annotations = set.metadata?.annotations ?? {};
   return {
     revision: Number(annotations[revisionAnnotation] ?? 0),

@@ -1,6 +1,6 @@
 import { DeployTarget, StageConfig } from "@slipway/core";
+import * as z from "@slipway/core/zod";
 import type { ClusterAccess } from "@slipway/kube";
-import { z } from "zod";
 import type { DeployerAdapterSettings } from "./deployer-adapters.ts";
 import { GitHubEnv, hasGitHubCredentials, readGitHubSettings } from "./github-settings.ts";
 import { readLifecycleSettings } from "./lifecycle-publishing.ts";
@@ -12,22 +12,27 @@ import { settingsIssues } from "./settings-issues.ts";
  */
 export const DeployEnv = z
   .object({
-    SLIPWAY_STAGE: z.string().min(1),
-    STAGE_CONFIG: z.string().min(2),
-    LEDGER_TABLE: z.string().min(3),
+    SLIPWAY_STAGE: z.string().check(z.minLength(1)),
+    STAGE_CONFIG: z.string().check(z.minLength(2)),
+    LEDGER_TABLE: z.string().check(z.minLength(3)),
     /** The EKS cluster; or KUBECONFIG (a file) to target any other cluster, as the demo does. */
-    EKS_CLUSTER_NAME: z.string().min(1).optional(),
-    KUBECONFIG: z.string().min(1).optional(),
-    AWS_REGION: z.string().min(1).default("us-east-1"),
+    EKS_CLUSTER_NAME: z.optional(z.string().check(z.minLength(1))),
+    KUBECONFIG: z.optional(z.string().check(z.minLength(1))),
+    AWS_REGION: z._default(z.string().check(z.minLength(1)), "us-east-1"),
     /** Kept below the function's timeout, which infra sets to this plus 60 s for the rollback. */
-    ROLLOUT_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(300),
+    ROLLOUT_TIMEOUT_SECONDS: z._default(
+      z.pipe(z.coerce.number(), z.int().check(z.positive())),
+      300,
+    ),
     ...GitHubEnv,
-    AWS_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+    AWS_CALL_TIMEOUT_MS: z._default(z.pipe(z.coerce.number(), z.int().check(z.positive())), 5000),
   })
-  .refine((env) => env.EKS_CLUSTER_NAME !== undefined || env.KUBECONFIG !== undefined, {
-    message: "set EKS_CLUSTER_NAME (or KUBECONFIG outside AWS)",
-  })
-  .refine(...hasGitHubCredentials);
+  .check(
+    z.refine((env) => env.EKS_CLUSTER_NAME !== undefined || env.KUBECONFIG !== undefined, {
+      message: "set EKS_CLUSTER_NAME (or KUBECONFIG outside AWS)",
+    }),
+  )
+  .check(z.refine(...hasGitHubCredentials));
 
 /** What the deploy side runs on: the functions read it from their environment, the CLI from the stage. */
 export type DeploySettings = DeployerAdapterSettings & {

@@ -1,18 +1,18 @@
+import * as z from "@slipway/core/zod";
 import type { GitHubCredentials } from "@slipway/github";
-import { z } from "zod";
 
 /** The GitHub part of both functions' environments: an App (preferred) or a token. */
 export const GitHubEnv = {
-  GITHUB_TOKEN: z.string().min(1).optional(),
-  GITHUB_APP_ID: z.coerce.number().int().positive().optional(),
-  GITHUB_APP_PRIVATE_KEY: z.string().min(1).optional(),
-  GITHUB_APP_INSTALLATION_ID: z.coerce.number().int().positive().optional(),
+  GITHUB_TOKEN: z.optional(z.string().check(z.minLength(1))),
+  GITHUB_APP_ID: z.optional(z.pipe(z.coerce.number(), z.int().check(z.positive()))),
+  GITHUB_APP_PRIVATE_KEY: z.optional(z.string().check(z.minLength(1))),
+  GITHUB_APP_INSTALLATION_ID: z.optional(z.pipe(z.coerce.number(), z.int().check(z.positive()))),
   /** GitHub Enterprise Server's `https://host/api/v3`; api.github.com when unset. */
-  GITHUB_API_URL: z.url().optional(),
-  GITHUB_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
+  GITHUB_API_URL: z.optional(z.url()),
+  GITHUB_TIMEOUT_MS: z._default(z.pipe(z.coerce.number(), z.int().check(z.positive())), 3000),
 };
 
-type GitHubEnvValues = z.infer<z.ZodObject<typeof GitHubEnv>>;
+type GitHubEnvValues = z.infer<z.ZodMiniObject<typeof GitHubEnv>>;
 
 /** For `.refine`: one complete set of GitHub credentials is present. */
 export const hasGitHubCredentials = [

@@ -7,7 +7,7 @@ import {
   type PublishingLedger,
   withLifecycleEvents,
 } from "@slipway/core";
-import { z } from "zod";
+import * as z from "@slipway/core/zod";
 import type { AdapterLog } from "./adapter-log.ts";
 
 /**
@@ -16,13 +16,13 @@ import type { AdapterLog } from "./adapter-log.ts";
  * publish-failure alarm watches.
  */
 export const LifecycleEnv = z.object({
-  LIFECYCLE_BUS_NAME: z.string().min(1).optional(),
-  PUBLISH_FAILURE_METRIC: z
-    .string()
-    .regex(/^[^/]+\/[^/]+$/, "expected <namespace>/<name>")
-    .default("Slipway/LifecyclePublishFailures"),
+  LIFECYCLE_BUS_NAME: z.optional(z.string().check(z.minLength(1))),
+  PUBLISH_FAILURE_METRIC: z._default(
+    z.string().check(z.regex(/^[^/]+\/[^/]+$/, "expected <namespace>/<name>")),
+    "Slipway/LifecyclePublishFailures",
+  ),
   /** The app stage, the metric's `stage` dimension (the alarm's); the webhook may lack it. */
-  SLIPWAY_STAGE: z.string().min(1).default("default"),
+  SLIPWAY_STAGE: z._default(z.string().check(z.minLength(1)), "default"),
 });
 
 export type LifecycleSettings = {

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "@slipway/core/zod";
 
 /** A settings error's text: paths and messages only, since zod's messages never echo values. */
 export function settingsIssues(error: z.ZodError): string {

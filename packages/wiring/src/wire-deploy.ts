@@ -1,7 +1,7 @@
 import { CodeBuildClient } from "@aws-sdk/client-codebuild";
 import { createCodeBuildBuilds } from "@slipway/aws";
 import type { DeployDeps } from "@slipway/core";
-import { clusterWorkloads, connectCluster } from "@slipway/kube";
+import { clusterWorkloads, connectApiServer } from "@slipway/kube";
 import type { AdapterLog } from "./adapter-log.ts";
 import { awsClientConfig } from "./aws-client-config.ts";
 import type { DeploySettings } from "./deploy-settings.ts";
@@ -26,7 +26,7 @@ export function wireDeploy(settings: DeploySettings, log: AdapterLog): DeployDep
       client: new CodeBuildClient(awsClientConfig(settings.awsCallTimeoutMs)),
     }),
     workloads: clusterWorkloads(
-      connectCluster(settings.cluster, {
+      connectApiServer(settings.cluster, {
         eksClientConfig: awsClientConfig(settings.awsCallTimeoutMs),
       }),
     ),

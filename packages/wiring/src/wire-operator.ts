@@ -1,5 +1,5 @@
 import type { GitHubReporter, Ledger, Workloads } from "@slipway/core";
-import { type ClusterAccess, clusterWorkloads, connectCluster } from "@slipway/kube";
+import { type ClusterAccess, clusterWorkloads, connectApiServer } from "@slipway/kube";
 import type { AdapterLog } from "./adapter-log.ts";
 import { awsClientConfig } from "./aws-client-config.ts";
 import { type DeployerAdapterSettings, wireDeployerAdapters } from "./deployer-adapters.ts";
@@ -25,7 +25,7 @@ export function wireOperator(
   return {
     ...adapters,
     workloads: clusterWorkloads(
-      connectCluster(settings.cluster, {
+      connectApiServer(settings.cluster, {
         eksClientConfig: awsClientConfig(settings.awsCallTimeoutMs),
       }),
     ),

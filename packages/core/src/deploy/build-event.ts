@@ -1,15 +1,17 @@
-import { z } from "zod";
 import { CommitSha } from "../model/push-event.ts";
+import * as z from "../model/zod.ts";
 import { BuildEnv } from "../push/build-plan.ts";
 
 /** An image reference pinned by digest, `repo@sha256:<64 hex>`: what the deployer patches. */
 export const ImageDigestRef = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9._\-/:]*@sha256:[0-9a-f]{64}$/, "an image reference by sha256 digest");
+  .check(
+    z.regex(/^[a-z0-9][a-z0-9._\-/:]*@sha256:[0-9a-f]{64}$/, "an image reference by sha256 digest"),
+  );
 export type ImageDigestRef = z.infer<typeof ImageDigestRef>;
 
 /** A variable as CodeBuild lists it; one without a value reads as unset, never as an error. */
-const NameValue = z.object({ name: z.string(), value: z.string().optional() });
+const NameValue = z.object({ name: z.string(), value: z.optional(z.string()) });
 
 /**
  * The envelope of every event the deploy function acts on: checked, since an EventBridge rule
@@ -30,25 +32,48 @@ export const BuildEventEnvelope = z.object({
  * @see https://docs.aws.amazon.com/codebuild/latest/userguide/sample-build-notifications.html
  */
 export const BuildStateChange = z.object({
-  "build-status": z.string().min(1),
-  "project-name": z.string().min(1),
+  "build-status": z.string().check(z.minLength(1)),
+  "project-name": z.string().check(z.minLength(1)),
   /** The build's ARN, `arn:aws:codebuild:<region>:<account>:build/<project>:<uuid>`. */
-  "build-id": z.string().min(1),
+  "build-id": z.string().check(z.minLength(1)),
   "additional-information": z.object({
     // Unused by the decision: a value Slipway cannot read is dropped, not the whole event.
-    "build-number": z.number().int().positive().optional().catch(undefined),
-    "source-version": z.string().optional().catch(undefined),
-    logs: z
-      .object({ "deep-link": z.url().optional().catch(undefined) })
-      .optional()
-      .catch(undefined),
+    "build-number": z.catch(z.optional(z.int().check(z.positive())), undefined),
+    "source-version": z.catch(z.optional(z.string()), undefined),
+    logs: z.catch(
+      z.optional(z.object({ "deep-link": z.catch(z.optional(z.url()), undefined) })),
+      undefined,
+    ),
     environment: z.object({
-      "environment-variables": z.array(NameValue.extend({ type: z.string().optional() })),
+      "environment-variables": z.array(z.extend(NameValue, { type: z.optional(z.string()) })),
     }),
-    "exported-environment-variables": z.array(NameValue).optional(),
+    "exported-environment-variables": z.optional(z.array(NameValue)),
   }),
 });
 export type BuildStateChange = z.infer<typeof BuildStateChange>;
+
+/**
+ * A whole CodeBuild "Build State Change" event as EventBridge delivers it: the envelope's
+ * fields (as Powertools' EventBridgeSchema checks them) around BuildStateChange. Written
+ * here, once, rather than Powertools' envelope, which builds its schema anew for every event
+ * on zod's classic API and so carried that API (190 KiB) into the deploy function alone.
+ *
+ * @example test/events/codebuild/succeeded.json
+ * @see https://docs.aws.amazon.com/eventbridge/latest/ref/overiew-event-structure.html
+ */
+export const BuildEvent = z.object({
+  version: z.string(),
+  id: z.string(),
+  source: z.literal("aws.codebuild"),
+  account: z.string(),
+  time: z.iso.datetime(),
+  region: z.string(),
+  resources: z.array(z.string()),
+  "detail-type": z.literal("CodeBuild Build State Change"),
+  detail: BuildStateChange,
+  "replay-name": z.optional(z.string()),
+});
+export type BuildEvent = z.infer<typeof BuildEvent>;
 
 /** The variable the buildspec exports with the pushed image's digest reference. */
 export const imageUriVariable = "IMAGE_URI";

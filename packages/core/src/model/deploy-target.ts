@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { WorkloadTarget } from "./stage-config.ts";
+import * as z from "./zod.ts";
 
 /**
  * What one stage's deployer rolls out to: every Deployment that runs the stage's single image
@@ -11,12 +11,12 @@ import { WorkloadTarget } from "./stage-config.ts";
  *                   { "namespace": "chat", "name": "chat-web", "container": "web" }] }
  */
 export const DeployTarget = z.object({
-  stage: z.string().min(1),
-  deployments: z.array(WorkloadTarget).min(1),
-  environmentUrl: z.url().optional(),
-  production: z.boolean().default(false),
+  stage: z.string().check(z.minLength(1)),
+  deployments: z.array(WorkloadTarget).check(z.minLength(1)),
+  environmentUrl: z.optional(z.url()),
+  production: z._default(z.boolean(), false),
   /** Only images under this repository, by digest, are rolled out (Stage `imageRepository`). */
-  imageRepository: z.string().min(1).optional(),
+  imageRepository: z.optional(z.string().check(z.minLength(1))),
 });
 export type DeployTarget = z.infer<typeof DeployTarget>;
 

@@ -1,6 +1,6 @@
-import { z } from "zod";
 import { DeploymentState } from "./deployment-state.ts";
 import { CommitSha } from "./push-event.ts";
+import * as z from "./zod.ts";
 
 /** A deployment is named by its stage and its per-stage sequence number. */
 export type DeploymentKey = { stage: string; sequence: number };
@@ -24,50 +24,55 @@ const isoTime = z.iso.datetime({ offset: true });
  *   "transitions": [{ "state": "queued", "at": "2026-11-25T10:00:00.000Z" }] }
  */
 export const DeploymentRecord = z.object({
-  stage: z.string().min(1),
-  sequence: z.number().int().positive(),
-  deliveryId: z.string().min(1),
+  stage: z.string().check(z.minLength(1)),
+  sequence: z.int().check(z.positive()),
+  deliveryId: z.string().check(z.minLength(1)),
   state: z.enum(DeploymentState),
-  repository: z.object({ owner: z.string().min(1), name: z.string().min(1) }),
-  ref: z.string().min(1),
+  repository: z.object({
+    owner: z.string().check(z.minLength(1)),
+    name: z.string().check(z.minLength(1)),
+  }),
+  ref: z.string().check(z.minLength(1)),
   commit: CommitSha,
   /** The head commit's first line, for people reading the history; never parsed. */
   commitTitle: z.string(),
-  project: z.string().min(1),
-  buildId: z.string().min(1),
+  project: z.string().check(z.minLength(1)),
+  buildId: z.string().check(z.minLength(1)),
   logUrl: z.url(),
   githubReport: z.enum(GitHubReport),
-  githubDeploymentId: z.number().int().positive().optional(),
+  githubDeploymentId: z.optional(z.int().check(z.positive())),
   /** The sequence of the deployment that made this one superseded. */
-  supersededBy: z.number().int().positive().optional(),
+  supersededBy: z.optional(z.int().check(z.positive())),
   /** `repo@sha256:…` once the build has produced it. */
-  imageDigest: z.string().optional(),
+  imageDigest: z.optional(z.string()),
   /** Why the deployment ended as it did, in words, for `failed` and `rolled_back` (and `held`). */
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
   /**
    * The newest image the ledger recorded as succeeded on the stage when this deployment moved
    * to deploying: what a failed rollout restores. Never merely what happened to run before.
    */
-  previousDigest: z.string().optional(),
+  previousDigest: z.optional(z.string()),
   /** When GitHub received the push, as signed into its body (`repository.pushed_at`). */
-  pushedAt: isoTime.optional(),
+  pushedAt: z.optional(isoTime),
   /** When the webhook received the push (the delivery's claim): the trace's first step. */
-  receivedAt: isoTime.optional(),
+  receivedAt: z.optional(isoTime),
   /** When the image patch reached the cluster: the trace's "patch sent" step. */
-  patchedAt: isoTime.optional(),
+  patchedAt: z.optional(isoTime),
   /** An operator's rollback away from this deployment (`slipway rollback`). */
-  operatorRollback: z
-    .object({
+  operatorRollback: z.optional(
+    z.object({
       at: isoTime,
       by: z.string(),
       toImage: z.string(),
-      toCommit: z.string().optional(),
-      toSequence: z.number().int().positive().optional(),
-    })
-    .optional(),
+      toCommit: z.optional(z.string()),
+      toSequence: z.optional(z.int().check(z.positive())),
+    }),
+  ),
   createdAt: isoTime,
   updatedAt: isoTime,
-  transitions: z.array(z.object({ state: z.enum(DeploymentState), at: isoTime })).min(1),
+  transitions: z
+    .array(z.object({ state: z.enum(DeploymentState), at: isoTime }))
+    .check(z.minLength(1)),
 });
 export type DeploymentRecord = z.infer<typeof DeploymentRecord>;
 

@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { DeploymentState } from "./deployment-state.ts";
+import * as z from "./zod.ts";
 
 /** The EventBridge `source` of every Slipway lifecycle event. */
 export const lifecycleEventSource = "slipway";
@@ -25,22 +25,22 @@ export type LifecycleStatus = (typeof LifecycleStatus)[keyof typeof LifecycleSta
  */
 export const LifecycleDetail = z.object({
   status: z.enum(LifecycleStatus),
-  stage: z.string().min(1),
+  stage: z.string().check(z.minLength(1)),
   /** `owner/name`. */
-  repository: z.string().min(3),
-  commit: z.string().min(7),
-  sequence: z.number().int().positive(),
+  repository: z.string().check(z.minLength(3)),
+  commit: z.string().check(z.minLength(7)),
+  sequence: z.int().check(z.positive()),
   /** GitHub's delivery id: the correlation id of one push, from webhook to verdict. */
-  deliveryId: z.string().min(1),
-  buildId: z.string().optional(),
-  imageDigest: z.string().optional(),
-  previousDigest: z.string().optional(),
-  reason: z.string().max(2048).optional(),
+  deliveryId: z.string().check(z.minLength(1)),
+  buildId: z.optional(z.string()),
+  imageDigest: z.optional(z.string()),
+  previousDigest: z.optional(z.string()),
+  reason: z.optional(z.string().check(z.maxLength(2048))),
   at: z.iso.datetime({ offset: true }),
   links: z.object({
-    buildLog: z.url().optional(),
-    githubDeployment: z.url().optional(),
-    appUrl: z.url().optional(),
+    buildLog: z.optional(z.url()),
+    githubDeployment: z.optional(z.url()),
+    appUrl: z.optional(z.url()),
   }),
 });
 export type LifecycleDetail = z.infer<typeof LifecycleDetail>;

@@ -1,7 +1,9 @@
-import { z } from "zod";
+import * as z from "./zod.ts";
 
 /** A full git object name: SHA-1 (40 hex) or SHA-256 (64 hex). */
-export const CommitSha = z.string().regex(/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/, "a full commit SHA");
+export const CommitSha = z
+  .string()
+  .check(z.regex(/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/, "a full commit SHA"));
 export type CommitSha = z.infer<typeof CommitSha>;
 
 /** The SHA GitHub sends as `after` when a push deletes its ref. */
@@ -21,7 +23,7 @@ export const zeroSha = "0000000000000000000000000000000000000000";
  * @see https://docs.github.com/en/webhooks/webhook-events-and-payloads#push
  */
 export const PushEvent = z.object({
-  ref: z.string().min(1),
+  ref: z.string().check(z.minLength(1)),
   before: CommitSha,
   after: CommitSha,
   created: z.boolean(),
@@ -29,21 +31,21 @@ export const PushEvent = z.object({
   forced: z.boolean(),
   repository: z.object({
     /** Stable across renames and transfers; checked with the name against the stage's settings. */
-    id: z.number().int().positive(),
-    name: z.string().min(1),
-    full_name: z.string().min(3),
+    id: z.int().check(z.positive()),
+    name: z.string().check(z.minLength(1)),
+    full_name: z.string().check(z.minLength(3)),
     html_url: z.url(),
-    owner: z.object({ login: z.string().min(1) }),
+    owner: z.object({ login: z.string().check(z.minLength(1)) }),
     /** When GitHub received this push: epoch seconds in push events (an ISO time elsewhere). */
-    pushed_at: z.union([z.number().int().positive(), z.iso.datetime({ offset: true })]),
+    pushed_at: z.union([z.int().check(z.positive()), z.iso.datetime({ offset: true })]),
   }),
-  head_commit: z
-    .object({
+  head_commit: z.nullable(
+    z.object({
       id: CommitSha,
       message: z.string(),
       timestamp: z.string(),
-    })
-    .nullable(),
+    }),
+  ),
   pusher: z.object({ name: z.string() }),
 });
 export type PushEvent = z.infer<typeof PushEvent>;

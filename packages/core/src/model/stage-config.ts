@@ -1,10 +1,10 @@
-import { z } from "zod";
+import * as z from "./zod.ts";
 
 /** One Kubernetes Deployment that runs the stage's image; every one is patched on deploy. */
 export const WorkloadTarget = z.object({
-  namespace: z.string().min(1),
-  name: z.string().min(1),
-  container: z.string().min(1),
+  namespace: z.string().check(z.minLength(1)),
+  name: z.string().check(z.minLength(1)),
+  container: z.string().check(z.minLength(1)),
 });
 export type WorkloadTarget = z.infer<typeof WorkloadTarget>;
 
@@ -18,24 +18,23 @@ export type WorkloadTarget = z.infer<typeof WorkloadTarget>;
  */
 export const Stage = z.object({
   /** Also the GitHub Deployment environment; kept DNS-label-like so it can name resources. */
-  name: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "a lowercase DNS label"),
+  name: z
+    .string()
+    .check(z.regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "a lowercase DNS label")),
   /** Branch globs (`main`, `release/*`, `feature/**`), without `refs/heads/`. */
-  branches: z.array(z.string().min(1)).min(1),
-  codebuildProject: z.string().min(2).max(255),
-  deployments: z.array(WorkloadTarget).min(1),
-  environmentUrl: z.url().optional(),
+  branches: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+  codebuildProject: z.string().check(z.minLength(2), z.maxLength(255)),
+  deployments: z.array(WorkloadTarget).check(z.minLength(1)),
+  environmentUrl: z.optional(z.url()),
   /**
    * The stage's image repository (`<account>.dkr.ecr.<region>.amazonaws.com/<name>`): the
    * deploy function rolls out only `<imageRepository>@sha256:<digest>`. Infra always sets it.
    */
-  imageRepository: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9._\-/:]*[a-z0-9]$/)
-    .optional(),
+  imageRepository: z.optional(z.string().check(z.regex(/^[a-z0-9][a-z0-9._\-/:]*[a-z0-9]$/))),
   /** GitHub's `production_environment` flag for this stage's Deployments. */
-  production: z.boolean().default(false),
+  production: z._default(z.boolean(), false),
   /** When a newer push supersedes a running build, also StopBuild it (saves build minutes). */
-  stopOlderBuilds: z.boolean().default(false),
+  stopOlderBuilds: z._default(z.boolean(), false),
 });
 export type Stage = z.infer<typeof Stage>;
 
@@ -44,11 +43,11 @@ export type Stage = z.infer<typeof Stage>;
  * @see https://docs.github.com/en/rest/deployments/deployments#create-a-deployment
  */
 export const StageConfig = z.object({
-  stages: z
-    .array(Stage)
-    .min(1)
-    .refine((stages) => new Set(stages.map((s) => s.name)).size === stages.length, {
+  stages: z.array(Stage).check(
+    z.minLength(1),
+    z.refine((stages) => new Set(stages.map((s) => s.name)).size === stages.length, {
       message: "stage names must be unique",
     }),
+  ),
 });
 export type StageConfig = z.infer<typeof StageConfig>;
