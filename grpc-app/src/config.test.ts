@@ -26,7 +26,7 @@ describe("loadConfig", () => {
       LOGIN_ATTEMPTS_PER_USER: 60,
       LOGIN_ATTEMPTS_PER_ADDRESS: 100,
       LOGIN_HASH_QUEUE: 16,
-      LOGIN_HASH_PER_ADDRESS: 2,
+      LOGIN_HASH_PER_ADDRESS_OR_USER: 2,
       TRUSTED_PROXY_HOPS: 0,
     });
     expect(config.LOGIN_HASH_CONCURRENCY).toBe(availableParallelism());

@@ -88,8 +88,8 @@ export const Config = z
       .default(() => availableParallelism()),
     /** Logins that may wait for a hashing slot; more are refused at once. */
     LOGIN_HASH_QUEUE: z.coerce.number().int().nonnegative().default(16),
-    /** Hashing slots (running or waiting) one client address may hold at once. */
-    LOGIN_HASH_PER_ADDRESS: positiveInt(2),
+    /** Hashing slots (running or waiting) one client address, or one username, may hold. */
+    LOGIN_HASH_PER_ADDRESS_OR_USER: positiveInt(2),
     /**
      * Proxies in front of this server that append to x-forwarded-for (the ALB, or the web
      * client): 1 in the cluster. 0 counts logins by the connection's peer and ignores the

@@ -8,10 +8,10 @@ import pLimit from "p-limit";
 export type HashSlots = {
   /**
    * Runs `check` in a slot, or answers busy when `concurrency + queue` are taken, or when
-   * `owner` (a client address) already holds `perOwner` of them.
+   * one of `owners` (the client address, the username) already holds `perOwner` of them.
    */
   run<T>(
-    owner: string,
+    owners: readonly string[],
     check: () => Promise<T>,
   ): Promise<{ kind: "done"; value: T } | { kind: "busy" }>;
   /** Checks running now and waiting, the most that ever ran at once, and all run so far. */
@@ -22,8 +22,9 @@ export function createHashSlots(options: {
   concurrency: number;
   queue: number;
   /**
-   * Slots one owner may hold, running or waiting. Without it one address stuffing usernames
-   * fills the queue and everyone else is refused busy until its budget is spent.
+   * Slots one owner may hold, running or waiting. Without it one address stuffing usernames,
+   * or a botnet guessing one account, fills the queue and everyone else is refused busy
+   * until its budget is spent (the login brute-force drill showed both).
    */
   perOwner: number;
 }): HashSlots {
@@ -35,13 +36,11 @@ export function createHashSlots(options: {
   let peak = 0;
   let total = 0;
   return {
-    async run(owner, check) {
-      const mine = held.get(owner) ?? 0;
-      if (admitted >= options.concurrency + options.queue || mine >= options.perOwner) {
-        return { kind: "busy" };
-      }
+    async run(owners, check) {
+      const full = owners.some((owner) => (held.get(owner) ?? 0) >= options.perOwner);
+      if (full || admitted >= options.concurrency + options.queue) return { kind: "busy" };
       admitted += 1;
-      held.set(owner, mine + 1);
+      for (const owner of owners) held.set(owner, (held.get(owner) ?? 0) + 1);
       try {
         const value = await limit(async () => {
           active += 1;
@@ -56,9 +55,11 @@ export function createHashSlots(options: {
         return { kind: "done", value };
       } finally {
         admitted -= 1;
-        const left = (held.get(owner) ?? 1) - 1;
-        if (left > 0) held.set(owner, left);
-        else held.delete(owner);
+        for (const owner of owners) {
+          const left = (held.get(owner) ?? 1) - 1;
+          if (left > 0) held.set(owner, left);
+          else held.delete(owner);
+        }
       }
     },
     stats: () => ({ active, waiting: admitted - active, peak, total }),

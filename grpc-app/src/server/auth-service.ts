@@ -76,7 +76,9 @@ export function createAuthService(deps: {
     const account = await store.findAccount(username);
     // Hash even for an unknown name, so timing does not tell which accounts exist.
     const hash = account?.passwordHash ?? (await decoyHash());
-    const checked = await hashing.run(address, () => verifyPassword(password, hash));
+    // JSON keys: no username can pose as an address or the other way round.
+    const owners = [JSON.stringify(["address", address]), JSON.stringify(["user", username])];
+    const checked = await hashing.run(owners, () => verifyPassword(password, hash));
     if (checked.kind === "busy") return "busy";
     return account !== undefined && checked.value;
   };

@@ -82,7 +82,7 @@ export async function startChatServer(
   const hashing = createHashSlots({
     concurrency: config.LOGIN_HASH_CONCURRENCY,
     queue: config.LOGIN_HASH_QUEUE,
-    perOwner: config.LOGIN_HASH_PER_ADDRESS,
+    perOwner: config.LOGIN_HASH_PER_ADDRESS_OR_USER,
   });
   const limits = createLoginLimits(
     {

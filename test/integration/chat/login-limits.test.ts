@@ -136,7 +136,10 @@ describe("login limits on the real chat server", () => {
 
   it("limits one address across usernames (credential stuffing), not other addresses", async () => {
     // Prepare
-    const server = await start({ LOGIN_ATTEMPTS_PER_ADDRESS: "10", LOGIN_HASH_PER_ADDRESS: "100" });
+    const server = await start({
+      LOGIN_ATTEMPTS_PER_ADDRESS: "10",
+      LOGIN_HASH_PER_ADDRESS_OR_USER: "100",
+    });
     const bob = await server.signIn();
     // Act
     const stuffing = await tally(
@@ -152,7 +155,11 @@ describe("login limits on the real chat server", () => {
 
   it("limits guesses at one username spread over many addresses, and the owner's logins too", async () => {
     // Prepare
-    const server = await start({ LOGIN_FAILURES_PER_USER: "6", LOGIN_ATTEMPTS_PER_USER: "50" });
+    const server = await start({
+      LOGIN_FAILURES_PER_USER: "6",
+      LOGIN_ATTEMPTS_PER_USER: "50",
+      LOGIN_HASH_PER_ADDRESS_OR_USER: "100",
+    });
     const { username, password } = await server.signIn();
     // Act
     const spread = await tally(
@@ -173,6 +180,7 @@ describe("login limits on the real chat server", () => {
     const server = await start({
       LOGIN_HASH_CONCURRENCY: "2",
       LOGIN_HASH_QUEUE: "3",
+      LOGIN_HASH_PER_ADDRESS_OR_USER: "100",
       LOGIN_ATTEMPTS_PER_ADDRESS: "1000",
       LOGIN_ATTEMPTS_PER_USER: "1000",
     });
@@ -201,23 +209,29 @@ describe("login limits on the real chat server", () => {
     expect(new Set(burst.retryAfter)).toEqual(new Set([1]));
   });
 
-  it("lets one address hold only LOGIN_HASH_PER_ADDRESS hashing slots, so its burst cannot crowd others out", async () => {
+  it("lets one address, or one username, hold only LOGIN_HASH_PER_ADDRESS_OR_USER hashing slots, so a burst cannot crowd others out", async () => {
     // Prepare
     const server = await start({
       LOGIN_HASH_CONCURRENCY: "2",
       LOGIN_HASH_QUEUE: "16",
-      LOGIN_HASH_PER_ADDRESS: "2",
+      LOGIN_HASH_PER_ADDRESS_OR_USER: "2",
       LOGIN_ATTEMPTS_PER_ADDRESS: "1000",
     });
     const member = await server.signIn();
+    const victim = await server.signIn();
     // Act: 20 stuffing guesses at once from one address, and a member from another
     const stuffing = Array.from({ length: 20 }, (_, i) =>
       login(server.auth, `victim-${i}`, "Winter2026!", forwardedFor(attacker)),
     );
+    // and 20 guesses at once at another account from a botnet
+    const botnet = Array.from({ length: 20 }, (_, i) =>
+      login(server.auth, victim.username, `guess-${i}`, forwardedFor(`198.51.100.${i + 1}`)),
+    );
     const memberLogin = login(server.auth, member.username, member.password, forwardedFor(owner));
-    const burst = await tally(stuffing);
+    const [burst, spread] = [await tally(stuffing), await tally(botnet)];
     // Assess
     expect(burst.counts).toEqual({ UNAUTHENTICATED: 2, RESOURCE_EXHAUSTED: 18 });
+    expect(spread.counts).toEqual({ UNAUTHENTICATED: 2, RESOURCE_EXHAUSTED: 18 });
     expect((await memberLogin).token.length).toBeGreaterThan(20);
   });
 });
