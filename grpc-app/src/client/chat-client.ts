@@ -10,6 +10,7 @@ import {
   ChatServiceClient,
   type LoginResponse,
   type Note,
+  type RefreshSessionResponse,
   type SendNoteResponse,
 } from "../gen/chat/v1/chat.ts";
 
@@ -35,6 +36,8 @@ export type Following = { cursor(): number; stop(): void; done: Promise<void> };
 
 export type ChatClient = {
   login(username: string, password: string): Promise<LoginResponse>;
+  /** Spends a refresh token for a new access token and the next refresh token. */
+  refreshSession(refreshToken: string): Promise<RefreshSessionResponse>;
   send(auth: TokenSource, room: string, text: string): Promise<SendNoteResponse>;
   /** Streams a room forever: replays after the cursor, then live; on any break, resumes. */
   follow(options: FollowOptions): Following;
@@ -168,6 +171,10 @@ export function createChatClient(options: {
       withFailover(() =>
         unary<LoginResponse>((done) => stub().auth.login({ username, password }, done)),
       ),
+    refreshSession: (refreshToken) =>
+      withFailover(() =>
+        unary<RefreshSessionResponse>((done) => stub().auth.refreshSession({ refreshToken }, done)),
+      ),
     send: (auth, room, text) =>
       withFailover(async () => {
         const metadata = await bearer(auth);
@@ -186,8 +193,9 @@ export function createChatClient(options: {
 }
 
 /**
- * A TokenSource that logs in with a password and logs in again shortly before the token
- * expires or after the server refused it.
+ * A TokenSource that logs in with a password, renews the access token with its refresh token
+ * shortly before it expires (a login only if that fails: logins are rate-limited), and logs
+ * in again after the server refused the token.
  */
 export function passwordSession(
   client: ChatClient,
@@ -195,11 +203,20 @@ export function passwordSession(
   password: string,
 ): TokenSource {
   let session: Promise<LoginResponse> | undefined;
+  const renew = async (current: LoginResponse | undefined): Promise<LoginResponse> => {
+    const refreshable =
+      current?.refreshToken && (current.refreshExpiresAt?.getTime() ?? 0) > Date.now();
+    if (refreshable) {
+      const renewed = await client.refreshSession(current.refreshToken).catch(() => undefined);
+      if (renewed !== undefined) return renewed;
+    }
+    return client.login(username, password);
+  };
   return {
     async token() {
       const current = session && (await session.catch(() => undefined));
       const fresh = current?.expiresAt && current.expiresAt.getTime() - Date.now() > 30_000;
-      if (!fresh) session = client.login(username, password);
+      if (!fresh) session = renew(current);
       return (await (session as Promise<LoginResponse>)).token;
     },
     refresh() {
