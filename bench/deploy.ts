@@ -198,6 +198,7 @@ function bundle(name: "deploy" | "recheck", quick: boolean): Promise<BenchSectio
   return bundledFunctionSection({
     name,
     contents: "AWS SDK, Octokit, zod, Powertools; the Kubernetes calls over node:http2",
+    targets: { kib: 1024, coldImportMs: 150 },
     env: {
       SLIPWAY_STAGE: "dev",
       STAGE_CONFIG: JSON.stringify({
