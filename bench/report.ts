@@ -33,6 +33,12 @@ export type BenchReport = {
   sections: BenchSection[];
 };
 
+/** "target ≤ 512 KiB: met" (or "not met"), for a row's note. */
+export function targetNote(value: number, limit: number, unit: string, relation = "≤"): string {
+  const met = relation.includes("<") && !relation.includes("≤") ? value < limit : value <= limit;
+  return `target ${relation} ${limit} ${unit}: ${met ? "met" : "not met"}`;
+}
+
 /** Nearest-rank percentile of a sample; `p` in [0, 100]. */
 export function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) return Number.NaN;

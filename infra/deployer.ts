@@ -137,7 +137,9 @@ function stageConfig() {
  * what only some events load (the AWS SDK's other credential providers; client-node, which
  * reads a kubeconfig file and never runs on EKS) sits in chunks a cold start does not load.
  */
-const bundling = { nodejs: { splitting: true } };
+function bundling() {
+  return { nodejs: { splitting: true } };
+}
 
 function commonEnvironment() {
   return {
@@ -152,7 +154,7 @@ function commonEnvironment() {
 function createWebhookFunction() {
   return new sst.aws.Function("Webhook", {
     handler: "functions/webhook/handler.handler",
-    ...bundling,
+    ...bundling(),
     // GitHub cannot sign IAM requests: the HMAC over the body is the authentication.
     url: { authorization: "none" },
     // Bounds what a flood of forged requests costs, where the account's quota allows a
@@ -203,7 +205,7 @@ function createDeployFunction() {
   const rolloutSeconds = seconds(settings.rolloutTimeout);
   return new sst.aws.Function("Deploy", {
     handler: "functions/deploy/handler.handler",
-    ...bundling,
+    ...bundling(),
     ...clusterFunctionArgs(rolloutSeconds),
     // Leaves a minute after the rollout bound to roll back and report.
     timeout: `${rolloutSeconds + 60} seconds`,
@@ -231,7 +233,7 @@ function createDeployFunction() {
 function createRecheckFunction() {
   const fn = new sst.aws.Function("Recheck", {
     handler: "functions/recheck/handler.handler",
-    ...bundling,
+    ...bundling(),
     ...clusterFunctionArgs(seconds(settings.rolloutTimeout)),
     timeout: "60 seconds",
     memory: "512 MB",

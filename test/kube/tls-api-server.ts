@@ -9,13 +9,39 @@ import { generateCerts } from "./certs.ts";
 export const standInDeployment = {
   apiVersion: "apps/v1",
   kind: "Deployment",
-  metadata: { name: "chat-server", namespace: "chat", resourceVersion: "7", generation: 1 },
+  metadata: {
+    name: "chat-server",
+    namespace: "chat",
+    uid: "0d6c3a52-uid",
+    resourceVersion: "7",
+    generation: 1,
+  },
   spec: {
     selector: { matchLabels: { app: "chat-server" } },
     template: { spec: { containers: [{ name: "server", image: "repo@sha256:1" }] } },
   },
   status: { observedGeneration: 1 },
 };
+
+/** The Deployment's ReplicaSets (revision 1), and one of another owner. */
+export const standInReplicaSets = [
+  {
+    metadata: {
+      name: "chat-server-1",
+      annotations: { "deployment.kubernetes.io/revision": "1" },
+      ownerReferences: [{ kind: "Deployment", name: "chat-server", uid: "0d6c3a52-uid" }],
+    },
+    spec: { template: { spec: { containers: [{ name: "server", image: "repo@sha256:1" }] } } },
+  },
+  {
+    metadata: {
+      name: "other-1",
+      annotations: { "deployment.kubernetes.io/revision": "9" },
+      ownerReferences: [{ kind: "Deployment", name: "other", uid: "other-uid" }],
+    },
+    spec: { template: { spec: { containers: [{ name: "server", image: "repo@sha256:9" }] } } },
+  },
+];
 
 export type TlsApiServer = {
   url: string;
@@ -79,6 +105,8 @@ export async function startTlsApiServer(): Promise<TlsApiServer> {
             resources: [{ name: "deployments", namespaced: true, kind: "Deployment", verbs: [] }],
           }),
         );
+      } else if (path === "/apis/apps/v1/namespaces/chat/replicasets") {
+        response.end(JSON.stringify({ kind: "ReplicaSetList", items: standInReplicaSets }));
       } else if (path === "/apis/apps/v1/namespaces/chat/deployments/chat-server") {
         const chunks: Buffer[] = [];
         request.on("data", (chunk: Buffer) => chunks.push(chunk));

@@ -82,6 +82,31 @@ describe("the deployer's connection to the API server", () => {
     });
   });
 
+  it("lists the ReplicaSets beside the get once it knows the selector, and keeps only the Deployment's own", async () => {
+    // Prepare: a read teaches the adapter the Deployment's selector.
+    const connection = connect();
+    const workloads = createKubeWorkloads({ connection });
+    await workloads.read(target);
+    server.requests.length = 0;
+
+    // Act
+    const revisions = await workloads.revisions(target);
+    await connection.close();
+
+    // Assess: the list left before the get's answer came back (one round trip, not two).
+    expect(server.requests.map((r) => r.path)).toEqual([
+      "/apis/apps/v1/namespaces/chat/replicasets?labelSelector=app%3Dchat-server",
+      "/apis/apps/v1/namespaces/chat/deployments/chat-server",
+    ]);
+    expect(revisions).toEqual([
+      {
+        revision: 1,
+        image: "repo@sha256:1",
+        annotations: { "deployment.kubernetes.io/revision": "1" },
+      },
+    ]);
+  });
+
   it("asks for the token on every request, so a renewed one is used at once", async () => {
     let n = 0;
     const connection = connect(async () => `token-${++n}`);

@@ -1,5 +1,10 @@
 import type { KubeConfig, V1Deployment, V1ReplicaSetList } from "@kubernetes/client-node";
-import { type WorkloadRevision, type Workloads, workloadName } from "@slipway/core";
+import {
+  type WorkloadRevision,
+  type Workloads,
+  type WorkloadTarget,
+  workloadName,
+} from "@slipway/core";
 import { type ApiConnection, openApiConnection } from "./api-connection.ts";
 import { onFirstUse } from "./first-use.ts";
 import { followDeployment } from "./follow-deployment.ts";
@@ -46,12 +51,17 @@ export function createKubeWorkloads(options: KubeWorkloadsOptions): Workloads {
   const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const deploymentPath = (target: { namespace: string; name: string }) =>
     `/apis/apps/v1/namespaces/${encodeURIComponent(target.namespace)}/deployments/${encodeURIComponent(target.name)}`;
-  const getDeployment = async (target: { namespace: string; name: string }) =>
-    (await connection()).request<V1Deployment>({
+  // Each Deployment's label selector, as its last read showed it (see revisions).
+  const selectors = new Map<string, string>();
+  const getDeployment = async (target: WorkloadTarget) => {
+    const deployment = await (await connection()).request<V1Deployment>({
       method: "GET",
       path: deploymentPath(target),
       signal: AbortSignal.timeout(timeout),
     });
+    selectors.set(workloadName(target), labelSelector(deployment));
+    return deployment;
+  };
   const read: Workloads["read"] = (target) =>
     kubeCall(`get ${workloadName(target)}`, async () =>
       toWorkloadState(await getDeployment(target), target),
@@ -85,18 +95,25 @@ export function createKubeWorkloads(options: KubeWorkloadsOptions): Workloads {
       });
     },
     revisions: async (target) => {
-      const deployment = await kubeCall(`get ${workloadName(target)}`, () => getDeployment(target));
-      const labels = deployment.spec?.selector.matchLabels ?? {};
-      const labelSelector = Object.entries(labels)
-        .map(([key, value]) => `${key}=${value}`)
-        .join(",");
-      const sets = await kubeCall(`list replicasets of ${workloadName(target)}`, async () =>
-        (await connection()).request<V1ReplicaSetList>({
-          method: "GET",
-          path: `/apis/apps/v1/namespaces/${encodeURIComponent(target.namespace)}/replicasets?${new URLSearchParams({ labelSelector })}`,
-          signal: AbortSignal.timeout(timeout),
-        }),
-      );
+      // The ReplicaSets are listed by the Deployment's selector and told apart by its uid. A
+      // selector seen before is listed at once, beside the get (apps/v1 selectors never
+      // change), so the guard costs one round trip, not two; a get that shows another
+      // selector (the Deployment was re-created) lists again.
+      const key = workloadName(target);
+      const listed = (selector: string) =>
+        kubeCall(`list replicasets of ${key}`, async () =>
+          (await connection()).request<V1ReplicaSetList>({
+            method: "GET",
+            path: `/apis/apps/v1/namespaces/${encodeURIComponent(target.namespace)}/replicasets?${new URLSearchParams({ labelSelector: selector })}`,
+            signal: AbortSignal.timeout(timeout),
+          }),
+        );
+      const known = selectors.get(key);
+      const early = known === undefined ? undefined : listed(known);
+      early?.catch(() => {}); // awaited below, unless the selector changed
+      const deployment = await kubeCall(`get ${key}`, () => getDeployment(target));
+      const selector = labelSelector(deployment);
+      const sets = await (selector === known && early ? early : listed(selector));
       const uid = deployment.metadata?.uid;
       return sets.items
         .filter((set) => set.metadata?.ownerReferences?.some((owner) => owner.uid === uid))
@@ -104,6 +121,13 @@ export function createKubeWorkloads(options: KubeWorkloadsOptions): Workloads {
         .sort((a, b) => b.revision - a.revision);
     },
   };
+}
+
+/** `key=value,…` of the Deployment's `matchLabels`, as a list's labelSelector. */
+function labelSelector(deployment: V1Deployment): string {
+  return Object.entries(deployment.spec?.selector.matchLabels ?? {})
+    .map(([key, value]) => `${key}=${value}`)
+    .join(",");
 }
 
 function toRevision(set: V1ReplicaSetList["items"][number], container: string): WorkloadRevision {
