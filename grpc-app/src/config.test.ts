@@ -16,7 +16,7 @@ describe("loadConfig", () => {
     expect(config.DATABASE_URL).toBeUndefined();
   });
 
-  it("limits logins by default, hashing one password per CPU and trusting no x-forwarded-for", () => {
+  it("limits logins and token lifetimes by default, hashing one password per CPU and trusting no x-forwarded-for", () => {
     const config = loadConfig({});
 
     expect(config).toMatchObject({
@@ -28,9 +28,19 @@ describe("loadConfig", () => {
       LOGIN_HASH_QUEUE: 16,
       LOGIN_HASH_PER_ADDRESS_OR_USER: 2,
       TRUSTED_PROXY_HOPS: 0,
+      TOKEN_TTL_SECONDS: 900,
+      REFRESH_TTL_SECONDS: 604_800,
+      REFRESH_REUSE_GRACE_MS: 10_000,
+      REVOCATION_CHECK_MS: 5_000,
     });
     expect(config.LOGIN_HASH_CONCURRENCY).toBe(availableParallelism());
     expect(() => loadConfig({ TRUSTED_PROXY_HOPS: "-1" })).toThrow(/TRUSTED_PROXY_HOPS/);
+  });
+
+  it("refuses a refresh lifetime no longer than the access token's", () => {
+    const parse = () => loadConfig({ TOKEN_TTL_SECONDS: "600", REFRESH_TTL_SECONDS: "600" });
+
+    expect(parse).toThrow(/REFRESH_TTL_SECONDS: must be longer than TOKEN_TTL_SECONDS/);
   });
 
   it("names every bad variable in one error", () => {

@@ -57,6 +57,12 @@ export const Config = z
     TOKEN_TTL_SECONDS: positiveInt(900),
     /** How long a session's refresh token may wait to be spent; each refresh starts it again. */
     REFRESH_TTL_SECONDS: positiveInt(7 * 24 * 3600),
+    /**
+     * A refresh token spent again this soon after it was renewed is taken for a second tab
+     * spending it at the same moment (refused with ABORTED, the session kept); later it is a
+     * replay and ends the session. 0 makes every second spend a replay.
+     */
+    REFRESH_REUSE_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
     /** How often open streams re-check their token, so a revoked one ends within this. */
     REVOCATION_CHECK_MS: positiveInt(5_000),
     /** Largest note text in UTF-8 bytes; bigger gets INVALID_ARGUMENT. */

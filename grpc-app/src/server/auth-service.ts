@@ -35,6 +35,8 @@ export function createAuthService(deps: {
   trustedProxyHops: number;
   /** How long a refresh token may wait to be spent; each refresh starts it again. */
   refreshTtlSeconds: number;
+  /** How soon a second spend of a just-renewed token is a race, not a replay. */
+  refreshReuseGraceMs: number;
   now: () => number;
   logger: Logger;
 }): AuthServiceServer {
@@ -136,7 +138,9 @@ export function createAuthService(deps: {
           hash,
           { refreshHash: next.hash, expiresAt: refreshExpiry() },
           new Date(deps.now()),
+          deps.refreshReuseGraceMs,
         );
+        if (rotation.kind === "superseded") return rotation;
         if (rotation.kind !== "rotated") {
           // A replay is the one sign that a refresh token was copied: say so loudly.
           const log = rotation.kind === "reused" ? logger.warn : logger.info;
@@ -150,6 +154,14 @@ export function createAuthService(deps: {
         (issued) => {
           if (issued === undefined) {
             callback({ code: status.UNAUTHENTICATED, details: "refresh token not valid; log in" });
+            return;
+          }
+          if ("kind" in issued) {
+            // The winner's tokens went to whoever spent it first (the same browser's cookies).
+            callback({
+              code: status.ABORTED,
+              details: "refresh token just renewed; use the new one",
+            });
             return;
           }
           callback(null, issued);

@@ -103,6 +103,7 @@ export async function startChatServer(
       hashing,
       trustedProxyHops: config.TRUSTED_PROXY_HOPS,
       refreshTtlSeconds: config.REFRESH_TTL_SECONDS,
+      refreshReuseGraceMs: config.REFRESH_REUSE_GRACE_MS,
       now,
       logger,
     }),

@@ -32,7 +32,12 @@ export type NewSession = { id: string; username: string; refreshHash: string; ex
 /** What spending a refresh token did. */
 export type SessionRotation =
   | { kind: "rotated"; username: string }
-  /** The token the current one replaced came back: the session ends, with all it issued. */
+  /**
+   * The token the current one replaced came back within `graceMs` of that refresh: most
+   * likely a second tab that spent it at the same moment. Nothing changes.
+   */
+  | { kind: "superseded" }
+  /** The token the current one replaced came back later: the session ends, with all it issued. */
   | { kind: "reused" }
   /** No such session or token, or the session expired or ended already. */
   | { kind: "unknown" };
@@ -68,6 +73,7 @@ export type ChatStore = {
     presentedHash: string,
     next: { refreshHash: string; expiresAt: Date },
     now: Date,
+    graceMs: number,
   ): Promise<SessionRotation>;
   /**
    * Ends session `id` (logout), or only while `refreshHash` is its current token when given.

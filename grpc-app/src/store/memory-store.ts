@@ -31,7 +31,10 @@ export function createMemoryStore(): ChatStore {
   const rooms = new Map<string, StoredNote[]>();
   const listeners = new Map<string, Set<Listener>>();
   const accounts = new Map<string, Account>();
-  const sessions = new Map<string, NewSession & { previousHash?: string; endedAt?: Date }>();
+  const sessions = new Map<
+    string,
+    NewSession & { previousHash?: string; rotatedAt?: Date; endedAt?: Date }
+  >();
   const revoked = new Map<string, Date>();
   const forgetExpired = (now: Date) => {
     for (const [id, session] of sessions) if (session.expiresAt <= now) sessions.delete(id);
@@ -75,17 +78,19 @@ export function createMemoryStore(): ChatStore {
       forgetExpired(new Date());
       sessions.set(session.id, { ...session });
     },
-    async rotateSession(id, presentedHash, next, now) {
+    async rotateSession(id, presentedHash, next, now, graceMs) {
       const session = sessions.get(id);
       if (session === undefined || session.endedAt !== undefined || session.expiresAt <= now) {
         return { kind: "unknown" };
       }
       if (session.refreshHash !== presentedHash) {
         if (session.previousHash !== presentedHash) return { kind: "unknown" };
+        const since = now.getTime() - (session.rotatedAt?.getTime() ?? 0);
+        if (since < graceMs) return { kind: "superseded" };
         session.endedAt = now;
         return { kind: "reused" };
       }
-      Object.assign(session, next, { previousHash: session.refreshHash });
+      Object.assign(session, next, { previousHash: session.refreshHash, rotatedAt: now });
       return { kind: "rotated", username: session.username };
     },
     async endSession(id, now, refreshHash) {

@@ -66,6 +66,7 @@ export const migrations: { version: number; name: string; sql: string }[] = [
         username text NOT NULL,
         refresh_hash text NOT NULL,
         previous_hash text,
+        rotated_at timestamptz,
         expires_at timestamptz NOT NULL,
         ended_at timestamptz
       );

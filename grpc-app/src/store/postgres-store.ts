@@ -169,19 +169,29 @@ export async function createPostgresStore(options: {
         [session.id, session.username, session.refreshHash, session.expiresAt],
       );
     },
-    async rotateSession(id, presentedHash, next, now): Promise<SessionRotation> {
+    async rotateSession(id, presentedHash, next, now, graceMs): Promise<SessionRotation> {
       // The compare-and-set: only the current hash of a live session is replaced.
       const rotated = await query<{ username: string }>(
         undefined,
-        `UPDATE chat_sessions SET previous_hash = refresh_hash, refresh_hash = $3, expires_at = $4
+        `UPDATE chat_sessions
+            SET previous_hash = refresh_hash, refresh_hash = $3, expires_at = $4, rotated_at = $5
           WHERE id = $1 AND refresh_hash = $2 AND ended_at IS NULL AND expires_at > $5
           RETURNING username`,
         [id, presentedHash, next.refreshHash, next.expiresAt, now],
       );
       const username = rotated.rows[0]?.username;
       if (username !== undefined) return { kind: "rotated", username };
-      // Not current. The token it replaced (spent before, or by the concurrent spend that
-      // won) is a replay: end the session. Anything else changes nothing.
+      // Not current. The token it replaced, within the grace after that refresh, is a second
+      // tab's spend at the same moment; later it is a replay: end the session. Anything else
+      // changes nothing.
+      const grace = await query(
+        undefined,
+        `SELECT 1 FROM chat_sessions
+          WHERE id = $1 AND previous_hash = $2 AND ended_at IS NULL
+            AND rotated_at > $3::timestamptz - make_interval(secs => $4::double precision / 1000)`,
+        [id, presentedHash, now, graceMs],
+      );
+      if (grace.rowCount === 1) return { kind: "superseded" };
       const ended = await query(
         undefined,
         `UPDATE chat_sessions SET ended_at = $3

@@ -139,6 +139,11 @@ export async function postRefresh(
     });
     return;
   }
+  if (outcome.kind === "superseded") {
+    // No cookies: the request that won has set newer ones, which clearing would destroy.
+    sendError(response, 409, "The session was just renewed; use the new one.", "superseded");
+    return;
+  }
   const session = sendSession(context, response, outcome, "");
   context.logger.info("web.session.refreshed", { username: session.username });
 }

@@ -27,7 +27,11 @@ export type LoginOutcome =
   /** The chat server is checking as many passwords as it can: retry shortly. */
   | { kind: "busy"; retryAfterSeconds: number };
 
-export type RefreshOutcome = ({ kind: "refreshed" } & SessionTokens) | { kind: "rejected" };
+export type RefreshOutcome =
+  | ({ kind: "refreshed" } & SessionTokens)
+  | { kind: "rejected" }
+  /** Another request (a second tab) renewed this token a moment ago; its cookies are newer. */
+  | { kind: "superseded" };
 
 export type SendOutcome =
   | { kind: "sent"; id: number }

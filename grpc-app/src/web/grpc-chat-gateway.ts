@@ -84,6 +84,10 @@ export function grpcChatGateway(target: string): ChatGateway {
             resolve({ kind: "rejected" });
             return;
           }
+          if (error.code === status.ABORTED) {
+            resolve({ kind: "superseded" });
+            return;
+          }
           reject(unavailable("RefreshSession", error));
           return;
         });

@@ -50,7 +50,8 @@ export type ErrorCode =
   | "cross-origin"
   | "signed-out"
   | "unavailable"
-  | "rate-limited";
+  | "rate-limited"
+  | "superseded";
 
 /** Answers with `{ "error": message, "code"? }`, the one error shape the page reads. */
 export function sendError(

@@ -18,7 +18,8 @@ describe("web client API", () => {
   let bob: Account;
 
   beforeAll(async () => {
-    const started = await startChat(["alice", "bob"]);
+    // No second-tab grace: a replayed refresh cookie is a replay however soon it comes.
+    const started = await startChat(["alice", "bob"], { REFRESH_REUSE_GRACE_MS: "0" });
     chat = started.chat;
     [alice, bob] = started.accounts as [Account, Account];
     ({ web, gateway, logs } = await startWeb(chat.address));
@@ -264,6 +265,36 @@ describe("web client API", () => {
     expect(written).not.toContain(token);
     expect(written).not.toContain(bob.password);
     expect(written).not.toContain(page.csrfToken);
+  });
+});
+
+describe("two tabs of one browser refreshing at once", () => {
+  it("renews once: the other tab gets 409, its cookies stay, and the session lives on", async () => {
+    // Prepare: the chat server's default grace; both tabs hold the same cookies
+    const { chat, accounts } = await startChat(["dana"]);
+    const { web, gateway } = await startWeb(chat.address);
+    const [dana] = accounts as [Account];
+    const first = new PageClient(web.url);
+    await first.login(dana.username, dana.password);
+    const second = new PageClient(web.url);
+    second.cookie = first.cookie;
+    try {
+      // Act
+      const answers = await Promise.all([first.refresh(), second.refresh()]);
+      // Assess
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+      const lost = answers.find((a) => a.status === 409);
+      expect(lost?.json.code).toBe("superseded");
+      expect(lost?.headers.getSetCookie()).toEqual([]);
+      const winner = answers[0]?.status === 200 ? first : second;
+      const sent = await gateway.sendNote(winner.cookieValue("slipway_session"), "general", "hi");
+      expect(sent.kind).toBe("sent");
+      expect((await winner.refresh()).status).toBe(200);
+    } finally {
+      await web.close();
+      gateway.close();
+      await chat.shutdown(500);
+    }
   });
 });
 

@@ -31,6 +31,8 @@ describe.runIf(postgresPresent())("sessions across two replicas on one PostgreSQ
       DATABASE_URL: await postgres.createDatabase(),
       TOKEN_SECRET: randomBytes(32).toString("base64url"),
       REVOCATION_CHECK_MS: String(revocationCheckMs),
+      // Every second spend is a replay here, however soon (no second-tab grace).
+      REFRESH_REUSE_GRACE_MS: "0",
     };
     const added = await addUser("alice", password, env);
     expect(added, added.stderr).toMatchObject({ code: 0 });

@@ -115,8 +115,8 @@ function adopt(session) {
 
 /**
  * Refreshes at a random point between 60% and 80% of the access token's remaining life, so
- * that tabs of one browser (one cookie jar) do not all spend the same refresh token at once:
- * the chat server treats a second spend as a stolen token and ends the session.
+ * that tabs of one browser (one cookie jar) rarely spend the same refresh token at once; when
+ * they do, the later one gets 409 and takes the cookies the first one set.
  */
 function scheduleRefresh() {
   window.clearTimeout(state.refreshTimer);
@@ -141,6 +141,14 @@ async function renewSession() {
       return true;
     }
     if (result.status === 401) return false;
+    // 409: another tab renewed it a moment ago; its new cookies are ours too.
+    if (result.status === 409) {
+      const renewed = await request("/api/session");
+      if (renewed.status === 200) {
+        adopt(renewed.data);
+        return true;
+      }
+    }
   } catch {
     // Offline: try again shortly; the access token may still be good meanwhile.
   }

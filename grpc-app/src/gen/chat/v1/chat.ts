@@ -1129,6 +1129,8 @@ export const AuthServiceService = {
    * RefreshSession spends a refresh token for a new access token and a new refresh token.
    * A refresh token works once: presenting a spent one again ends its whole session (a
    * replay means it was copied), and it gets UNAUTHENTICATED like an unknown or expired one.
+   * Spent again within seconds of its renewal (REFRESH_REUSE_GRACE_MS), it is taken for a
+   * second tab's concurrent refresh: ABORTED, and the session lives on.
    */
   refreshSession: {
     path: "/chat.v1.AuthService/RefreshSession" as const,
@@ -1170,6 +1172,8 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
    * RefreshSession spends a refresh token for a new access token and a new refresh token.
    * A refresh token works once: presenting a spent one again ends its whole session (a
    * replay means it was copied), and it gets UNAUTHENTICATED like an unknown or expired one.
+   * Spent again within seconds of its renewal (REFRESH_REUSE_GRACE_MS), it is taken for a
+   * second tab's concurrent refresh: ABORTED, and the session lives on.
    */
   refreshSession: handleUnaryCall<RefreshSessionRequest, RefreshSessionResponse>;
   /**
@@ -1207,6 +1211,8 @@ export interface AuthServiceClient extends Client {
    * RefreshSession spends a refresh token for a new access token and a new refresh token.
    * A refresh token works once: presenting a spent one again ends its whole session (a
    * replay means it was copied), and it gets UNAUTHENTICATED like an unknown or expired one.
+   * Spent again within seconds of its renewal (REFRESH_REUSE_GRACE_MS), it is taken for a
+   * second tab's concurrent refresh: ABORTED, and the session lives on.
    */
   refreshSession(
     request: RefreshSessionRequest,
