@@ -66,7 +66,6 @@ export const migrations: { version: number; name: string; sql: string }[] = [
         username text NOT NULL,
         refresh_hash text NOT NULL,
         previous_hash text,
-        rotated_at timestamptz,
         expires_at timestamptz NOT NULL,
         ended_at timestamptz
       );
@@ -77,6 +76,14 @@ export const migrations: { version: number; name: string; sql: string }[] = [
         expires_at timestamptz NOT NULL
       );
       CREATE INDEX chat_revoked_tokens_expires_at ON chat_revoked_tokens (expires_at);
+    `,
+  },
+  {
+    version: 3,
+    name: "when a session was last refreshed",
+    sql: `
+      -- A second spend of the previous token soon after is a second tab's race, not a replay.
+      ALTER TABLE chat_sessions ADD COLUMN rotated_at timestamptz;
     `,
   },
 ];
