@@ -8,7 +8,7 @@ import { newRefreshToken, newSessionId, RefreshToken } from "../auth/refresh-tok
 import type { TokenIssuer } from "../auth/tokens.ts";
 import type { AuthServiceServer, LoginResponse } from "../gen/chat/v1/chat.ts";
 import type { Logger } from "../log/logger.ts";
-import type { ChatStore } from "../store/chat-store.ts";
+import type { ChatStore, SessionRotation } from "../store/chat-store.ts";
 import { type CallStatus, statusOf } from "./call-errors.ts";
 import { Credentials, parseField } from "./requests.ts";
 
@@ -16,6 +16,10 @@ import { Credentials, parseField } from "./requests.ts";
 export const retryAfterKey = "retry-after";
 export const refusalKey = "slipway-refusal";
 export type LoginRefusal = "rate-limited" | "busy";
+
+type RefreshOutcome =
+  | Exclude<SessionRotation, { kind: "rotated" }>
+  | { kind: "refreshed"; issued: LoginResponse };
 
 type LoginOutcome =
   | { kind: "signed-in"; issued: LoginResponse }
@@ -128,9 +132,9 @@ export function createAuthService(deps: {
     },
 
     refreshSession(call, callback) {
-      const refresh = async () => {
+      const refresh = async (): Promise<RefreshOutcome> => {
         const presented = RefreshToken.safeParse(call.request.refreshToken);
-        if (!presented.success) return undefined;
+        if (!presented.success) return { kind: "unknown" };
         const { sessionId, hash } = presented.data;
         const next = newRefreshToken(sessionId);
         const rotation = await store.rotateSession(
@@ -140,31 +144,36 @@ export function createAuthService(deps: {
           new Date(deps.now()),
           deps.refreshReuseGraceMs,
         );
-        if (rotation.kind === "superseded") return rotation;
         if (rotation.kind !== "rotated") {
           // A replay is the one sign that a refresh token was copied: say so loudly.
           const log = rotation.kind === "reused" ? logger.warn : logger.info;
           log("session.refresh.refused", { sessionId, reason: rotation.kind });
-          return undefined;
+          return rotation;
         }
         logger.info("session.refreshed", { sessionId, username: rotation.username });
-        return issue(rotation.username, sessionId, next);
+        return { kind: "refreshed", issued: await issue(rotation.username, sessionId, next) };
       };
       refresh().then(
-        (issued) => {
-          if (issued === undefined) {
-            callback({ code: status.UNAUTHENTICATED, details: "refresh token not valid; log in" });
-            return;
+        (outcome) => {
+          switch (outcome.kind) {
+            case "refreshed":
+              callback(null, outcome.issued);
+              return;
+            case "superseded":
+              // Its new tokens went to whoever spent it first (the same browser's cookies).
+              callback({
+                code: status.ABORTED,
+                details: "refresh token just renewed; use the new one",
+              });
+              return;
+            case "reused":
+            case "unknown":
+              callback({
+                code: status.UNAUTHENTICATED,
+                details: "refresh token not valid; log in",
+              });
+              return;
           }
-          if ("kind" in issued) {
-            // The winner's tokens went to whoever spent it first (the same browser's cookies).
-            callback({
-              code: status.ABORTED,
-              details: "refresh token just renewed; use the new one",
-            });
-            return;
-          }
-          callback(null, issued);
         },
         (error: unknown) => {
           callback(statusOf(error, logger, "RefreshSession"));

@@ -72,7 +72,10 @@ export function getSession(
 ) {
   const session = requestSession(context, request);
   if (session === undefined) {
-    sendError(response, 401, "Not signed in.", "signed-out");
+    // The page cannot see the HttpOnly refresh cookie: say whether a refresh could help, so a
+    // new visitor sees the form after one request instead of after a refresh that must fail.
+    const renewable = refreshFromCookieHeader(request.headers.cookie) !== undefined;
+    sendError(response, 401, "Not signed in.", renewable ? "renewable" : "signed-out");
     return;
   }
   sendJson(response, 200, sessionView(context, session));

@@ -49,6 +49,8 @@ export type ErrorCode =
   | "csrf-token"
   | "cross-origin"
   | "signed-out"
+  /** Signed out, but a refresh cookie is there: POST /api/session/refresh may sign back in. */
+  | "renewable"
   | "unavailable"
   | "rate-limited"
   | "superseded";

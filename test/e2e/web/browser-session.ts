@@ -18,6 +18,8 @@ export async function visit(browser: Browser, url: string): Promise<Visitor> {
 
 /** Signs in through the form, using only the keyboard, as an assistive-tech user might. */
 export async function signIn(page: Page, account: Pick<Account, "username" | "password">) {
+  // The form appears once the page has found no session; keys typed before would be lost.
+  await page.getByLabel("Username").waitFor({ state: "visible" });
   await page.getByLabel("Username").focus();
   await page.keyboard.type(account.username);
   await page.keyboard.press("Tab");

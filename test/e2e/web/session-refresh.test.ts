@@ -75,6 +75,22 @@ describe.runIf(chromiumAvailable())("the page keeps its session", () => {
     await context.close();
   });
 
+  it("signs a returning visitor back in with the refresh cookie once the access cookie is gone", async () => {
+    // Prepare: signed in, then the 3 s access cookie ends (dropped here rather than waited for)
+    const { context, page } = await visit(browser, `${web.url}#general`);
+    await signIn(page, alice);
+    await waitUntilLive(page);
+    await page.close();
+    await context.clearCookies({ name: "slipway_session" });
+    // Act
+    const back = await context.newPage();
+    await back.goto(`${web.url}#general`);
+    // Assess
+    await waitUntilLive(back);
+    expect(await back.locator("#whoami").textContent()).toBe("alice");
+    await context.close();
+  });
+
   it("signs out every tab of the browser on logout: the other tab's live stream is revoked", async () => {
     // Prepare: two tabs of one browser share the cookies and so the session
     const { context, page: first } = await visit(browser, `${web.url}#general`);

@@ -238,6 +238,22 @@ describe("web client API", () => {
     expect((await replayed.refresh()).status).toBe(401);
   });
 
+  it("tells a signed-out page whether its refresh cookie could sign it back in", async () => {
+    const page = new PageClient(web.url);
+    await page.login(alice.username, alice.password);
+    const returning = new PageClient(web.url);
+    returning.cookie = `slipway_refresh=${page.cookieValue("slipway_refresh")}`;
+
+    const [fresh, back] = [
+      await new PageClient(web.url).get("/api/session"),
+      await returning.get("/api/session"),
+    ];
+
+    expect(fresh).toMatchObject({ status: 401, json: { code: "signed-out" } });
+    expect(back).toMatchObject({ status: 401, json: { code: "renewable" } });
+    expect((await returning.refresh()).status).toBe(200);
+  });
+
   it("logs out with only the refresh cookie once the access cookie has expired", async () => {
     const page = new PageClient(web.url);
     await page.login(bob.username, bob.password);

@@ -135,6 +135,7 @@ async function renewSession() {
       adopt(current.data);
       return true;
     }
+    if (current.status === 401 && current.data.code !== "renewable") return false;
     const result = await request("/api/session/refresh", { method: "POST" });
     if (result.status === 200) {
       adopt(result.data);
@@ -173,7 +174,8 @@ function showLogin(message = "") {
   view.login.hidden = false;
   view.loginError.textContent = message;
   setStatus("idle", "Signed out");
-  view.username.focus();
+  // Not while someone is already typing into the form (the page checks its session first).
+  if (!view.loginForm.contains(document.activeElement)) view.username.focus();
 }
 
 function signedOut(message) {
@@ -343,7 +345,10 @@ function scheduleReconnect() {
   state.reconnectTimer = window.setTimeout(async () => {
     try {
       const session = await request("/api/session");
-      if (session.status === 401 && !(await renewSession())) {
+      if (
+        session.status === 401 &&
+        !(session.data.code === "renewable" && (await renewSession()))
+      ) {
         signedOut("Your session has ended. Sign in again.");
         return;
       }
@@ -473,17 +478,17 @@ view.sendForm.addEventListener("submit", async (event) => {
 async function start() {
   try {
     const session = await request("/api/session");
+    // Someone quick may have signed in through the form meanwhile; leave their chat alone.
+    if (state.username !== "") return;
     if (session.status === 200) {
       adopt(session.data);
       showChat();
       return;
     }
     // The access cookie lasts minutes; the refresh cookie brings a returning visitor back.
-    if (session.status === 401 && (await renewSession())) {
-      showChat();
-      return;
-    }
-    showLogin();
+    const renewed = session.data.code === "renewable" && (await renewSession());
+    if (renewed) showChat();
+    else if (state.username === "") showLogin();
   } catch {
     showLogin("Cannot reach the server. Reload the page to try again.");
   }
