@@ -226,7 +226,7 @@ describe(`login brute-force drill (${formName} form)`, () => {
         ],
       },
       `${attempts.length} guesses: ${found} found, ${checked.length} checked, ${refused.length} refused; ` +
-        `${hashed} hashes (peak ${hashing.peak}); ${signedIn}/${legitimate} members signed in (${retried} retried after ${firstRefusals.join(", ")})`,
+        `${hashed} hashes (peak ${hashing.peak}); ${signedIn}/${legitimate} members signed in (${retried} retried${retried > 0 ? ` after ${firstRefusals.join(", ")}` : ""})`,
     );
     expect(found).toBe(0);
     expect(
