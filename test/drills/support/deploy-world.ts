@@ -1,3 +1,4 @@
+import { createMemoryRegistry } from "@slipway/aws/testing";
 import {
   DeployAnnotation,
   type DeploymentRecord,
@@ -123,11 +124,13 @@ export class DeployWorld {
   readonly ledger: MemoryLedger = createMemoryLedger();
   readonly workloads: MemoryWorkloads = createMemoryWorkloads();
   readonly github: FakeGitHub = createFakeGitHub();
+  readonly registry = createMemoryRegistry({ holdsEverything: true });
   readonly violations: string[] = [];
   readonly target: DeployTarget = {
     stage: "dev",
     deployments: [...targets],
     production: false,
+    imageRepository: "registry.example.test/slipway-chat",
   };
   private clock = Date.parse("2026-11-26T10:00:00.000Z");
   private gates: Gate[] = [];
@@ -498,6 +501,8 @@ export class DeployWorld {
       ledger: gatedLedger,
       workloads,
       github,
+      // Every build image is pushed; the registry rule has its own tests.
+      registry: this.registry,
       target: this.target,
       log: { info: () => {}, warn: () => {} },
       now: () => new Date(this.clock),
@@ -632,7 +637,10 @@ export class DeployWorld {
 const short = (image: string | undefined) =>
   buildOfImage(image) === undefined ? `hand:${image?.slice(-3)}` : `#${buildOfImage(image)}`;
 
-function githubOf(record: DeploymentRecord): { deployment: string; commit: string } | undefined {
+/** What GitHub must show last for a record in this final state (deployment/commit status). */
+export function githubOf(
+  record: DeploymentRecord,
+): { deployment: string; commit: string } | undefined {
   switch (record.state) {
     case "succeeded":
       return { deployment: "success", commit: "success" };

@@ -1,4 +1,5 @@
 import { AppsV1Api, KubeConfig, type V1Deployment } from "@kubernetes/client-node";
+import { createMemoryRegistry } from "@slipway/aws/testing";
 import {
   type DeployDeps,
   type DeployTarget,
@@ -170,13 +171,16 @@ export async function waitForComplete(target: WorkloadTarget, timeoutMs = 30_000
 
 export const quietLog: DiagnosticLog = { info() {}, warn() {} };
 
-/** Everything deployBuild needs, real Kubernetes and in-memory ledger and GitHub. */
+/** Everything deployBuild needs, real Kubernetes and in-memory ledger, registry and GitHub. */
 export function deployDeps(workloads: Workloads, target: DeployTarget, rolloutTimeoutMs = 40_000) {
   const ledger = createMemoryLedger();
   const github = createFakeGitHub();
+  // Every image these suites deploy is the stage's (the registry's own rule has its own tests).
+  const registry = createMemoryRegistry({ holdsEverything: true });
   const deps: DeployDeps = {
     ledger,
     github,
+    registry,
     workloads,
     target,
     log: quietLog,
@@ -185,5 +189,5 @@ export function deployDeps(workloads: Workloads, target: DeployTarget, rolloutTi
     random: Math.random,
     rolloutTimeoutMs,
   };
-  return { deps, ledger, github };
+  return { deps, ledger, github, registry };
 }

@@ -1,6 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { createMemoryRegistry } from "@slipway/aws/testing";
 import type { DeployDeps, DeployTarget } from "@slipway/core";
 import { createGitHubClient, createGitHubReporter } from "@slipway/github";
 import { createGitHubStandIn, type GitHubStandIn } from "@slipway/github/testing";
@@ -62,6 +63,7 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
         deployments,
         environmentUrl: "https://chat.example.test",
         production: false,
+        imageRepository: registry,
       };
       const deps: DeployDeps = {
         ledger,
@@ -70,6 +72,7 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
           octokit: createGitHubClient({ kind: "token", token }, { fetch: github.fetch }),
         }),
         target,
+        registry: createMemoryRegistry({ holdsEverything: true }),
         log: logger,
         now: () => new Date(),
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

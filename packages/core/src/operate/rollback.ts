@@ -1,7 +1,7 @@
 import { type ApplyImageDeps, compareAndSet } from "../deploy/apply-image.ts";
 import { awaitRollouts, type RolloutProgress } from "../deploy/rollout-progress.ts";
 import { DeployAnnotation, guardSequence } from "../model/deploy-annotations.ts";
-import type { DeployTarget } from "../model/deploy-target.ts";
+import type { OperatedStage } from "../model/deploy-target.ts";
 import type { DeploymentRecord } from "../model/deployment-record.ts";
 import { DeploymentState } from "../model/deployment-state.ts";
 import { describeError } from "../model/describe-error.ts";
@@ -14,7 +14,7 @@ import type { WorkloadState } from "../ports/workloads.ts";
 
 export type RollbackDeps = ApplyImageDeps & {
   ledger: Ledger;
-  target: DeployTarget;
+  target: OperatedStage;
   rolloutTimeoutMs: number;
   /** When given, the rollback is recorded on the deployment it rolled away from. */
   now?: () => Date;
