@@ -5,6 +5,7 @@ import { createFakeBuilds } from "@slipway/aws/testing";
 import type { WorkloadTarget } from "@slipway/core";
 import { digestImage, finishedBuildOf, seedDeployment } from "@slipway/ledger/testing";
 import { describe, expect, it } from "vitest";
+import { rollbackStage } from "../operate/rollback.ts";
 import { RefusedError, TransientError } from "../ports/infrastructure-errors.ts";
 import type { Workloads } from "../ports/workloads.ts";
 import { server, deps as testDeps, web } from "../testing/deps.ts";
@@ -447,5 +448,22 @@ describe("deploy regressions", () => {
     expect(await state(2)).toBe("superseded");
     expect(workloads.state(server).image).toBe(image1);
     expect(workloads.state(web).image).toBe(image1);
+  });
+
+  it("never rolls an operator back to a rolled-back build's ReplicaSet when no other success is left (found by the apiserver-faults drill)", async () => {
+    const { deps, workloads, seed, state } = await stage({ rolloutTimeoutMs: 1_000 });
+    const two = await seed(2);
+    workloads.rolloutOf = (image) => (image === digestImage(2) ? "deadline-exceeded" : "complete");
+    expect(await deployBuild(deps, finishedBuildOf(two))).toMatchObject({ kind: "rolled-back" });
+    const patches = workloads.patches.length;
+
+    // #1 runs again and is the stage's only success: the ReplicaSet before it is #2's.
+    const outcome = await rollbackStage({ ...deps, now: () => new Date() }, { requestedBy: "ops" });
+
+    expect(outcome).toMatchObject({ kind: "no-candidate" });
+    expect(workloads.patches.length).toBe(patches);
+    expect(workloads.state(server).image).toBe(image1);
+    expect(workloads.state(web).image).toBe(image1);
+    expect(await state(2)).toBe("rolled_back");
   });
 });
