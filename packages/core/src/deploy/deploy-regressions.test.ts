@@ -466,4 +466,59 @@ describe("deploy regressions", () => {
     expect(workloads.state(web).image).toBe(image1);
     expect(await state(2)).toBe("rolled_back");
   });
+
+  it("waits out the progress deadline a failed rollout left on the Deployment instead of calling its restore failed (found by the apiserver-faults drill)", async () => {
+    const { deps, workloads, seed, state } = await stage({ rolloutTimeoutMs: 1_000 });
+    const two = await seed(2);
+    workloads.rolloutOf = (image) => (image === digestImage(2) ? "deadline-exceeded" : "complete");
+
+    const outcome = await deployBuild(
+      { ...deps, workloads: staleDeadlineOnRestore(workloads, image1) },
+      finishedBuildOf(two),
+    );
+
+    expect(outcome).toMatchObject({ kind: "rolled-back" });
+    expect(await state(2)).toBe("rolled_back");
+    expect(workloads.state(server).image).toBe(image1);
+    expect(workloads.state(web).image).toBe(image1);
+  });
 });
+
+/**
+ * What the deployment controller reports right after a restore patch (1.35, progress.go): the
+ * new generation observed while the Progressing condition still names the failed rollout's
+ * ReplicaSet as timed out, because no progress was counted yet; the next status is complete.
+ */
+function staleDeadlineOnRestore(workloads: Workloads, restored: string): Workloads {
+  return {
+    ...workloads,
+    async *watch(target, signal) {
+      let shown = false;
+      for await (const state of workloads.watch(target, signal)) {
+        if (state.image === restored && !shown) {
+          shown = true;
+          const failed = (await workloads.revisions(target)).find((r) => r.image !== restored);
+          yield {
+            ...state,
+            snapshot: {
+              ...state.snapshot,
+              status: {
+                ...state.snapshot.status,
+                observedGeneration: state.snapshot.metadata?.generation ?? 0,
+                conditions: [
+                  {
+                    type: "Progressing",
+                    status: "False",
+                    reason: "ProgressDeadlineExceeded",
+                    message: `ReplicaSet "${failed?.name}" has timed out progressing.`,
+                  },
+                ],
+              },
+            },
+          };
+        }
+        yield state;
+      }
+    },
+  };
+}

@@ -57,6 +57,35 @@ export function combineProgress(parts: readonly TargetProgress[]): RolloutProgre
   return pending.length === 0 ? { kind: "complete" } : { kind: "progressing", pending };
 }
 
+/** The deployment controller's message for a timed-out rollout, which names its ReplicaSet. */
+const timedOutReplicaSet = /ReplicaSet "([^"]+)" has timed out progressing/;
+const staleNote = "an earlier ReplicaSet's progress deadline, not yet cleared";
+
+/**
+ * Whether a ProgressDeadlineExceeded verdict belongs to an earlier pod template. The controller
+ * keeps a timed-out Progressing condition, message and all, until it counts progress, so just
+ * after a restore patch it reports the new generation observed while still naming the failed
+ * rollout's ReplicaSet (found by the apiserver-faults drill). Only a timeout of a ReplicaSet
+ * that runs this image is this rollout's; when that cannot be told, the verdict stands.
+ * @see https://github.com/kubernetes/kubernetes/blob/v1.35.4/pkg/controller/deployment/progress.go
+ */
+async function staleDeadline(
+  workloads: Workloads,
+  target: WorkloadTarget,
+  progress: TargetProgress,
+  own: OwnImage,
+): Promise<boolean> {
+  if (progress.kind !== "failed") return false;
+  const named = timedOutReplicaSet.exec(progress.reason)?.[1];
+  if (named === undefined) return false;
+  try {
+    const set = (await workloads.revisions(target)).find((r) => r.name === named);
+    return set !== undefined && set.image !== own.image;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Follows every Deployment (one watch each) until the combined progress is decided or
  * `timeoutMs` passes; on timeout it returns the last `progressing`. Watches are closed on return.
@@ -79,7 +108,13 @@ export async function awaitRollouts(
   });
   const follow = async (target: WorkloadTarget) => {
     for await (const state of deps.workloads.watch(target, stop.signal)) {
-      latest.set(workloadName(target), targetProgress(state, own));
+      const judged = targetProgress(state, own);
+      latest.set(
+        workloadName(target),
+        (await staleDeadline(deps.workloads, target, judged, own))
+          ? { name: judged.name, kind: "progressing", pending: [`${judged.name}: ${staleNote}`] }
+          : judged,
+      );
       const now = progress();
       if (now.kind !== "progressing") settle(now);
     }
