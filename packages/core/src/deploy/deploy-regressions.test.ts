@@ -467,21 +467,30 @@ describe("deploy regressions", () => {
     expect(await state(2)).toBe("rolled_back");
   });
 
-  it("waits out the progress deadline a failed rollout left on the Deployment instead of calling its restore failed (found by the apiserver-faults drill)", async () => {
-    const { deps, workloads, seed, state } = await stage({ rolloutTimeoutMs: 1_000 });
-    const two = await seed(2);
-    workloads.rolloutOf = (image) => (image === digestImage(2) ? "deadline-exceeded" : "complete");
+  it.each([
+    ["", 0],
+    [", even when listing the ReplicaSets to tell fails at first", 2],
+  ])(
+    "waits out the progress deadline a failed rollout left on the Deployment instead of calling its restore failed%s (found by the apiserver-faults drill)",
+    async (_, listingFailures) => {
+      const { deps, workloads, seed, state } = await stage({ rolloutTimeoutMs: 1_000 });
+      const two = await seed(2);
+      workloads.rolloutOf = (image) =>
+        image === digestImage(2) ? "deadline-exceeded" : "complete";
+      const stale = staleDeadlineOnRestore(workloads, image1, () => {
+        if (listingFailures > 0) {
+          workloads.failNext("revisions", new TransientError("list replicasets"), listingFailures);
+        }
+      });
 
-    const outcome = await deployBuild(
-      { ...deps, workloads: staleDeadlineOnRestore(workloads, image1) },
-      finishedBuildOf(two),
-    );
+      const outcome = await deployBuild({ ...deps, workloads: stale }, finishedBuildOf(two));
 
-    expect(outcome).toMatchObject({ kind: "rolled-back" });
-    expect(await state(2)).toBe("rolled_back");
-    expect(workloads.state(server).image).toBe(image1);
-    expect(workloads.state(web).image).toBe(image1);
-  });
+      expect(outcome).toMatchObject({ kind: "rolled-back" });
+      expect(await state(2)).toBe("rolled_back");
+      expect(workloads.state(server).image).toBe(image1);
+      expect(workloads.state(web).image).toBe(image1);
+    },
+  );
 });
 
 /**
@@ -489,7 +498,11 @@ describe("deploy regressions", () => {
  * new generation observed while the Progressing condition still names the failed rollout's
  * ReplicaSet as timed out, because no progress was counted yet; the next status is complete.
  */
-function staleDeadlineOnRestore(workloads: Workloads, restored: string): Workloads {
+function staleDeadlineOnRestore(
+  workloads: Workloads,
+  restored: string,
+  beforeStale: () => void,
+): Workloads {
   return {
     ...workloads,
     async *watch(target, signal) {
@@ -498,6 +511,7 @@ function staleDeadlineOnRestore(workloads: Workloads, restored: string): Workloa
         if (state.image === restored && !shown) {
           shown = true;
           const failed = (await workloads.revisions(target)).find((r) => r.image !== restored);
+          beforeStale();
           yield {
             ...state,
             snapshot: {

@@ -1,6 +1,7 @@
 import { guardSequence } from "../model/deploy-annotations.ts";
 import { workloadName } from "../model/deploy-target.ts";
 import type { WorkloadTarget } from "../model/stage-config.ts";
+import { type RetryDeps, retryTransient, transientRetryPolicy } from "../ports/retry.ts";
 import type { WorkloadState, Workloads } from "../ports/workloads.ts";
 import type { OwnImage } from "./apply-image.ts";
 import { rolloutVerdict } from "./rollout-verdict.ts";
@@ -66,11 +67,12 @@ const staleNote = "an earlier ReplicaSet's progress deadline, not yet cleared";
  * keeps a timed-out Progressing condition, message and all, until it counts progress, so just
  * after a restore patch it reports the new generation observed while still naming the failed
  * rollout's ReplicaSet (found by the apiserver-faults drill). Only a timeout of a ReplicaSet
- * that runs this image is this rollout's; when that cannot be told, the verdict stands.
+ * that runs this image is this rollout's. A listing that keeps failing throws (the run is
+ * retried) rather than letting a stale deadline fail a rollout that is fine.
  * @see https://github.com/kubernetes/kubernetes/blob/v1.35.4/pkg/controller/deployment/progress.go
  */
 async function staleDeadline(
-  workloads: Workloads,
+  deps: RetryDeps & { workloads: Workloads },
   target: WorkloadTarget,
   progress: TargetProgress,
   own: OwnImage,
@@ -78,12 +80,11 @@ async function staleDeadline(
   if (progress.kind !== "failed") return false;
   const named = timedOutReplicaSet.exec(progress.reason)?.[1];
   if (named === undefined) return false;
-  try {
-    const set = (await workloads.revisions(target)).find((r) => r.name === named);
-    return set !== undefined && set.image !== own.image;
-  } catch {
-    return false;
-  }
+  const sets = await retryTransient(deps, transientRetryPolicy, () =>
+    deps.workloads.revisions(target),
+  );
+  const set = sets.find((r) => r.name === named);
+  return set !== undefined && set.image !== own.image;
 }
 
 /**
@@ -91,7 +92,7 @@ async function staleDeadline(
  * `timeoutMs` passes; on timeout it returns the last `progressing`. Watches are closed on return.
  */
 export async function awaitRollouts(
-  deps: { workloads: Workloads; after?: (ms: number) => Promise<void> },
+  deps: RetryDeps & { workloads: Workloads; after?: (ms: number) => Promise<void> },
   targets: readonly WorkloadTarget[],
   own: OwnImage,
   timeoutMs: number,
@@ -111,7 +112,7 @@ export async function awaitRollouts(
       const judged = targetProgress(state, own);
       latest.set(
         workloadName(target),
-        (await staleDeadline(deps.workloads, target, judged, own))
+        (await staleDeadline(deps, target, judged, own))
           ? { name: judged.name, kind: "progressing", pending: [`${judged.name}: ${staleNote}`] }
           : judged,
       );
