@@ -49,6 +49,8 @@ export class DeployRules {
     github: FakeGitHub;
     targets: readonly WorkloadTarget[];
     buildOf: (image: string | undefined) => number | undefined;
+    /** Every ReplicaSet of the stage by name, with its image, read from the cluster. */
+    replicaSets: () => Promise<ReadonlyMap<string, string | undefined>>;
   };
 
   constructor(options: DeployRules["options"]) {
@@ -142,7 +144,21 @@ export class DeployRules {
         );
       }
     }
+    const sets = await this.options.replicaSets();
     for (const r of records) {
+      // A restore judged failed by a deadline must be its own ReplicaSet's, not one the failed
+      // rollout left behind on the Deployment's conditions.
+      const restore = /the restore to (\S+) failed: (.*)$/.exec(r.reason ?? "");
+      for (const [, named] of (restore?.[2] ?? "").matchAll(
+        /ReplicaSet "([^"]+)" has timed out/g,
+      )) {
+        const image = sets.get(named ?? "");
+        if (image !== undefined && !image.startsWith(restore?.[1] ?? "")) {
+          bad(
+            `#${r.sequence} says its restore failed, but the timed-out ReplicaSet ${named} runs ${image}`,
+          );
+        }
+      }
       if (r.state === DeploymentState.rolledBack) {
         for (const t of this.options.targets) {
           if (images.get(t.name) === r.imageDigest && this.writers.get(t.name)?.by !== "hand")

@@ -9,6 +9,8 @@ import { fakeNodeZones } from "../../kube/fake-nodes.ts";
  */
 export const Twist = {
   plain: "plain",
+  /** The build's digest is not in the stage's registry (never pushed, or deleted since). */
+  unpushed: "unpushed",
   /** The API server goes away as the restore starts: the run throws and Lambda retries it. */
   outageInRestore: "outage-in-restore",
   /** The nodes are cordoned and the pods gone as the restore starts: the restore cannot roll out. */
@@ -70,7 +72,11 @@ export function planSteps(rounds: number, random: () => number): DrillStep[] {
       const when = pick(["before", "after"] as const);
       blocks.push([step(twist, at()), step(Twist.plain, "before"), step(release, when)]);
     }
-    blocks.push([step(Twist.plain, "before", false)], [step(Twist.plain, "before", true)]);
+    blocks.push(
+      [step(Twist.plain, "before", false)],
+      [step(Twist.plain, "before", true)],
+      [step(Twist.unpushed, "before")],
+    );
   }
   for (let i = blocks.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
