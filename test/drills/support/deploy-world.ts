@@ -90,7 +90,13 @@ export type Command =
   | { kind: "unpin"; deployLatest: boolean };
 
 /** How each build of the run ends: its status, and whether its image can run. */
-export type BuildPlan = { sequence: number; succeeds: boolean; runs: boolean };
+export type BuildPlan = {
+  sequence: number;
+  succeeds: boolean;
+  runs: boolean;
+  /** False: the image's digest is not in the stage's registry (default: pushed). */
+  pushed?: boolean;
+};
 
 class LambdaTimeout extends Error {
   override readonly name = "LambdaTimeout";
@@ -124,7 +130,8 @@ export class DeployWorld {
   readonly ledger: MemoryLedger = createMemoryLedger();
   readonly workloads: MemoryWorkloads = createMemoryWorkloads();
   readonly github: FakeGitHub = createFakeGitHub();
-  readonly registry = createMemoryRegistry({ holdsEverything: true });
+  /** Holds the first image and every build's image but those planned as not pushed. */
+  readonly registry = createMemoryRegistry();
   readonly violations: string[] = [];
   readonly target: DeployTarget = {
     stage: "dev",
@@ -169,6 +176,10 @@ export class DeployWorld {
       imageDigest: firstImage,
       now: at,
     });
+    this.registry.push(
+      firstImage,
+      ...this.builds.filter((b) => b.pushed !== false).map((b) => digestImage(b.sequence)),
+    );
     for (const build of this.builds) {
       await seedDeployment(this.ledger, { stage: "dev", sequence: build.sequence, now: at });
     }
@@ -547,6 +558,12 @@ export class DeployWorld {
     ) {
       this.violations.push(`#${incoming} patched ${t.name} again over a hand edit`);
     }
+    // Only a digest the stage's registry holds may reach a Deployment.
+    if (this.builds.find((b) => b.sequence === incoming)?.pushed === false) {
+      this.violations.push(
+        `#${incoming} is not in the registry, yet it was patched onto ${t.name}`,
+      );
+    }
     if (incoming !== undefined) this.reached.add(`${t.name}#${incoming}`);
   }
 
@@ -586,6 +603,10 @@ export class DeployWorld {
         !(r.state === "held" && this.keptHeld),
     );
     for (const r of unfinished) bad(`#${r.sequence} still ${r.state} at quiescence`);
+    for (const plan of this.builds.filter((b) => b.pushed === false)) {
+      const state = records.find((r) => r.sequence === plan.sequence)?.state;
+      if (state !== "failed") bad(`#${plan.sequence} is not in the registry but ended ${state}`);
+    }
     if (this.runs.some((r) => !r.done)) bad("a handler never finished");
     const expected = records.find((r) => r.state === "succeeded");
     for (const t of targets) {
