@@ -170,7 +170,7 @@ async function eventToPatch(quick: boolean): Promise<BenchSection> {
         "real handler (zod parse, ledger checks, guarded patch of 2 Deployments as the restricted deployer), one at a " +
         "time, each rollout followed (up to 5 s) before the next event. The deployer's client is the function's (one HTTP/2 " +
         "connection per cluster over node:http2, TLS to the API server on loopback); the patch time is when its headers leave " +
-        "(diagnostics channel `slipway:kube:request`), and `slipway:kube:connected` counts TLS handshakes. Ledger in memory and GitHub canned: add DynamoDB's ~5-10 ms per call (3 before the patch) in AWS.",
+        "(diagnostics channel `slipway:kube:request`), and `slipway:kube:connected` counts TLS handshakes. Ledger, registry in memory and GitHub canned: add DynamoDB's ~5-10 ms per call (3 before the patch) and one ECR DescribeImages in AWS.",
       baseline: "one GET of a Deployment through the same client and connection",
       rows: [
         row(
