@@ -2,6 +2,7 @@ import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { join } from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { AppsV1Api, KubeConfig } from "@kubernetes/client-node";
+import { createMemoryRegistry } from "@slipway/aws/testing";
 import type { DeployDeps, WorkloadTarget } from "@slipway/core";
 import { createGitHubClient, createGitHubReporter } from "@slipway/github";
 import {
@@ -108,7 +109,14 @@ async function eventToPatch(quick: boolean): Promise<BenchSection> {
       github: createGitHubReporter({
         octokit: createGitHubClient({ kind: "token", token: "bench" }, { fetch: cannedGitHub }),
       }),
-      target: { stage: "bench", deployments: targets, production: false },
+      target: {
+        stage: "bench",
+        deployments: targets,
+        production: false,
+        imageRepository: registry,
+      },
+      // Every benchmark image is the stage's; the lookup is in memory (ECR adds a call in AWS).
+      registry: createMemoryRegistry({ holdsEverything: true }),
       log: logger,
       now: () => new Date(),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
@@ -162,7 +170,7 @@ async function eventToPatch(quick: boolean): Promise<BenchSection> {
         "real handler (zod parse, ledger checks, guarded patch of 2 Deployments as the restricted deployer), one at a " +
         "time, each rollout followed (up to 5 s) before the next event. The deployer's client is the function's (one HTTP/2 " +
         "connection per cluster over node:http2, TLS to the API server on loopback); the patch time is when its headers leave " +
-        "(diagnostics channel `slipway:kube:request`), and `slipway:kube:connected` counts TLS handshakes. Ledger in memory and GitHub canned: add DynamoDB's ~5-10 ms per call (3 before the patch) in AWS.",
+        "(diagnostics channel `slipway:kube:request`), and `slipway:kube:connected` counts TLS handshakes. Ledger, registry in memory and GitHub canned: add DynamoDB's ~5-10 ms per call (3 before the patch) and one ECR DescribeImages in AWS.",
       baseline: "one GET of a Deployment through the same client and connection",
       rows: [
         row(
@@ -212,6 +220,7 @@ function bundle(name: "deploy" | "recheck", quick: boolean): Promise<BenchSectio
             name: "dev",
             branches: ["main"],
             codebuildProject: "slipway-dev",
+            imageRepository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-dev",
             deployments: [
               { namespace: "chat", name: "chat-server", container: "server" },
               { namespace: "chat", name: "chat-web", container: "web" },

@@ -21,6 +21,9 @@ import { resolveCluster } from "../test/kube/resolve-cluster.ts";
 import { startCannedGitHub } from "./push-stand-ins.ts";
 import { type BenchSection, median, percentile } from "./report.ts";
 
+/** The stage's ECR repository, as infra names it; the stand-in plays it. */
+const imageRepository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-dev";
+
 /**
  * From a signed push to a completed rollout on the local control plane, through both real
  * handlers (webhook and deploy, on the DynamoDB ledger on moto) with a CodeBuild stand-in that
@@ -103,6 +106,7 @@ export async function run(options: { quick: boolean }): Promise<BenchSection[]> 
             name: "dev",
             branches: ["master"],
             codebuildProject: "slipway-dev",
+            imageRepository,
             deployments: targets.map((t) => ({ namespace: ns, ...t })),
           },
         ],
@@ -120,6 +124,8 @@ export async function run(options: { quick: boolean }): Promise<BenchSection[]> 
       AWS_SECRET_ACCESS_KEY: "bench",
       AWS_ENDPOINT_URL_DYNAMODB: moto.endpoint,
       AWS_ENDPOINT_URL_CODEBUILD: codebuild.url,
+      // The stand-in also answers for the repository it "pushed" to (ECR DescribeImages).
+      AWS_ENDPOINT_URL_ECR: codebuild.url,
       POWERTOOLS_LOG_LEVEL: "SILENT",
       POWERTOOLS_METRICS_DISABLED: "true",
     });
@@ -221,7 +227,7 @@ export async function run(options: { quick: boolean }): Promise<BenchSection[]> 
 }
 
 const imageOf = (seed: string) =>
-  `127.0.0.1:5000/slipway-chat@sha256:${createHash("sha256").update(seed).digest("hex")}`;
+  `${imageRepository}@sha256:${createHash("sha256").update(seed).digest("hex")}`;
 
 function manifest(t: { name: string; container: string }, image: string): V1Deployment {
   const labels = { "app.kubernetes.io/name": t.name };

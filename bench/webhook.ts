@@ -36,6 +36,7 @@ const env: Record<string, string> = {
         name: "production",
         branches: ["master"],
         codebuildProject: "slipway-production",
+        imageRepository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-production",
         deployments: [{ namespace: "chat", name: "chat-server", container: "server" }],
         environmentUrl: "https://chat.example.com",
       },

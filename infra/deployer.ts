@@ -1,3 +1,4 @@
+import type { StageConfig } from "@slipway/core";
 import { alerts } from "./alerts";
 import { project } from "./build";
 import { cluster } from "./cluster";
@@ -128,7 +129,8 @@ function stageConfig() {
             stopOlderBuilds: true,
           },
         ],
-      }),
+        // Typed as core parses it, so a required field (imageRepository) cannot be left out.
+      } satisfies StageConfig),
   );
 }
 
@@ -216,6 +218,8 @@ function createDeployFunction() {
       { actions: ["sqs:SendMessage"], resources: [deadLetters.arn] },
       // A successful build whose event lacks IMAGE_URI is read back (its exported variables).
       { actions: ["codebuild:BatchGetBuilds"], resources: [project.arn] },
+      // Before any patch: is the digest in this stage's repository? That one repository only.
+      { actions: ["ecr:DescribeImages"], resources: [repository.arn] },
     ],
     transform: {
       // After the async retries, the event lands in the DLQ instead of vanishing.

@@ -153,6 +153,28 @@ describe("production stage resource graph", () => {
     );
   });
 
+  it("lets the deploy function describe images in this stage's repository only, and the re-check not at all", () => {
+    const inline = (prefix: string): Statement[] => {
+      const role = ofType(resources, "aws:iam/role:Role").find((r) => r.name.startsWith(prefix));
+      const policies = (role?.inputs.inlinePolicies ?? []) as Array<{ policy?: string }>;
+      return policies.flatMap((p) => statementsOf(p.policy));
+    };
+    const actions = (s: Statement) => [s.Action].flat();
+    // The mocks give every resource the ARN `arn:aws:mock:…:<type>/<name>`.
+    const repository = `arn:aws:mock:us-east-1:123456789012:aws:ecr/repository:Repository/${
+      named(resources, "aws:ecr/repository:Repository", "Registry").name
+    }`;
+
+    const ecr = inline("DeployRole").filter((s) => actions(s).some((a) => a.startsWith("ecr:")));
+
+    expect(ecr).toEqual([
+      expect.objectContaining({ Action: ["ecr:DescribeImages"], Resource: [repository] }),
+    ]);
+    expect(inline("RecheckRole").flatMap(actions)).not.toContainEqual(
+      expect.stringMatching(/^ecr:/),
+    );
+  });
+
   it("tells the deploy function when this project's builds start, on a rule of its own", () => {
     const rule = named(resources, "aws:cloudwatch/eventRule:EventRule", "BuildStarted");
     expect(JSON.parse(String(rule.inputs.eventPattern))).toEqual(buildStartedPattern("Build"));

@@ -50,6 +50,7 @@ describe("bundleFunctions", () => {
                 name: "production",
                 branches: ["master"],
                 codebuildProject: "slipway-production",
+                imageRepository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-production",
                 deployments: [{ namespace: "chat", name: "chat-server", container: "server" }],
               },
             ],

@@ -24,6 +24,9 @@ import { kubectl } from "../test/harness/kubectl.ts";
 import { motoInstalled, startMoto } from "../test/harness/moto.ts";
 import { resolveCluster } from "../test/kube/resolve-cluster.ts";
 
+/** The stage's ECR repository, as infra names it; the stand-in plays it. */
+const imageRepository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-dev";
+
 const started = performance.now();
 let say = (step: string, text: string) =>
   process.stdout.write(
@@ -120,6 +123,7 @@ async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<Demo
         name: "dev",
         branches: ["master"],
         codebuildProject: "slipway-dev",
+        imageRepository,
         deployments: deployments.map((d) => ({
           namespace: cluster.namespace,
           name: d.metadata?.name,
@@ -135,7 +139,7 @@ async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<Demo
   const codebuild = await startCodeBuildStandIn({
     buildMs: 1_000,
     imageFor: (commit) =>
-      `127.0.0.1:5000/slipway-chat@sha256:${createHash("sha256").update(commit).digest("hex")}`,
+      `${imageRepository}@sha256:${createHash("sha256").update(commit).digest("hex")}`,
     onStarted: (build) =>
       say("codebuild", `StartBuild ${build.buildId} for ${build.commit.slice(0, 7)}; "building"…`),
     onFinished: async (event, build) => {
@@ -166,6 +170,8 @@ async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<Demo
     AWS_ENDPOINT_URL_EVENTBRIDGE: moto.endpoint,
     LIFECYCLE_BUS_NAME: "slipway-dev-Lifecycle",
     AWS_ENDPOINT_URL_CODEBUILD: codebuild.url,
+    // The stand-in also answers for the repository it "pushed" to (ECR DescribeImages).
+    AWS_ENDPOINT_URL_ECR: codebuild.url,
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
     POWERTOOLS_METRICS_DISABLED: "true",
   });

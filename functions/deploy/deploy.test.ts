@@ -1,6 +1,14 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  DescribeImagesCommand,
+  type DescribeImagesCommandInput,
+  ECRClient,
+  ImageNotFoundException,
+  ServerException,
+} from "@aws-sdk/client-ecr";
 import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
+import { createEcrImageRegistry } from "@slipway/aws";
 import {
   type DeployDeps,
   type DeploymentState,
@@ -12,6 +20,7 @@ import { createGitHubStandIn, type GitHubStandIn } from "@slipway/github/testing
 import { createMemoryWorkloads } from "@slipway/kube/testing";
 import { createMemoryLedger, digestImage, seedDeployment } from "@slipway/ledger/testing";
 import { mockClient } from "aws-sdk-client-mock";
+import "aws-sdk-client-mock-vitest/extend";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildEvent, buildEventFor } from "../../test/events/codebuild/fixtures.ts";
 import { captureOutput } from "../../test/harness/captured-output.ts";
@@ -20,13 +29,17 @@ import { createDeployHandler } from "./deploy-handler.ts";
 const token = "ghp_unitTestTokenNeverLogged0123";
 const server = { namespace: "chat", name: "chat-server", container: "server" };
 const web = { namespace: "chat", name: "chat-web", container: "web" };
+const repository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-dev";
+/** The `n`th image of the stage's own ECR repository. */
+const ours = (n: number) => digestImage(n, repository);
 const target: DeployTarget = {
   stage: "dev",
   deployments: [server, web],
   environmentUrl: "https://chat.example.test",
   production: false,
+  imageRepository: repository,
 };
-const bootImage = digestImage(0xb007);
+const bootImage = ours(0xb007);
 
 let github: GitHubStandIn;
 let logLines: string[];
@@ -41,8 +54,16 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-/** The real handler over in-memory ledger and Deployments, and GitHub's contract in-process. */
+/**
+ * The real handler over in-memory ledger and Deployments, GitHub's contract in-process, and
+ * the real ECR adapter over a stubbed client that holds every digest unless a test says not.
+ */
 function handlerKit() {
+  const ecrClient = new ECRClient({ region: "us-east-1" });
+  const ecr = mockClient(ecrClient);
+  ecr.on(DescribeImagesCommand).callsFake((input: DescribeImagesCommandInput) => ({
+    imageDetails: (input.imageIds ?? []).map((id) => ({ imageDigest: id.imageDigest })),
+  }));
   const ledger = createMemoryLedger();
   const workloads = createMemoryWorkloads();
   workloads.add(server, bootImage);
@@ -55,13 +76,14 @@ function handlerKit() {
       octokit: createGitHubClient({ kind: "token", token }, { fetch: github.fetch }),
     }),
     target,
+    registry: createEcrImageRegistry({ client: ecrClient }),
     log: logger,
     now: () => new Date(),
     sleep: async () => {},
     random: () => 0,
     rolloutTimeoutMs: 2_000,
   };
-  return { handler: createDeployHandler(deps, logger), ledger, workloads };
+  return { handler: createDeployHandler(deps, logger), ledger, workloads, ecr };
 }
 
 async function seeded(
@@ -93,6 +115,7 @@ describe("deploy handler", () => {
             name: "dev",
             branches: ["main"],
             codebuildProject: "slipway-dev",
+            imageRepository: repository,
             deployments: [server, web],
           },
         ],
@@ -115,7 +138,7 @@ describe("deploy handler", () => {
   it("deploys a successful build's digest and reports in_progress, then success with the environment URL", async () => {
     const { handler, ledger, workloads } = handlerKit();
     const record = await seeded(ledger, 7);
-    const image = digestImage(7);
+    const image = ours(7);
 
     const result = await handler(buildEventFor("succeeded", { ...record, image }));
 
@@ -131,6 +154,78 @@ describe("deploy handler", () => {
     expect(github.callsOf("repos/create-commit-status").map((c) => c.body)).toMatchObject([
       { state: "success", context: "slipway/dev" },
     ]);
+  });
+
+  it("asks ECR for the build's digest in the stage's repository before patching", async () => {
+    const { handler, ledger, ecr } = handlerKit();
+    const record = await seeded(ledger, 9);
+    const image = ours(9);
+
+    const result = await handler(buildEventFor("succeeded", { ...record, image }));
+
+    expect(result).toEqual({ kind: "succeeded", image });
+    expect(ecr).toHaveReceivedCommandTimes(DescribeImagesCommand, 1);
+    expect(ecr).toHaveReceivedCommandWith(DescribeImagesCommand, {
+      registryId: "123456789012",
+      repositoryName: "slipway-dev",
+      imageIds: [{ imageDigest: image.split("@")[1] }],
+    });
+  });
+
+  it("refuses a digest ECR does not hold like a foreign image: failed with the reason, GitHub told, nothing patched", async () => {
+    const { handler, ledger, workloads, ecr } = handlerKit();
+    ecr.on(DescribeImagesCommand).rejects(
+      new ImageNotFoundException({
+        message: "The image requested does not exist",
+        $metadata: {},
+      }),
+    );
+    const record = await seeded(ledger, 10);
+
+    const result = await handler(buildEventFor("succeeded", { ...record, image: ours(10) }));
+
+    expect(result).toMatchObject({
+      kind: "failed",
+      reason: expect.stringContaining("no image has that digest"),
+    });
+    expect(workloads.patches).toEqual([]);
+    expect(await ledger.get({ stage: "dev", sequence: 10 })).toMatchObject({
+      state: "failed",
+      reason: expect.stringContaining(`is not in ${repository}`),
+    });
+    expect(github.violations).toEqual([]);
+    expect(github.callsOf("repos/create-deployment-status").map((c) => c.body)).toMatchObject([
+      { state: "failure", log_url: record.logUrl },
+    ]);
+    expect(github.callsOf("repos/create-commit-status").map((c) => c.body)).toMatchObject([
+      { state: "failure" },
+    ]);
+    expect(logged()).toContainEqual(
+      expect.objectContaining({
+        level: "WARN",
+        message: "refused an image the stage's registry does not hold",
+        deliveryId: record.deliveryId,
+      }),
+    );
+  });
+
+  it("rethrows an ECR server error so that Lambda retries, recording and patching nothing", async () => {
+    const { handler, ledger, workloads, ecr } = handlerKit();
+    ecr
+      .on(DescribeImagesCommand)
+      .rejects(
+        new ServerException({ message: "internal error", $metadata: { httpStatusCode: 500 } }),
+      );
+    const record = await seeded(ledger, 11, "building");
+
+    await expect(
+      handler(buildEventFor("succeeded", { ...record, image: ours(11) })),
+    ).rejects.toBeInstanceOf(TransientError);
+
+    expect(ecr).toHaveReceivedCommandTimes(DescribeImagesCommand, 5);
+    expect((await ledger.get({ stage: "dev", sequence: 11 }))?.state).toBe("building");
+    expect(workloads.patches).toEqual([]);
+    expect(github.callsOf("repos/create-deployment-status")).toEqual([]);
   });
 
   it("reports a failed build as failure with the log link and patches nothing", async () => {
@@ -150,7 +245,7 @@ describe("deploy handler", () => {
   it("does nothing new when EventBridge delivers the same event again", async () => {
     const { handler, ledger, workloads } = handlerKit();
     const record = await seeded(ledger, 4);
-    const event = buildEventFor("succeeded", { ...record, image: digestImage(4) });
+    const event = buildEventFor("succeeded", { ...record, image: ours(4) });
     await handler(event);
     const before = { patches: workloads.patches.length, calls: github.calls.length };
 
@@ -215,7 +310,7 @@ describe("deploy handler", () => {
     workloads.failNext("read", new TransientError("get chat/chat-server"), 100);
 
     await expect(
-      handler(buildEventFor("succeeded", { ...record, image: digestImage(5) })),
+      handler(buildEventFor("succeeded", { ...record, image: ours(5) })),
     ).rejects.toBeInstanceOf(TransientError);
     expect(logged()).toContainEqual(
       expect.objectContaining({ level: "ERROR", deliveryId: record.deliveryId, sequence: 5 }),
@@ -225,7 +320,7 @@ describe("deploy handler", () => {
   it("keeps the delivery id on every line of one event and drops it before the next", async () => {
     const { handler, ledger } = handlerKit();
     const record = await seeded(ledger, 6);
-    await handler(buildEventFor("succeeded", { ...record, image: digestImage(6) }));
+    await handler(buildEventFor("succeeded", { ...record, image: ours(6) }));
     const during = logged();
 
     await handler({ hello: "world" });

@@ -1,6 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { createMemoryRegistry } from "@slipway/aws/testing";
 import {
   DeployAnnotation,
   type DeployDeps,
@@ -25,6 +26,7 @@ const target: DeployTarget = {
   deployments: [server],
   environmentUrl: "https://chat.example.test",
   production: false,
+  imageRepository: "registry.example.test/slipway-chat",
 };
 const eventBridge = mockClient(EventBridgeClient);
 let logLines: string[];
@@ -64,6 +66,7 @@ async function kit(sequence: number, githubDeploymentId?: null) {
     github,
     workloads,
     target,
+    registry: createMemoryRegistry({ holdsEverything: true }),
     log: logger,
     now: () => new Date("2026-11-26T10:15:00.000Z"),
     sleep: async () => {},

@@ -7,6 +7,7 @@ const stages = JSON.stringify({
       name: "production",
       branches: ["main"],
       codebuildProject: "slipway-production",
+      imageRepository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-production",
       deployments: [{ namespace: "chat", name: "chat-server", container: "server" }],
     },
   ],

@@ -33,6 +33,7 @@ const stageConfig = {
       name: "production",
       branches: ["master"],
       codebuildProject: "slipway-production",
+      imageRepository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-production",
       deployments: [{ namespace: "chat", name: "chat-server", container: "server" }],
       environmentUrl: "https://chat.example.com",
       production: true,

@@ -75,6 +75,9 @@ export function recordResources(stack: string): RecordedResource[] {
           };
         case "aws:index/getPartition:getPartition":
           return { partition: "aws", dnsSuffix: "amazonaws.com" };
+        case "aws:iam/getPolicyDocument:getPolicyDocument":
+          // The provider renders the statements as IAM JSON; SST's functions inline that.
+          return { ...args.inputs, json: policyJson(args.inputs.statements ?? []) };
         default:
           return args.inputs;
       }
@@ -124,4 +127,18 @@ export async function settle(): Promise<void> {
   await runtime.waitForRPCs?.();
   await new Promise((resolve) => setTimeout(resolve, 50));
   await runtime.waitForRPCs?.();
+}
+
+type PolicyStatement = { effect?: string; actions?: string[]; resources?: string[] };
+
+/** What aws.iam.getPolicyDocument returns as `json` for these statements (the fields SST sets). */
+function policyJson(statements: PolicyStatement[]): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: statements.map((s) => ({
+      Effect: s.effect ?? "Allow",
+      Action: s.actions ?? [],
+      Resource: s.resources ?? [],
+    })),
+  });
 }

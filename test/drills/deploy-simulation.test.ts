@@ -23,6 +23,11 @@ const buildPlans = fc.integer({ min: 1, max: 4 }).chain((count) =>
           { weight: 3, arbitrary: fc.constant(true) },
           { weight: 1, arbitrary: fc.constant(false) },
         ),
+        // A forged event, or an image deleted from the registry since it was built.
+        pushed: fc.oneof(
+          { weight: 9, arbitrary: fc.constant(true) },
+          { weight: 1, arbitrary: fc.constant(false) },
+        ),
       }),
     ),
   ),

@@ -72,6 +72,7 @@ describe(`webhook abuse drill (${formName} form)`, () => {
             name: "production",
             branches: ["master"],
             codebuildProject: "slipway-production",
+            imageRepository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-production",
             deployments: [{ namespace: "chat", name: "chat-server", container: "server" }],
           },
         ],

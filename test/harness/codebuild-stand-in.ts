@@ -9,11 +9,16 @@ type StartBuildRequest = {
   environmentVariablesOverride: Array<{ name: string; value: string }>;
 };
 
+type DescribeImagesRequest = {
+  repositoryName: string;
+  imageIds?: Array<{ imageDigest?: string }>;
+};
+
 /** One build the stand-in "ran": what it was for and the image it claims to have pushed. */
 export type StandInBuild = { buildId: string; commit: string; image: string };
 
 export type CodeBuildStandIn = {
-  /** Point AWS_ENDPOINT_URL_CODEBUILD here. */
+  /** Point AWS_ENDPOINT_URL_CODEBUILD (and AWS_ENDPOINT_URL_ECR) here. */
   url: string;
   /** Resolves once every build started so far has finished and its event was handled. */
   idle(): Promise<void>;
@@ -26,6 +31,8 @@ export type CodeBuildStandIn = {
  * Build State Change event (shaped like a real one) with the image `imageFor(commit)`, which
  * `onFinished` hands on as EventBridge would hand it to the deploy function. The event always
  * follows the StartBuild answer: a real build cannot finish before the webhook records it.
+ * It also plays the ECR repository it pushes to: DescribeImages finds the digests of images it
+ * built and answers ImageNotFoundException for any other, as ECR does.
  */
 export async function startCodeBuildStandIn(options: {
   imageFor: (commit: string) => string;
@@ -34,9 +41,29 @@ export async function startCodeBuildStandIn(options: {
   buildMs?: number;
 }): Promise<CodeBuildStandIn> {
   const finished: Promise<unknown>[] = [];
+  const pushed = new Set<string>();
   const server = createServer(async (req, res) => {
+    const target = String(req.headers["x-amz-target"] ?? "");
+    if (target.endsWith(".DescribeImages")) {
+      const asked = JSON.parse(await text(req)) as DescribeImagesRequest;
+      const digests = (asked.imageIds ?? []).map((id) => id.imageDigest);
+      const found = digests.filter((d) => pushed.has(`${asked.repositoryName}@${d}`));
+      if (found.length < digests.length) {
+        res.writeHead(400, { "content-type": "application/x-amz-json-1.1" }).end(
+          JSON.stringify({
+            __type: "ImageNotFoundException",
+            message: `The image with imageId {imageDigest:'${digests[0]}'} does not exist within the repository`,
+          }),
+        );
+        return;
+      }
+      res
+        .writeHead(200, { "content-type": "application/x-amz-json-1.1" })
+        .end(JSON.stringify({ imageDetails: found.map((imageDigest) => ({ imageDigest })) }));
+      return;
+    }
     const body = JSON.parse(await text(req)) as StartBuildRequest;
-    if (!String(req.headers["x-amz-target"] ?? "").endsWith(".StartBuild")) {
+    if (!target.endsWith(".StartBuild")) {
       res.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end("{}");
       return;
     }
@@ -51,6 +78,9 @@ export async function startCodeBuildStandIn(options: {
       commit: body.sourceVersion,
       image: options.imageFor(body.sourceVersion),
     };
+    // `<registry>/<name>@sha256:…`: ECR knows the repository by its name.
+    const [repository, digest] = build.image.split("@");
+    pushed.add(`${repository?.split("/").slice(1).join("/")}@${digest}`);
     options.onStarted?.(build);
     const event = buildEventFor("succeeded", {
       stage: env.SLIPWAY_STAGE ?? "",

@@ -8,6 +8,7 @@ import {
 } from "@kubernetes/client-node";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { deploymentManifest, waitForRollout } from "./deployment-rollout.ts";
+import { neverReadyImage } from "./kwok-stages.ts";
 
 const kube = inject("kube");
 const admin = new KubeConfig();
@@ -57,6 +58,30 @@ describe("Deployments on the local control plane", { timeout: 90_000 }, () => {
         expect.objectContaining({ type: "Ready", status: "True" }),
       );
     }
+  });
+
+  it("keeps a pod whose image has the never-ready digest Pending while a normal one becomes Ready", async () => {
+    const [good, bad] = [`ready-${run}`, `never-ready-${run}`];
+    for (const [name, image] of [
+      [good, "registry.example/chat:bootstrap"],
+      [bad, neverReadyImage(1, "registry.example/chat")],
+    ] as const) {
+      await apps.createNamespacedDeployment({
+        namespace,
+        body: deploymentManifest({ name, namespace, image, replicas: 1 }),
+      });
+      created.push(name);
+    }
+
+    // Both pods were created together; by the time kwok readied the one, it had seen the other.
+    await waitForRollout(apps, good, namespace);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+    const pods = await core.listNamespacedPod({ namespace, labelSelector: `app=${bad}` });
+    expect(pods.items).toHaveLength(1);
+    expect(pods.items[0]?.status?.conditions ?? []).not.toContainEqual(
+      expect.objectContaining({ type: "Ready", status: "True" }),
+    );
   });
 
   it("rolls out a new ReplicaSet after a strategic-merge patch of the image to a digest", async () => {

@@ -7,6 +7,7 @@ const production = {
   ledgerTable: "slipway-production-LedgerTable",
   cluster: "slipway-production",
   lifecycleBus: "slipway-production-Lifecycle",
+  registry: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-production",
 };
 
 describe("findStage", () => {
@@ -17,6 +18,7 @@ describe("findStage", () => {
       region: "eu-west-1",
       cluster: { kind: "eks", name: "slipway-production", region: "eu-west-1" },
       lifecycleBus: "slipway-production-Lifecycle",
+      registry: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-production",
     });
   });
 

@@ -12,6 +12,8 @@ export type StageLocation = {
   cluster?: ClusterAccess;
   /** The stage's lifecycle bus, so the CLI's own state changes are published too. */
   lifecycleBus?: string;
+  /** The stage's image repository: an unpin that deploys accepts only its digests. */
+  registry?: string;
 };
 
 /** What the operator passed; each flag overrides what the stage says. */
@@ -21,6 +23,7 @@ export type StageFlags = {
   region?: string | undefined;
   kubeconfig?: string | undefined;
   cluster?: string | undefined;
+  registry?: string | undefined;
 };
 
 /** The outputs of the last `sst deploy` in this checkout (`.sst/outputs.json`), as infra names them. */
@@ -30,6 +33,8 @@ export type SstOutputs = {
   ledgerTable?: string;
   cluster?: string;
   lifecycleBus?: string;
+  /** The stage's ECR repository URI (infra's `registry` output). */
+  registry?: string;
 };
 
 /**
@@ -66,12 +71,14 @@ export function findStage(
   const cluster = clusterOf(flags, env, outputs, region);
   const lifecycleBus =
     env.LIFECYCLE_BUS_NAME ?? text(linked(env, "Lifecycle")?.name) ?? outputs?.lifecycleBus;
+  const registry = flags.registry ?? env.IMAGE_REPOSITORY ?? outputs?.registry;
   return {
     stage,
     table,
     region,
     ...(cluster === undefined ? {} : { cluster }),
     ...(lifecycleBus === undefined ? {} : { lifecycleBus }),
+    ...(registry === undefined ? {} : { registry }),
   };
 }
 

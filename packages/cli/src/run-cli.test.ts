@@ -49,6 +49,15 @@ describe("slipway CLI", () => {
     expect(err.join("\n")).toContain("--table");
   });
 
+  it("asks for the stage's registry before an unpin that deploys, connecting nowhere", async () => {
+    const { io, err } = capture();
+
+    expect(await runCli(["unpin", "--deploy-latest", "--stage", "dev", "--table", "t"], io)).toBe(
+      2,
+    );
+    expect(err.join("\n")).toContain("--registry");
+  });
+
   it("asks for a reason before pinning, and for a query before tracing", async () => {
     const { io, err } = capture();
 

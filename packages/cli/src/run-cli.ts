@@ -3,8 +3,10 @@ import { parseArgs } from "node:util";
 import {
   type DeployTarget,
   type GitHubReporter,
+  type ImageRegistry,
   type Ledger,
   matchTraceQuery,
+  type OperatedStage,
   parseWorkloadList,
   pinStage,
   rollbackStage,
@@ -32,6 +34,8 @@ export type CliDeps = {
   ledger: Ledger;
   workloads: Workloads;
   github?: GitHubReporter;
+  /** The stage's image registry, for an unpin that deploys (production wiring: ECR). */
+  registry?: ImageRegistry;
   settled?: () => Promise<void>;
 };
 
@@ -59,9 +63,9 @@ const usage = `usage: slipway <history|status|rollback> [--stage <stage>] [optio
   trace     <commit | delivery id>: one push's timeline from the ledger (--json)
 The stage is found from itself: inside \`sst shell --stage <stage>\` everything is known;
 otherwise the outputs of its last \`sst deploy\` here (.sst/outputs.json) name its ledger,
-cluster and region. Flags only override:
+cluster, region and registry. Flags only override:
 options: --stage <stage> --table <ledger table> --region <region>
-         --kubeconfig <file> | --cluster <eks name>
+         --kubeconfig <file> | --cluster <eks name> --registry <ecr repository uri>
          --namespace chat --deployments chat-server:server,chat-web:web --json --timeout <s>`;
 
 /** Runs one command; returns the process exit code (0 ok, 1 failed, 2 usage). */
@@ -103,6 +107,12 @@ async function runCommand(
     return 2;
   }
   const reason = values.reason ?? (command === "rollback" ? "rolled back by an operator" : "");
+  if (command === "unpin" && values["deploy-latest"] && !found.registry) {
+    io.err(
+      `unpin --deploy-latest checks the image in the stage's registry: pass --registry <uri>\n${usage}`,
+    );
+    return 2;
+  }
   if (command === "pin" && !reason) {
     io.err(`pin needs --reason "…"\n${usage}`);
     return 2;
@@ -124,10 +134,9 @@ async function runCommand(
   };
   const deps = await (io.connect ?? connect)(settings, log);
   if (deps.settled) flush.settled = deps.settled;
-  const target: DeployTarget = {
+  const target: OperatedStage = {
     stage,
     deployments: parseWorkloadList(values.deployments, values.namespace),
-    production: false,
   };
   const common = {
     ...deps,
@@ -156,15 +165,27 @@ async function runCommand(
       }
       case "status":
         return { command, stage, value: await stageStatus(common) };
-      case "unpin":
+      case "unpin": {
+        // Deploying the held build goes through the deploy function's checks, the registry's too.
+        const deploying: DeployTarget = {
+          ...target,
+          production: false,
+          imageRepository: found.registry ?? "",
+        };
         return {
           command,
           stage,
           value: await unpinStage(
-            { ...common, github: deps.github ?? unconfiguredGitHub },
+            {
+              ...common,
+              target: deploying,
+              github: deps.github ?? unconfiguredGitHub,
+              registry: deps.registry ?? noRegistry,
+            },
             { deployLatest: values["deploy-latest"] },
           ),
         };
+      }
       case "pin":
       case "rollback": {
         if (command === "rollback" && !values.pin) {
@@ -204,6 +225,7 @@ function parseCli(argv: readonly string[]) {
       table: { type: "string" },
       kubeconfig: { type: "string" },
       cluster: { type: "string" },
+      registry: { type: "string" },
       region: { type: "string" },
       namespace: { type: "string", default: "chat" },
       deployments: { type: "string", default: "chat-server:server,chat-web:web" },
@@ -230,6 +252,11 @@ const noClusterError = () =>
   new Error(
     "no cluster for this stage: pass --kubeconfig <file> or --cluster <eks name> (or set KUBECONFIG)",
   );
+
+/** Only an unpin that deploys asks the registry, and it is refused above without one. */
+const noRegistry: ImageRegistry = {
+  holds: () => Promise.reject(new Error("no image registry for this stage: pass --registry")),
+};
 
 /** History and trace need no cluster; anything that does says how to name one. */
 const noCluster: Workloads = {

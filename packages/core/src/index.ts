@@ -28,6 +28,7 @@ export * from "./operate/stage-status.ts";
 export type * from "./ports/builds.ts";
 export type * from "./ports/diagnostic-log.ts";
 export * from "./ports/github-reporter.ts";
+export type * from "./ports/image-registry.ts";
 export * from "./ports/infrastructure-errors.ts";
 export * from "./ports/ledger.ts";
 export * from "./ports/ledger-errors.ts";

@@ -133,6 +133,7 @@ function labelSelector(deployment: V1Deployment): string {
 function toRevision(set: V1ReplicaSetList["items"][number], container: string): WorkloadRevision {
   const annotations = set.metadata?.annotations ?? {};
   return {
+    name: set.metadata?.name ?? "",
     revision: Number(annotations[revisionAnnotation] ?? 0),
     image: set.spec?.template?.spec?.containers.find((c) => c.name === container)?.image,
     annotations: { ...annotations },

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { DeployConfigError, readDeploySettings } from "./deploy-settings.ts";
 
+const imageRepository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-dev";
 const stage = {
   name: "dev",
   branches: ["main"],
   codebuildProject: "slipway-dev",
+  imageRepository,
   deployments: [
     { namespace: "chat", name: "chat-server", container: "server" },
     { namespace: "chat", name: "chat-web", container: "web" },
@@ -41,6 +43,7 @@ describe("readDeploySettings", () => {
           name: "dev",
           branches: ["main"],
           codebuildProject: "slipway-dev",
+          imageRepository,
           deployments: [{ namespace: "chat", name: "chat-server", container: "server" }],
           environmentUrl: "https://chat.example.test",
           production: true,
@@ -55,7 +58,16 @@ describe("readDeploySettings", () => {
       deployments: [{ namespace: "chat", name: "chat-server", container: "server" }],
       environmentUrl: "https://chat.example.test",
       production: true,
+      imageRepository,
     });
+  });
+
+  it("refuses a stage without its image repository: nothing would bound what deploys", () => {
+    const { imageRepository: _, ...unbounded } = stage;
+
+    expect(() =>
+      readDeploySettings({ ...base, STAGE_CONFIG: JSON.stringify({ stages: [unbounded] }) }),
+    ).toThrow(/stages\.0\.imageRepository/);
   });
 
   it("refuses a Deployment listed without its container", () => {

@@ -1,5 +1,6 @@
 import { CodeBuildClient } from "@aws-sdk/client-codebuild";
-import { createCodeBuildBuilds } from "@slipway/aws";
+import { ECRClient } from "@aws-sdk/client-ecr";
+import { createCodeBuildBuilds, createEcrImageRegistry } from "@slipway/aws";
 import type { DeployDeps } from "@slipway/core";
 import { clusterWorkloads, connectApiServer } from "@slipway/kube";
 import type { AdapterLog } from "./adapter-log.ts";
@@ -24,6 +25,10 @@ export function wireDeploy(settings: DeploySettings, log: AdapterLog): DeployDep
     // A successful build whose event lacks IMAGE_URI is read back from CodeBuild.
     builds: createCodeBuildBuilds({
       client: new CodeBuildClient(awsClientConfig(settings.awsCallTimeoutMs)),
+    }),
+    // Only a digest the stage's repository holds rolls out (checked before any patch).
+    registry: createEcrImageRegistry({
+      client: new ECRClient(awsClientConfig(settings.awsCallTimeoutMs)),
     }),
     workloads: clusterWorkloads(
       connectApiServer(settings.cluster, {

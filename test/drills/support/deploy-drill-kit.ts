@@ -20,7 +20,7 @@ export const registry = "127.0.0.1:5000/slipway-chat";
 /** The chat-server and chat-web pair at digest 1, one replica each (kwok runs nothing). */
 export async function drillStage(prefix: string): Promise<DeployTarget> {
   const deployments = await createStageWorkloads(prefix, digestImage(1, registry));
-  return { stage: "dev", deployments, production: false };
+  return { stage: "dev", deployments, production: false, imageRepository: registry };
 }
 
 /** The deploy function's real handler (Powertools envelope, zod parse, deployBuild), quiet. */

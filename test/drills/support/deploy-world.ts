@@ -1,3 +1,4 @@
+import { createMemoryRegistry } from "@slipway/aws/testing";
 import {
   DeployAnnotation,
   type DeploymentRecord,
@@ -89,7 +90,13 @@ export type Command =
   | { kind: "unpin"; deployLatest: boolean };
 
 /** How each build of the run ends: its status, and whether its image can run. */
-export type BuildPlan = { sequence: number; succeeds: boolean; runs: boolean };
+export type BuildPlan = {
+  sequence: number;
+  succeeds: boolean;
+  runs: boolean;
+  /** False: the image's digest is not in the stage's registry (default: pushed). */
+  pushed?: boolean;
+};
 
 class LambdaTimeout extends Error {
   override readonly name = "LambdaTimeout";
@@ -123,11 +130,14 @@ export class DeployWorld {
   readonly ledger: MemoryLedger = createMemoryLedger();
   readonly workloads: MemoryWorkloads = createMemoryWorkloads();
   readonly github: FakeGitHub = createFakeGitHub();
+  /** Holds the first image and every build's image but those planned as not pushed. */
+  readonly registry = createMemoryRegistry();
   readonly violations: string[] = [];
   readonly target: DeployTarget = {
     stage: "dev",
     deployments: [...targets],
     production: false,
+    imageRepository: "registry.example.test/slipway-chat",
   };
   private clock = Date.parse("2026-11-26T10:00:00.000Z");
   private gates: Gate[] = [];
@@ -166,6 +176,10 @@ export class DeployWorld {
       imageDigest: firstImage,
       now: at,
     });
+    this.registry.push(
+      firstImage,
+      ...this.builds.filter((b) => b.pushed !== false).map((b) => digestImage(b.sequence)),
+    );
     for (const build of this.builds) {
       await seedDeployment(this.ledger, { stage: "dev", sequence: build.sequence, now: at });
     }
@@ -498,6 +512,8 @@ export class DeployWorld {
       ledger: gatedLedger,
       workloads,
       github,
+      // Every build image is pushed; the registry rule has its own tests.
+      registry: this.registry,
       target: this.target,
       log: { info: () => {}, warn: () => {} },
       now: () => new Date(this.clock),
@@ -542,6 +558,12 @@ export class DeployWorld {
     ) {
       this.violations.push(`#${incoming} patched ${t.name} again over a hand edit`);
     }
+    // Only a digest the stage's registry holds may reach a Deployment.
+    if (this.builds.find((b) => b.sequence === incoming)?.pushed === false) {
+      this.violations.push(
+        `#${incoming} is not in the registry, yet it was patched onto ${t.name}`,
+      );
+    }
     if (incoming !== undefined) this.reached.add(`${t.name}#${incoming}`);
   }
 
@@ -581,6 +603,10 @@ export class DeployWorld {
         !(r.state === "held" && this.keptHeld),
     );
     for (const r of unfinished) bad(`#${r.sequence} still ${r.state} at quiescence`);
+    for (const plan of this.builds.filter((b) => b.pushed === false)) {
+      const state = records.find((r) => r.sequence === plan.sequence)?.state;
+      if (state !== "failed") bad(`#${plan.sequence} is not in the registry but ended ${state}`);
+    }
     if (this.runs.some((r) => !r.done)) bad("a handler never finished");
     const expected = records.find((r) => r.state === "succeeded");
     for (const t of targets) {
@@ -632,7 +658,10 @@ export class DeployWorld {
 const short = (image: string | undefined) =>
   buildOfImage(image) === undefined ? `hand:${image?.slice(-3)}` : `#${buildOfImage(image)}`;
 
-function githubOf(record: DeploymentRecord): { deployment: string; commit: string } | undefined {
+/** What GitHub must show last for a record in this final state (deployment/commit status). */
+export function githubOf(
+  record: DeploymentRecord,
+): { deployment: string; commit: string } | undefined {
   switch (record.state) {
     case "succeeded":
       return { deployment: "success", commit: "success" };

@@ -20,6 +20,10 @@ export function injectAtRate(proxy: FaultProxy, mix: FaultMix, random: () => num
     injected,
     /** While true, every request fails: an API server down for longer than all retries. */
     down: false,
+    /** The next `requests` requests all fail: an outage long enough to exhaust one run's retries. */
+    outage(requests: number) {
+      outageLeft = Math.max(outageLeft, requests);
+    },
     stop() {
       proxy.onRequest = undefined;
     },

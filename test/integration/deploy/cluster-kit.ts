@@ -1,4 +1,12 @@
-import { AppsV1Api, KubeConfig, type V1Deployment } from "@kubernetes/client-node";
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Deployment,
+} from "@kubernetes/client-node";
+import { createMemoryRegistry } from "@slipway/aws/testing";
 import {
   type DeployDeps,
   type DeployTarget,
@@ -26,6 +34,28 @@ export function loadKubeConfig(path: string): KubeConfig {
 
 /** cluster-admin: only for setting up Deployments and checking what the deployer did. */
 export const adminApps = loadKubeConfig(kube.kubeconfigAdmin).makeApiClient(AppsV1Api);
+
+/**
+ * Cordons every node, so no new pod can be scheduled and any rollout started now stays in
+ * progress, however fast or slow the machine, until the returned function uncordons them.
+ */
+export async function holdNewPods(): Promise<() => Promise<void>> {
+  const core = loadKubeConfig(kube.kubeconfigAdmin).makeApiClient(CoreV1Api);
+  const nodes = (await core.listNode()).items.map((n) => n.metadata?.name ?? "");
+  const cordon = (unschedulable: boolean) =>
+    Promise.all(
+      nodes.map((name) =>
+        core.patchNode(
+          { name, body: { spec: { unschedulable } } },
+          setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+        ),
+      ),
+    );
+  await cordon(true);
+  return async () => {
+    await cordon(false);
+  };
+}
 
 /**
  * The deploy function's identity (group slipway:deployers, its Role only), reached through
@@ -170,13 +200,16 @@ export async function waitForComplete(target: WorkloadTarget, timeoutMs = 30_000
 
 export const quietLog: DiagnosticLog = { info() {}, warn() {} };
 
-/** Everything deployBuild needs, real Kubernetes and in-memory ledger and GitHub. */
+/** Everything deployBuild needs, real Kubernetes and in-memory ledger, registry and GitHub. */
 export function deployDeps(workloads: Workloads, target: DeployTarget, rolloutTimeoutMs = 40_000) {
   const ledger = createMemoryLedger();
   const github = createFakeGitHub();
+  // Every image these suites deploy is the stage's (the registry's own rule has its own tests).
+  const registry = createMemoryRegistry({ holdsEverything: true });
   const deps: DeployDeps = {
     ledger,
     github,
+    registry,
     workloads,
     target,
     log: quietLog,
@@ -185,5 +218,5 @@ export function deployDeps(workloads: Workloads, target: DeployTarget, rolloutTi
     random: Math.random,
     rolloutTimeoutMs,
   };
-  return { deps, ledger, github };
+  return { deps, ledger, github, registry };
 }

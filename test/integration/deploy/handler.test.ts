@@ -1,6 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { createMemoryRegistry } from "@slipway/aws/testing";
 import type { DeployDeps, DeployTarget } from "@slipway/core";
 import { createGitHubClient, createGitHubReporter } from "@slipway/github";
 import { createGitHubStandIn, type GitHubStandIn } from "@slipway/github/testing";
@@ -17,6 +18,7 @@ import {
   type createWorkloads,
   deleteWorkloads,
   deployerWorkloads,
+  holdNewPods,
   imageOf,
   waitForComplete,
 } from "./cluster-kit.ts";
@@ -62,6 +64,7 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
         deployments,
         environmentUrl: "https://chat.example.test",
         production: false,
+        imageRepository: registry,
       };
       const deps: DeployDeps = {
         ledger,
@@ -70,6 +73,7 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
           octokit: createGitHubClient({ kind: "token", token }, { fetch: github.fetch }),
         }),
         target,
+        registry: createMemoryRegistry({ holdsEverything: true }),
         log: logger,
         now: () => new Date(),
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
@@ -121,23 +125,38 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
     });
 
     it("gives a rollout that outlives the function its outcome through the scheduled re-check", async () => {
-      // A bound far below a rollout's ~1 s: the function hands over, as a 10-minute rollout would.
-      const { deps, ledger, deployments } = await setUp(50);
+      // No new pod can start until the function has returned: its rollout outlives it by
+      // construction, as a 10-minute one would, however loaded the machine (a wall-clock
+      // bound below the rollout's duration was not: a slow run saw it complete).
+      const { deps, ledger, deployments } = await setUp(1_000);
       const record = await seedDeployment(ledger, {
         stage: "dev",
         sequence: 9,
         githubDeploymentId: null,
       });
+      const release = await holdNewPods();
       const outlived = await createDeployHandler(
         deps,
         logger,
-      )(buildEventFor("succeeded", { ...record, image: digestImage(9, registry) }));
+      )(buildEventFor("succeeded", { ...record, image: digestImage(9, registry) })).finally(
+        release,
+      );
+      const released = Date.now();
       await Promise.all(deployments.map((t) => waitForComplete(t)));
       const recheck = createRecheckHandler(deps, { followMs: 10_000, settleAfterMs: 0 }, logger);
 
       const results = await recheck({});
 
       expect(outlived).toMatchObject({ kind: "rolling" });
+      // Concluded by the re-check, after the pods could start: never by the function itself.
+      const concluded = await ledger.get({ stage: "dev", sequence: 9 });
+      expect(concluded?.transitions.map((t) => t.state)).toEqual([
+        "queued",
+        "building",
+        "deploying",
+        "succeeded",
+      ]);
+      expect(Date.parse(concluded?.transitions.at(-1)?.at ?? "")).toBeGreaterThanOrEqual(released);
       expect(results).toMatchObject([{ sequence: 9, outcome: { kind: "succeeded" } }]);
       expect(await ledger.get({ stage: "dev", sequence: 9 })).toMatchObject({ state: "succeeded" });
       const states = github

@@ -80,6 +80,7 @@ describe("the deploy function's identity outside its namespace (DESIGN rule 7)",
       stage: "dev",
       deployments: [inside, outside],
       production: false,
+      imageRepository: registry,
     });
     await seedDeployment(ledger, {
       stage: "dev",

@@ -34,7 +34,12 @@ describe("the operator CLI on the real control plane", () => {
     const targets = await createStageWorkloads("cli", digestImage(1, registry));
     const serverName = targets[0]?.name ?? "";
     created.push(...targets);
-    const target = { stage: "dev", deployments: targets, production: false };
+    const target = {
+      stage: "dev",
+      deployments: targets,
+      production: false,
+      imageRepository: registry,
+    };
     const { deps, ledger } = deployDeps(kit.workloads, target);
     const records = [];
     for (const sequence of [2, 3]) {

@@ -39,6 +39,7 @@ async function stage(image: string, replicas = 2) {
     deployments: targets,
     environmentUrl: "https://chat.example.test",
     production: false,
+    imageRepository: registry,
   };
 }
 
@@ -106,6 +107,7 @@ describe("deploying a build on the real control plane (restricted deployer ident
       stage: "dev",
       deployments: targets,
       production: false,
+      imageRepository: registry,
     });
     await seedDeployment(ledger, {
       stage: "dev",

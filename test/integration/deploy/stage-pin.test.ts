@@ -1,6 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { KubeConfig } from "@kubernetes/client-node";
+import { createMemoryRegistry } from "@slipway/aws/testing";
 import { runCli } from "@slipway/cli";
 import { type DeployTarget, deployBuild, type Ledger } from "@slipway/core";
 import { createKubeWorkloads } from "@slipway/kube";
@@ -48,7 +49,12 @@ async function stage(prefix: string) {
   ]);
   if (server === undefined) throw new Error("no workload created");
   created.push(server);
-  const target: DeployTarget = { stage: "dev", deployments: [server], production: false };
+  const target: DeployTarget = {
+    stage: "dev",
+    deployments: [server],
+    production: false,
+    imageRepository: registry,
+  };
   const ledger = await motoLedger();
   const { deps, github } = deployDeps(kit.workloads, target);
   return { server, target, ledger, github, deps: { ...deps, ledger } };
@@ -79,13 +85,19 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
       const io = {
         out: (line: string) => lines.push(line),
         err: (line: string) => lines.push(`ERR ${line}`),
-        connect: async () => ({ ledger, workloads: createKubeWorkloads({ config: operator }) }),
+        connect: async () => ({
+          ledger,
+          workloads: createKubeWorkloads({ config: operator }),
+          // The held builds' images are in the stage's registry (an unpin that deploys asks).
+          registry: createMemoryRegistry({ holdsEverything: true }),
+        }),
       };
       const run = (...command: string[]) =>
         runCli(
           [
             ...command,
             ...["--stage", "dev", "--table", "unused", "--namespace", namespace, "--timeout", "30"],
+            ...["--registry", registry],
             ...[
               "--deployments",
               target.deployments.map((t) => `${t.name}:${t.container}`).join(","),

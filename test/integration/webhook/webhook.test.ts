@@ -27,6 +27,7 @@ const stageConfig = {
     name,
     branches: [name === "production" ? "master" : `${name}/**`],
     codebuildProject: `slipway-${name}`,
+    imageRepository: `123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-${name}`,
     deployments: target,
     stopOlderBuilds: name === "race",
   })),

@@ -1,3 +1,4 @@
+import { createMemoryRegistry } from "@slipway/aws/testing";
 import type { FakeGitHub } from "@slipway/github/testing";
 import type { MemoryWorkloads } from "@slipway/kube/testing";
 import {
@@ -21,6 +22,7 @@ const target: DeployTarget = {
   deployments: [server, web],
   environmentUrl: "https://chat.example.test",
   production: false,
+  imageRepository: "registry.example.test/slipway-chat",
 };
 const bootImage = "registry.example.test/slipway-chat@sha256:" + "b".repeat(64);
 
@@ -45,6 +47,42 @@ async function seedSucceeded(ledger: MemoryLedger, sequence: number, image: stri
 }
 
 describe("deployBuild", () => {
+  it("refuses a digest the stage's registry does not hold like a foreign image: failed, reported, nothing patched", async () => {
+    const registry = createMemoryRegistry();
+    const { deps, ledger, workloads, github, warnings } = kit({ registry });
+    const pushed = digestImage(11);
+    registry.push(pushed);
+    const forged = await seedDeployment(ledger, { stage: "dev", sequence: 10 });
+    const real = await seedDeployment(ledger, { stage: "dev", sequence: 11 });
+
+    const refused = await deployBuild(deps, { ...finishedBuildOf(forged), image: digestImage(10) });
+    const deployed = await deployBuild(deps, { ...finishedBuildOf(real), image: pushed });
+
+    expect(refused).toMatchObject({
+      kind: "failed",
+      reason: expect.stringContaining("no image has that digest"),
+    });
+    expect(await ledger.get({ stage: "dev", sequence: 10 })).toMatchObject({ state: "failed" });
+    expect(github.commitStatuses.find((s) => s.sha === forged.commit)?.state).toBe("failure");
+    expect(warnings).toContain("refused an image the stage's registry does not hold");
+    expect(deployed.kind).toBe("succeeded");
+    expect(workloads.patches.map((p) => p.change.image)).toEqual([pushed, pushed]);
+    expect(registry.lookups).toEqual([digestImage(10), pushed]);
+  });
+
+  it("throws, recording nothing, while the registry cannot answer, so Lambda retries the event", async () => {
+    const registry = createMemoryRegistry({ holdsEverything: true });
+    registry.outage = new TransientError("ECR DescribeImages");
+    const { deps, ledger, workloads } = kit({ registry });
+    const record = await seedDeployment(ledger, { stage: "dev", sequence: 12 });
+
+    await expect(deployBuild(deps, finishedBuildOf(record))).rejects.toBeInstanceOf(TransientError);
+
+    expect(registry.lookups.length).toBeGreaterThan(1);
+    expect((await ledger.get({ stage: "dev", sequence: 12 }))?.state).toBe(record.state);
+    expect(workloads.patches).toEqual([]);
+  });
+
   it("rolls out only the stage's own registry by digest: any other image fails the build, and nothing is patched", async () => {
     const repository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-dev";
     const { deps, ledger, workloads, github } = kit({

@@ -70,6 +70,19 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
   if (foreign !== undefined) {
     return recordVerdict(deps, record, inFlightStates, DeploymentState.failed, foreign);
   }
+  // And only a digest that registry holds: checked before the first patch (a resumed run's
+  // image was checked by the run that moved it to deploying).
+  if (inFlightStates.includes(record.state)) {
+    const missing = await missingImage(deps, image);
+    if (missing !== undefined) {
+      deps.log.warn("refused an image the stage's registry does not hold", {
+        stage: record.stage,
+        sequence: record.sequence,
+        image,
+      });
+      return recordVerdict(deps, record, inFlightStates, DeploymentState.failed, missing);
+    }
+  }
 
   if (record.state === DeploymentState.deploying) {
     return rollOut(deps, record, ownImage(record, image), {});
@@ -271,8 +284,7 @@ async function failBuild(
  * Why an image may not roll out on this stage: it must be `<imageRepository>@sha256:…`, the
  * stage's own registry, whatever a build (or anything that can emit a build event) exported.
  */
-export function foreignImage(image: string, repository: string | undefined): string | undefined {
-  if (repository === undefined) return undefined;
+export function foreignImage(image: string, repository: string): string | undefined {
   if (
     /^@sha256:[0-9a-f]{64}$/.test(image.slice(repository.length)) &&
     image.startsWith(repository)
@@ -280,6 +292,20 @@ export function foreignImage(image: string, repository: string | undefined): str
     return undefined;
   }
   return `image ${image} is not ${repository}@sha256:…, the stage's own registry`;
+}
+
+/**
+ * Why an image of the stage's registry may still not roll out: the registry holds no such
+ * digest (a forged event, or an image deleted since it was built). A registry that cannot
+ * answer throws, so Lambda retries the event instead of failing the build.
+ */
+async function missingImage(deps: DeployDeps, image: string): Promise<string | undefined> {
+  const repository = deps.target.imageRepository;
+  const digest = image.slice(repository.length + 1);
+  const holds = await retryTransient(deps, transientRetryPolicy, () =>
+    deps.registry.holds({ repository, digest }),
+  );
+  return holds ? undefined : `image ${image} is not in ${repository}: no image has that digest`;
 }
 
 /** The newest deployment of the stage, newer than this one, whose image reached the cluster. */

@@ -1,6 +1,7 @@
 import type { DeployTarget } from "../model/deploy-target.ts";
 import type { DeploymentState } from "../model/deployment-state.ts";
 import type { Builds } from "../ports/builds.ts";
+import type { ImageRegistry } from "../ports/image-registry.ts";
 import type { ReportDeps } from "../report/report-state.ts";
 import type { ApplyImageDeps } from "./apply-image.ts";
 
@@ -10,6 +11,8 @@ export type DeployDeps = ApplyImageDeps &
     target: DeployTarget;
     /** How long one run waits for a rollout; below the function's timeout, with room to roll back. */
     rolloutTimeoutMs: number;
+    /** The stage's registry: a digest it does not hold is refused before any patch. */
+    registry: ImageRegistry;
     /** Where a successful build's image is read when its event lacks `IMAGE_URI`. */
     builds?: Pick<Builds, "exportedVariables">;
   };

@@ -5,6 +5,7 @@ import { createFakeBuilds } from "@slipway/aws/testing";
 import type { WorkloadTarget } from "@slipway/core";
 import { digestImage, finishedBuildOf, seedDeployment } from "@slipway/ledger/testing";
 import { describe, expect, it } from "vitest";
+import { rollbackStage } from "../operate/rollback.ts";
 import { RefusedError, TransientError } from "../ports/infrastructure-errors.ts";
 import type { Workloads } from "../ports/workloads.ts";
 import { server, deps as testDeps, web } from "../testing/deps.ts";
@@ -448,4 +449,90 @@ describe("deploy regressions", () => {
     expect(workloads.state(server).image).toBe(image1);
     expect(workloads.state(web).image).toBe(image1);
   });
+
+  it("never rolls an operator back to a rolled-back build's ReplicaSet when no other success is left (found by the apiserver-faults drill)", async () => {
+    const { deps, workloads, seed, state } = await stage({ rolloutTimeoutMs: 1_000 });
+    const two = await seed(2);
+    workloads.rolloutOf = (image) => (image === digestImage(2) ? "deadline-exceeded" : "complete");
+    expect(await deployBuild(deps, finishedBuildOf(two))).toMatchObject({ kind: "rolled-back" });
+    const patches = workloads.patches.length;
+
+    // #1 runs again and is the stage's only success: the ReplicaSet before it is #2's.
+    const outcome = await rollbackStage({ ...deps, now: () => new Date() }, { requestedBy: "ops" });
+
+    expect(outcome).toMatchObject({ kind: "no-candidate" });
+    expect(workloads.patches.length).toBe(patches);
+    expect(workloads.state(server).image).toBe(image1);
+    expect(workloads.state(web).image).toBe(image1);
+    expect(await state(2)).toBe("rolled_back");
+  });
+
+  it.each([
+    ["", 0],
+    [", even when listing the ReplicaSets to tell fails at first", 2],
+  ])(
+    "waits out the progress deadline a failed rollout left on the Deployment instead of calling its restore failed%s (found by the apiserver-faults drill)",
+    async (_, listingFailures) => {
+      const { deps, workloads, seed, state } = await stage({ rolloutTimeoutMs: 1_000 });
+      const two = await seed(2);
+      workloads.rolloutOf = (image) =>
+        image === digestImage(2) ? "deadline-exceeded" : "complete";
+      const stale = staleDeadlineOnRestore(workloads, image1, () => {
+        if (listingFailures > 0) {
+          workloads.failNext("revisions", new TransientError("list replicasets"), listingFailures);
+        }
+      });
+
+      const outcome = await deployBuild({ ...deps, workloads: stale }, finishedBuildOf(two));
+
+      expect(outcome).toMatchObject({ kind: "rolled-back" });
+      expect(await state(2)).toBe("rolled_back");
+      expect(workloads.state(server).image).toBe(image1);
+      expect(workloads.state(web).image).toBe(image1);
+    },
+  );
 });
+
+/**
+ * What the deployment controller reports right after a restore patch (1.35, progress.go): the
+ * new generation observed while the Progressing condition still names the failed rollout's
+ * ReplicaSet as timed out, because no progress was counted yet; the next status is complete.
+ */
+function staleDeadlineOnRestore(
+  workloads: Workloads,
+  restored: string,
+  beforeStale: () => void,
+): Workloads {
+  return {
+    ...workloads,
+    async *watch(target, signal) {
+      let shown = false;
+      for await (const state of workloads.watch(target, signal)) {
+        if (state.image === restored && !shown) {
+          shown = true;
+          const failed = (await workloads.revisions(target)).find((r) => r.image !== restored);
+          beforeStale();
+          yield {
+            ...state,
+            snapshot: {
+              ...state.snapshot,
+              status: {
+                ...state.snapshot.status,
+                observedGeneration: state.snapshot.metadata?.generation ?? 0,
+                conditions: [
+                  {
+                    type: "Progressing",
+                    status: "False",
+                    reason: "ProgressDeadlineExceeded",
+                    message: `ReplicaSet "${failed?.name}" has timed out progressing.`,
+                  },
+                ],
+              },
+            },
+          };
+        }
+        yield state;
+      }
+    },
+  };
+}

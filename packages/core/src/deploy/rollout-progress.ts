@@ -1,6 +1,7 @@
 import { guardSequence } from "../model/deploy-annotations.ts";
 import { workloadName } from "../model/deploy-target.ts";
 import type { WorkloadTarget } from "../model/stage-config.ts";
+import { type RetryDeps, retryTransient, transientRetryPolicy } from "../ports/retry.ts";
 import type { WorkloadState, Workloads } from "../ports/workloads.ts";
 import type { OwnImage } from "./apply-image.ts";
 import { rolloutVerdict } from "./rollout-verdict.ts";
@@ -57,12 +58,41 @@ export function combineProgress(parts: readonly TargetProgress[]): RolloutProgre
   return pending.length === 0 ? { kind: "complete" } : { kind: "progressing", pending };
 }
 
+/** The deployment controller's message for a timed-out rollout, which names its ReplicaSet. */
+const timedOutReplicaSet = /ReplicaSet "([^"]+)" has timed out progressing/;
+const staleNote = "an earlier ReplicaSet's progress deadline, not yet cleared";
+
+/**
+ * Whether a ProgressDeadlineExceeded verdict belongs to an earlier pod template. The controller
+ * keeps a timed-out Progressing condition, message and all, until it counts progress, so just
+ * after a restore patch it reports the new generation observed while still naming the failed
+ * rollout's ReplicaSet (found by the apiserver-faults drill). Only a timeout of a ReplicaSet
+ * that runs this image is this rollout's. A listing that keeps failing throws (the run is
+ * retried) rather than letting a stale deadline fail a rollout that is fine.
+ * @see https://github.com/kubernetes/kubernetes/blob/v1.35.4/pkg/controller/deployment/progress.go
+ */
+async function staleDeadline(
+  deps: RetryDeps & { workloads: Workloads },
+  target: WorkloadTarget,
+  progress: TargetProgress,
+  own: OwnImage,
+): Promise<boolean> {
+  if (progress.kind !== "failed") return false;
+  const named = timedOutReplicaSet.exec(progress.reason)?.[1];
+  if (named === undefined) return false;
+  const sets = await retryTransient(deps, transientRetryPolicy, () =>
+    deps.workloads.revisions(target),
+  );
+  const set = sets.find((r) => r.name === named);
+  return set !== undefined && set.image !== own.image;
+}
+
 /**
  * Follows every Deployment (one watch each) until the combined progress is decided or
  * `timeoutMs` passes; on timeout it returns the last `progressing`. Watches are closed on return.
  */
 export async function awaitRollouts(
-  deps: { workloads: Workloads; after?: (ms: number) => Promise<void> },
+  deps: RetryDeps & { workloads: Workloads; after?: (ms: number) => Promise<void> },
   targets: readonly WorkloadTarget[],
   own: OwnImage,
   timeoutMs: number,
@@ -79,7 +109,13 @@ export async function awaitRollouts(
   });
   const follow = async (target: WorkloadTarget) => {
     for await (const state of deps.workloads.watch(target, stop.signal)) {
-      latest.set(workloadName(target), targetProgress(state, own));
+      const judged = targetProgress(state, own);
+      latest.set(
+        workloadName(target),
+        (await staleDeadline(deps, target, judged, own))
+          ? { name: judged.name, kind: "progressing", pending: [`${judged.name}: ${staleNote}`] }
+          : judged,
+      );
       const now = progress();
       if (now.kind !== "progressing") settle(now);
     }

@@ -15,10 +15,16 @@ export const DeployTarget = z.object({
   deployments: z.array(WorkloadTarget).check(z.minLength(1)),
   environmentUrl: z.optional(z.url()),
   production: z._default(z.boolean(), false),
-  /** Only images under this repository, by digest, are rolled out (Stage `imageRepository`). */
-  imageRepository: z.optional(z.string().check(z.minLength(1))),
+  /**
+   * Only images under this repository, by a digest it holds, are rolled out (Stage
+   * `imageRepository`): a forged or foreign `IMAGE_URI` fails the build.
+   */
+  imageRepository: z.string().check(z.minLength(1)),
 });
 export type DeployTarget = z.infer<typeof DeployTarget>;
+
+/** What an operator's rollback, pin and status act on: the stage's Deployments, no registry. */
+export type OperatedStage = Pick<DeployTarget, "stage" | "deployments">;
 
 /**
  * Parses `chat-server:server,chat-web:web` (Deployment:container pairs) in one namespace.

@@ -14,6 +14,7 @@ export type WorkloadTarget = z.infer<typeof WorkloadTarget>;
  * @example
  * { "name": "production", "branches": ["main"], "codebuildProject": "slipway-production",
  *   "deployments": [{ "namespace": "chat", "name": "chat-server", "container": "server" }],
+ *   "imageRepository": "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-production",
  *   "environmentUrl": "https://chat.example.com", "stopOlderBuilds": true }
  */
 export const Stage = z.object({
@@ -28,9 +29,10 @@ export const Stage = z.object({
   environmentUrl: z.optional(z.url()),
   /**
    * The stage's image repository (`<account>.dkr.ecr.<region>.amazonaws.com/<name>`): the
-   * deploy function rolls out only `<imageRepository>@sha256:<digest>`. Infra always sets it.
+   * deploy function rolls out only `<imageRepository>@sha256:<digest>`, and only a digest the
+   * repository holds. Infra sets it from the stage's ECR repository.
    */
-  imageRepository: z.optional(z.string().check(z.regex(/^[a-z0-9][a-z0-9._\-/:]*[a-z0-9]$/))),
+  imageRepository: z.string().check(z.regex(/^[a-z0-9][a-z0-9._\-/:]*[a-z0-9]$/)),
   /** GitHub's `production_environment` flag for this stage's Deployments. */
   production: z._default(z.boolean(), false),
   /** When a newer push supersedes a running build, also StopBuild it (saves build minutes). */

@@ -1,7 +1,7 @@
 import { type ApplyImageDeps, compareAndSet } from "../deploy/apply-image.ts";
 import { awaitRollouts, type RolloutProgress } from "../deploy/rollout-progress.ts";
 import { DeployAnnotation, guardSequence } from "../model/deploy-annotations.ts";
-import type { DeployTarget } from "../model/deploy-target.ts";
+import type { OperatedStage } from "../model/deploy-target.ts";
 import type { DeploymentRecord } from "../model/deployment-record.ts";
 import { DeploymentState } from "../model/deployment-state.ts";
 import { describeError } from "../model/describe-error.ts";
@@ -14,7 +14,7 @@ import type { WorkloadState } from "../ports/workloads.ts";
 
 export type RollbackDeps = ApplyImageDeps & {
   ledger: Ledger;
-  target: DeployTarget;
+  target: OperatedStage;
   rolloutTimeoutMs: number;
   /** When given, the rollback is recorded on the deployment it rolled away from. */
   now?: () => Date;
@@ -161,8 +161,13 @@ async function chooseRollback(
     (r) => r.state === DeploymentState.succeeded && r.imageDigest && !running.has(r.imageDigest),
   );
   if (previous) return fromRecord(previous);
+  // A ReplicaSet only for an image the ledger never judged (one from before Slipway): the
+  // previous ReplicaSet is often a build that failed and was rolled back (found by the
+  // apiserver-faults drill), and rolling back to it would put the failure back.
+  const judged = new Set(history.flatMap((r) => (r.imageDigest ? [r.imageDigest] : [])));
   const first = states[0];
-  const image = first?.image && (await previousRevisionImage(deps, first.target, first.image));
+  const image =
+    first?.image && (await previousRevisionImage(deps, first.target, first.image, judged));
   return image
     ? { kind: "chosen", choice: { image, source: "replicaset" } }
     : { kind: "none", reason: `no earlier successful deployment or ReplicaSet in ${stage}` };
@@ -180,14 +185,19 @@ function fromRecord(record: DeploymentRecord): Choice {
   };
 }
 
-/** The image of the newest earlier ReplicaSet that differs from `current` (kubectl rollout undo). */
+/**
+ * The image of the newest earlier ReplicaSet that differs from `current` (kubectl rollout
+ * undo), skipping every image in `judged`.
+ */
 async function previousRevisionImage(
   deps: ApplyImageDeps,
   target: WorkloadTarget,
   current: string,
+  judged: ReadonlySet<string>,
 ): Promise<string | undefined> {
   const revisions = await retryTransient(deps, transientRetryPolicy, () =>
     deps.workloads.revisions(target),
   );
-  return revisions.find((r) => r.image !== undefined && r.image !== current)?.image;
+  return revisions.find((r) => r.image !== undefined && r.image !== current && !judged.has(r.image))
+    ?.image;
 }

@@ -1,7 +1,6 @@
 import { type RolloutVerdict, rolloutVerdict } from "../deploy/rollout-verdict.ts";
 import { type DeployMark, readDeployMark } from "../model/deploy-annotations.ts";
-import type { DeployTarget } from "../model/deploy-target.ts";
-import { workloadName } from "../model/deploy-target.ts";
+import { type OperatedStage, workloadName } from "../model/deploy-target.ts";
 import type { DeploymentRecord } from "../model/deployment-record.ts";
 import type { Ledger } from "../ports/ledger.ts";
 import { type RetryDeps, retryTransient, transientRetryPolicy } from "../ports/retry.ts";
@@ -21,7 +20,7 @@ export type StageStatus = {
 
 /** What a stage runs now: the ledger's latest deployment and each Deployment's image and rollout. */
 export async function stageStatus(
-  deps: RetryDeps & { ledger: Ledger; workloads: Workloads; target: DeployTarget },
+  deps: RetryDeps & { ledger: Ledger; workloads: Workloads; target: OperatedStage },
 ): Promise<StageStatus> {
   const [latest, states] = await Promise.all([
     deps.ledger.latest(deps.target.stage),

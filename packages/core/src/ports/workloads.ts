@@ -24,6 +24,8 @@ export type ImageChange = {
 
 /** One earlier revision of a Deployment, from its ReplicaSets (what `kubectl rollout undo` uses). */
 export type WorkloadRevision = {
+  /** The ReplicaSet's name, as the Deployment's conditions name it. */
+  name: string;
   revision: number;
   image: string | undefined;
   annotations: Readonly<Record<string, string>>;

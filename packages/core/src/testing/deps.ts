@@ -1,4 +1,4 @@
-import { createFakeBuilds } from "@slipway/aws/testing";
+import { createFakeBuilds, createMemoryRegistry } from "@slipway/aws/testing";
 import { createFakeGitHub } from "@slipway/github/testing";
 import { createMemoryWorkloads } from "@slipway/kube/testing";
 import { createMemoryLedger, digestImage } from "@slipway/ledger/testing";
@@ -14,6 +14,8 @@ export const server: WorkloadTarget = {
   container: "server",
 };
 export const web: WorkloadTarget = { namespace: "chat", name: "chat-web", container: "web" };
+/** The stage's image repository: digestImage's default, so every test image is the stage's own. */
+export const imageRepository = "registry.example.test/slipway-chat";
 /** What every Deployment runs before a test deploys anything. */
 export const bootImage = digestImage(0xb007);
 
@@ -49,6 +51,7 @@ export function deps(options: DepsOptions = {}) {
     stage: "dev",
     deployments: [server, web],
     production: false,
+    imageRepository,
     ...options.target,
   };
   const workloads = createMemoryWorkloads();
@@ -58,6 +61,8 @@ export function deps(options: DepsOptions = {}) {
   const built = {
     ledger: memory as Ledger,
     builds: createFakeBuilds(),
+    // Holds every image but those a test deletes, so only the registry's own tests think of it.
+    registry: createMemoryRegistry({ holdsEverything: true }),
     github: createFakeGitHub(),
     workloads,
     target,
@@ -68,6 +73,7 @@ export function deps(options: DepsOptions = {}) {
           branches: ["master"],
           codebuildProject: "slipway-production",
           deployments: [server],
+          imageRepository,
           ...options.stages,
         },
       ],

@@ -136,7 +136,12 @@ export function createMemoryWorkloads(): MemoryWorkloads {
     s.deadlineExceeded = false;
     s.resourceVersion = clock++;
     const revision = (s.revisions[0]?.revision ?? 0) + 1;
-    s.revisions.unshift({ revision, image, annotations: { ...s.annotations } });
+    s.revisions.unshift({
+      name: `${s.target.name}-${revision}`,
+      revision,
+      image,
+      annotations: { ...s.annotations },
+    });
     if (double.settling === "auto") void settle(s, s.generation);
   };
 
@@ -156,7 +161,9 @@ export function createMemoryWorkloads(): MemoryWorkloads {
         available: 2,
         deadlineExceeded: false,
         paused: false,
-        revisions: [{ revision: 1, image, annotations: { ...annotations } }],
+        revisions: [
+          { name: `${target.name}-1`, revision: 1, image, annotations: { ...annotations } },
+        ],
       });
     },
     state(target) {
