@@ -383,8 +383,15 @@ export async function run(options: { quick: boolean }): Promise<BenchSection[]> 
   const s = settings(options.quick);
   const password = randomBytes(12).toString("base64url");
   const seed = `${user}:${await hashPassword(password)}`;
-  // `info` is the lowest level that still announces `server.listening`.
-  const common = { SEED_USERS: seed, MAX_STREAMS: String(maxStreams(s)), LOG_LEVEL: "info" };
+  // `info` is the lowest level that still announces `server.listening`. Every subscriber is the
+  // one bench account, so its per-user cap (20 by default) is raised like the global one:
+  // without it the servers took 20 streams and the rows said 20 subscribers.
+  const common = {
+    SEED_USERS: seed,
+    MAX_STREAMS: String(maxStreams(s)),
+    MAX_STREAMS_PER_USER: String(maxStreams(s)),
+    LOG_LEVEL: "info",
+  };
   let postgres: PostgresServer | undefined;
   const targets: Target[] = [];
   try {

@@ -93,7 +93,10 @@ export async function startTlsApiServer(): Promise<TlsApiServer> {
       requests.push(seen);
       const path = new URL(request.url ?? "/", "https://x").pathname;
       response.setHeader("content-type", "application/json");
-      if (request.url?.includes("watch=true")) {
+      if (request.url?.includes("watch=true") && request.url.includes("silent=true")) {
+        // A watch on a connection that went dead: headers, then nothing.
+        response.writeHead(200);
+      } else if (request.url?.includes("watch=true")) {
         // A watch stays open; this one sends an event and ends after a while.
         response.write(`${JSON.stringify({ type: "MODIFIED", object: standInDeployment })}\n`);
         setTimeout(() => response.end(), 200);

@@ -1,9 +1,10 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
-import { RefusedError } from "@slipway/core";
+import { RefusedError, TransientError } from "@slipway/core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startTlsApiServer, type TlsApiServer } from "../../../test/kube/tls-api-server.ts";
 import { connectedChannel, openApiConnection } from "./api-connection.ts";
 import { eksEndpoint } from "./cluster-access.ts";
+import { translateKubeError } from "./kube-errors.ts";
 import { createKubeWorkloads } from "./kube-workloads.ts";
 
 const target = { namespace: "chat", name: "chat-server", container: "server" };
@@ -148,6 +149,25 @@ describe("the deployer's connection to the API server", () => {
 
     expect(handshakes()).toBe(2);
     expect(opened).toEqual([{ server: server.url }, { server: server.url }]);
+  });
+
+  it("ends a watch that hears nothing for idleMs, as a transient failure", async () => {
+    const connection = connect();
+    const events = connection.watch(
+      "/apis/apps/v1/namespaces/chat/deployments?watch=true&silent=true",
+      {
+        signal: new AbortController().signal,
+        idleMs: 100,
+      },
+    );
+
+    const error = await (async () => {
+      for await (const _ of events) return undefined;
+      return undefined;
+    })().catch((e: unknown) => e);
+    await connection.close();
+
+    expect(translateKubeError("watch chat/chat-server", error)).toBeInstanceOf(TransientError);
   });
 
   it("throws the server's status and reason as KubeApiError, which the adapter refuses", async () => {

@@ -122,13 +122,17 @@ export function openApiConnection(
     async *watch(path, { signal, idleMs }) {
       // A watch that hears nothing (not even a bookmark) for idleMs is on a dead connection.
       const idle = new AbortController();
-      let timer = setTimeout(() => idle.abort(new Error(`watch idle for ${idleMs} ms`)), idleMs);
-      const { status, body } = await exchange({
-        method: "GET",
-        path,
-        signal: AbortSignal.any([signal, idle.signal]),
-      });
+      const quiet = () => idle.abort(new Error(`watch idle for ${idleMs} ms`));
+      let timer = setTimeout(quiet, idleMs);
+      let body: Readable | undefined;
       try {
+        const answer = await exchange({
+          method: "GET",
+          path,
+          signal: AbortSignal.any([signal, idle.signal]),
+        });
+        body = answer.body;
+        const { status } = answer;
         if (status < 200 || status > 299) {
           const text = await readText(body);
           throw new KubeApiError(`watch ${path}`, status, text ? safeJson(text) : undefined);
@@ -137,7 +141,7 @@ export function openApiConnection(
         let pending = "";
         for await (const chunk of body) {
           clearTimeout(timer);
-          timer = setTimeout(() => idle.abort(new Error(`watch idle for ${idleMs} ms`)), idleMs);
+          timer = setTimeout(quiet, idleMs);
           pending += chunk as string;
           let newline = pending.indexOf("\n");
           while (newline >= 0) {
@@ -150,7 +154,7 @@ export function openApiConnection(
         if (pending.trim() !== "") yield JSON.parse(pending);
       } finally {
         clearTimeout(timer);
-        body.destroy();
+        body?.destroy();
       }
     },
     close: () => transport.close(),
