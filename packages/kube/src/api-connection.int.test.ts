@@ -101,6 +101,7 @@ describe("the deployer's connection to the API server", () => {
     ]);
     expect(revisions).toEqual([
       {
+        name: "chat-server-1",
         revision: 1,
         image: "repo@sha256:1",
         annotations: { "deployment.kubernetes.io/revision": "1" },
