@@ -1,9 +1,5 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ChatServer } from "../../../grpc-app/src/server/chat-server.ts";
-import type { ChatGateway } from "../../../grpc-app/src/web/chat-gateway.ts";
-import type { WebServer } from "../../../grpc-app/src/web/web-server.ts";
-import { chromiumAvailable, launchChromium, saveScreenshot } from "../../harness/browser.ts";
+import { describe, expect, it } from "vitest";
+import { chromiumAvailable, saveScreenshot } from "../../harness/browser.ts";
 import {
   say,
   shownMessages,
@@ -12,37 +8,17 @@ import {
   waitForMessage,
   waitUntilLive,
 } from "./browser-session.ts";
-import { type Account, startChat, startWeb } from "./chat-fixture.ts";
+import { useBrowserChat } from "./chat-fixture.ts";
 
 describe.runIf(chromiumAvailable())("chat in a real browser", () => {
-  let chat: ChatServer;
-  let web: WebServer;
-  let gateway: ChatGateway;
-  let browser: Browser;
-  let alice: Account;
-  let bob: Account;
-
-  beforeAll(async () => {
-    const started = await startChat(["alice", "bob"]);
-    chat = started.chat;
-    [alice, bob] = started.accounts as [Account, Account];
-    ({ web, gateway } = await startWeb(chat.address));
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
-    gateway?.close();
-    await chat?.shutdown(1_000);
-  });
+  const stack = useBrowserChat(["alice", "bob"]);
 
   it("shows a message sent by one user to another user in the same room", async () => {
     // Prepare: two people, each in their own browser context, both in #general
-    const a = await visit(browser, `${web.url}#general`);
-    const b = await visit(browser, `${web.url}#general`);
-    await signIn(a.page, alice);
-    await signIn(b.page, bob);
+    const a = await visit(stack.browser, `${stack.web.url}#general`);
+    const b = await visit(stack.browser, `${stack.web.url}#general`);
+    await signIn(a.page, stack.account("alice"));
+    await signIn(b.page, stack.account("bob"));
     await Promise.all([waitUntilLive(a.page), waitUntilLive(b.page)]);
     // Act
     await say(a.page, "Hi Bob, the deploy is rolling out now.");
@@ -65,13 +41,13 @@ describe.runIf(chromiumAvailable())("chat in a real browser", () => {
 
   it("survives odd links: a hash that is no valid percent-encoding opens the default room", async () => {
     for (const hash of ["#%", "#%E0%A4%A", "#%zz", "#%F0%9F"]) {
-      const context = await browser.newContext();
+      const context = await stack.browser.newContext();
       const page = await context.newPage();
       const errors: string[] = [];
       page.on("pageerror", (error) => errors.push(String(error)));
-      await page.goto(`${web.url}${hash}`);
+      await page.goto(`${stack.web.url}${hash}`);
 
-      await signIn(page, alice);
+      await signIn(page, stack.account("alice"));
       await waitUntilLive(page);
       await say(page, `still chatting after ${hash}`);
       await waitForMessage(page, `still chatting after ${hash}`);
@@ -83,10 +59,10 @@ describe.runIf(chromiumAvailable())("chat in a real browser", () => {
 
   it("keeps each room's messages in that room", async () => {
     // Prepare
-    const a = await visit(browser, `${web.url}#general`);
-    const b = await visit(browser, `${web.url}#general`);
-    await signIn(a.page, alice);
-    await signIn(b.page, bob);
+    const a = await visit(stack.browser, `${stack.web.url}#general`);
+    const b = await visit(stack.browser, `${stack.web.url}#general`);
+    await signIn(a.page, stack.account("alice"));
+    await signIn(b.page, stack.account("bob"));
     await waitUntilLive(b.page);
     // Act: Alice opens #deploys with the room picker and writes there
     await a.page.getByRole("button", { name: "deploys" }).click();
@@ -104,9 +80,9 @@ describe.runIf(chromiumAvailable())("chat in a real browser", () => {
 
   it("shows a clear error for a wrong password and stays signed out", async () => {
     // Prepare
-    const { context, page } = await visit(browser, web.url);
+    const { context, page } = await visit(stack.browser, stack.web.url);
     // Act
-    await signIn(page, { username: alice.username, password: "not-her-password" });
+    await signIn(page, { username: stack.account("alice").username, password: "not-her-password" });
     // Assess
     const alert = page.getByRole("alert").filter({ hasText: "Wrong username or password." });
     await alert.waitFor();
@@ -118,8 +94,8 @@ describe.runIf(chromiumAvailable())("chat in a real browser", () => {
 
   it("keeps the session token away from page scripts", async () => {
     // Prepare
-    const { context, page } = await visit(browser, web.url);
-    await signIn(page, alice);
+    const { context, page } = await visit(stack.browser, stack.web.url);
+    await signIn(page, stack.account("alice"));
     await waitUntilLive(page);
     // Act
     const visibleToScripts = await page.evaluate(() => document.cookie);
@@ -138,8 +114,8 @@ describe.runIf(chromiumAvailable())("chat in a real browser", () => {
 
   it("ends the session on logout, also after a reload", async () => {
     // Prepare
-    const { context, page } = await visit(browser, web.url);
-    await signIn(page, alice);
+    const { context, page } = await visit(stack.browser, stack.web.url);
+    await signIn(page, stack.account("alice"));
     await waitUntilLive(page);
     // Act
     await page.getByRole("button", { name: "Log out" }).click();
@@ -148,7 +124,9 @@ describe.runIf(chromiumAvailable())("chat in a real browser", () => {
     expect(await context.cookies()).toEqual([]);
     await page.reload();
     await page.getByRole("heading", { name: "Sign in to chat" }).waitFor();
-    expect((await page.request.get(new URL("/api/session", web.url).href)).status()).toBe(401);
+    expect((await page.request.get(new URL("/api/session", stack.web.url).href)).status()).toBe(
+      401,
+    );
     await context.close();
   });
 });

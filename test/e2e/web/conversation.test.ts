@@ -1,48 +1,30 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ChatServer } from "../../../grpc-app/src/server/chat-server.ts";
+import { describe, expect, it } from "vitest";
 import type { ChatGateway } from "../../../grpc-app/src/web/chat-gateway.ts";
-import type { WebServer } from "../../../grpc-app/src/web/web-server.ts";
-import { chromiumAvailable, launchChromium, saveScreenshot } from "../../harness/browser.ts";
+import { chromiumAvailable, saveScreenshot } from "../../harness/browser.ts";
 import { say, shownMessages, signIn, waitForMessage, waitUntilLive } from "./browser-session.ts";
-import { type Account, startChat, startWeb } from "./chat-fixture.ts";
+import { type Account, useBrowserChat } from "./chat-fixture.ts";
 
 // A realistic conversation, kept as `.artifacts/screenshots/conversation.png`; the README's
 // picture (docs/web-client.png) is a copy of it.
 describe.runIf(chromiumAvailable())("a conversation in the browser", () => {
-  let chat: ChatServer;
-  let web: WebServer;
-  let gateway: ChatGateway;
-  let browser: Browser;
-  let accounts: Account[];
-
-  beforeAll(async () => {
-    const started = await startChat(["maya", "jonas", "priya"]);
-    chat = started.chat;
-    accounts = started.accounts;
-    ({ web, gateway } = await startWeb(chat.address));
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
-    gateway?.close();
-    await chat?.shutdown(1_000);
-  });
+  const stack = useBrowserChat(["maya", "jonas", "priya"]);
 
   it("groups consecutive messages by author and sets the reader's own apart", async () => {
     // Prepare: Maya reads #deploys in the browser; Jonas and Priya write over gRPC
-    const [maya, jonas, priya] = accounts as [Account, Account, Account];
-    const context = await browser.newContext({
+    const [maya, jonas, priya] = [
+      stack.account("maya"),
+      stack.account("jonas"),
+      stack.account("priya"),
+    ];
+    const context = await stack.browser.newContext({
       viewport: { width: 1200, height: 760 },
       deviceScaleFactor: 2,
     });
     const page = await context.newPage();
-    await page.goto(`${web.url}#deploys`);
+    await page.goto(`${stack.web.url}#deploys`);
     await signIn(page, maya);
     await waitUntilLive(page);
-    const write = await writer(gateway, [jonas, priya]);
+    const write = await writer(stack.gateway, [jonas, priya]);
 
     // Act
     await write("jonas", "Pushed the reconnect fix to main. Build 1432 is running.");

@@ -1,49 +1,27 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ChatServer } from "../../../grpc-app/src/server/chat-server.ts";
-import type { ChatGateway } from "../../../grpc-app/src/web/chat-gateway.ts";
-import type { WebServer } from "../../../grpc-app/src/web/web-server.ts";
-import { chromiumAvailable, launchChromium } from "../../harness/browser.ts";
+import { describe, expect, it } from "vitest";
+import { chromiumAvailable } from "../../harness/browser.ts";
 import { say, signIn, visit, waitForMessage, waitUntilLive } from "./browser-session.ts";
-import { type Account, startChat, startWeb } from "./chat-fixture.ts";
+import { useBrowserChat } from "./chat-fixture.ts";
 
 const accessSeconds = 3;
 
 // Access tokens of 3 s instead of 15 min, so the page's refresh happens within the test.
 describe.runIf(chromiumAvailable())("the page keeps its session", () => {
-  let chat: ChatServer;
-  let web: WebServer;
-  let gateway: ChatGateway;
-  let browser: Browser;
-  let alice: Account;
-
-  beforeAll(async () => {
-    const started = await startChat(["alice"], {
-      TOKEN_TTL_SECONDS: String(accessSeconds),
-      REVOCATION_CHECK_MS: "300",
-    });
-    chat = started.chat;
-    [alice] = started.accounts as [Account];
-    ({ web, gateway } = await startWeb(chat.address));
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
-    gateway?.close();
-    await chat?.shutdown(1_000);
+  const stack = useBrowserChat(["alice"], {
+    TOKEN_TTL_SECONDS: String(accessSeconds),
+    REVOCATION_CHECK_MS: "300",
   });
 
   it("refreshes before the access token expires and keeps sending after it would have", async () => {
     // Prepare
-    const { context, page } = await visit(browser, `${web.url}#general`);
+    const { context, page } = await visit(stack.browser, `${stack.web.url}#general`);
     const refreshes: number[] = [];
     page.on("response", (response) => {
       if (new URL(response.url()).pathname === "/api/session/refresh") {
         refreshes.push(response.status());
       }
     });
-    await signIn(page, alice);
+    await signIn(page, stack.account("alice"));
     await waitUntilLive(page);
     // A fresh visitor's page tries the refresh cookie once before showing the form (401).
     refreshes.length = 0;
@@ -77,14 +55,14 @@ describe.runIf(chromiumAvailable())("the page keeps its session", () => {
 
   it("signs a returning visitor back in with the refresh cookie once the access cookie is gone", async () => {
     // Prepare: signed in, then the 3 s access cookie ends (dropped here rather than waited for)
-    const { context, page } = await visit(browser, `${web.url}#general`);
-    await signIn(page, alice);
+    const { context, page } = await visit(stack.browser, `${stack.web.url}#general`);
+    await signIn(page, stack.account("alice"));
     await waitUntilLive(page);
     await page.close();
     await context.clearCookies({ name: "slipway_session" });
     // Act
     const back = await context.newPage();
-    await back.goto(`${web.url}#general`);
+    await back.goto(`${stack.web.url}#general`);
     // Assess
     await waitUntilLive(back);
     expect(await back.locator("#whoami").textContent()).toBe("alice");
@@ -93,11 +71,11 @@ describe.runIf(chromiumAvailable())("the page keeps its session", () => {
 
   it("signs out every tab of the browser on logout: the other tab's live stream is revoked", async () => {
     // Prepare: two tabs of one browser share the cookies and so the session
-    const { context, page: first } = await visit(browser, `${web.url}#general`);
-    await signIn(first, alice);
+    const { context, page: first } = await visit(stack.browser, `${stack.web.url}#general`);
+    await signIn(first, stack.account("alice"));
     await waitUntilLive(first);
     const second = await context.newPage();
-    await second.goto(`${web.url}#general`);
+    await second.goto(`${stack.web.url}#general`);
     await waitUntilLive(second);
     // Act
     await first.getByRole("button", { name: "Log out" }).click();
