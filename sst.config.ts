@@ -4,7 +4,8 @@
  * One Slipway stage: `sst deploy --stage <stage>`. Reads like the system diagram, in order:
  * the network, the cluster on it, the registry and build that make images, the deployer
  * that rolls them out and its lifecycle events, the database the workload uses, and the
- * workload's objects inside the cluster. Per-stage settings live in infra/settings.ts.
+ * services' objects inside the cluster. Per-stage settings live in infra/settings.ts, and the
+ * services it deploys in infra/services/ (one file each).
  */
 export default $config({
   async app(input) {
@@ -30,8 +31,11 @@ export default $config({
     const deployer = await import("./infra/deployer");
     await import("./infra/database");
     await import("./infra/workload");
-    const { stageSettings } = await import("./infra/settings");
+    const { services, stageSettings } = await import("./infra/settings");
     const { domain, certificateArn } = stageSettings($app.stage);
+    const declared = services();
+    const byService = <T>(each: (name: string) => T) =>
+      Object.fromEntries(declared.map((s) => [s.name, each(s.name)]));
 
     return {
       // stage and region (with ledgerTable and cluster) let the operator CLI find this stage
@@ -39,9 +43,22 @@ export default $config({
       stage: $app.stage,
       region: aws.getRegionOutput().region,
       webhookUrl: deployer.webhook.url,
-      registry: registry.repository.repositoryUrl,
+      // Per service: its image repository and its CodeBuild project.
+      registries: byService((name) => registry.registries[name]?.repositoryUrl),
       cluster: cluster.cluster.name,
-      buildProject: build.project.name,
+      buildProjects: byService((name) => build.projects[name]?.name),
+      // The operator CLI reads each service's Deployments from here (`--service`).
+      services: declared.map((service) => ({
+        name: service.name,
+        registry: registry.registries[service.name]?.repositoryUrl,
+        deployments: service.deployments.flatMap((d) =>
+          d.containers.map((container) => ({
+            namespace: service.namespace,
+            name: d.name,
+            container,
+          })),
+        ),
+      })),
       vpc: network.vpc.id,
       ledgerTable: deployer.ledger.name,
       lifecycleBus: events.bus.name,

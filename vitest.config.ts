@@ -10,6 +10,7 @@ const unitTests = [
   "grpc-app/src/**/*.test.ts",
   "scripts/**/*.test.ts",
   "bench/**/*.test.ts",
+  "examples/**/*.test.ts",
 ];
 const integrationTests = [
   "test/integration/**/*.test.ts",

@@ -4,6 +4,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { AppsV1Api, KubeConfig } from "@kubernetes/client-node";
 import { createMemoryRegistry } from "@slipway/aws/testing";
 import type { DeployDeps, WorkloadTarget } from "@slipway/core";
+import { oneServiceStage } from "@slipway/core";
 import { createGitHubClient, createGitHubReporter } from "@slipway/github";
 import {
   connectApiServer,
@@ -111,6 +112,7 @@ async function eventToPatch(quick: boolean): Promise<BenchSection> {
       }),
       target: {
         stage: "bench",
+        service: "chat",
         deployments: targets,
         production: false,
         imageRepository: registry,
@@ -124,7 +126,7 @@ async function eventToPatch(quick: boolean): Promise<BenchSection> {
       // The figure is about the patch; a rollout that lags is left to the re-check.
       rolloutTimeoutMs: 5_000,
     };
-    const handler = createDeployHandler(deps, logger);
+    const handler = createDeployHandler(oneServiceStage(deps), logger);
     const first: number[] = [];
     const all: number[] = [];
     const roundTrip: number[] = [];
@@ -132,7 +134,7 @@ async function eventToPatch(quick: boolean): Promise<BenchSection> {
     let coldHandshakes = 0;
     for (let i = 0; i < warmup + events; i++) {
       const sequence = i + 2;
-      const record = await seedDeployment(ledger, { stage: "bench", sequence });
+      const record = await seedDeployment(ledger, { stage: "bench", service: "chat", sequence });
       const event = buildEventFor("succeeded", {
         ...record,
         image: digestImage(sequence, registry),
@@ -218,6 +220,8 @@ function bundle(name: "deploy" | "recheck", quick: boolean): Promise<BenchSectio
         stages: [
           {
             name: "dev",
+            service: "chat",
+            repository: { fullName: "Codertocat/Hello-World", id: 186853002 },
             branches: ["main"],
             codebuildProject: "slipway-dev",
             imageRepository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-dev",

@@ -104,6 +104,8 @@ export async function run(options: { quick: boolean }): Promise<BenchSection[]> 
         stages: [
           {
             name: "dev",
+            service: "chat",
+            repository: { fullName: "Codertocat/Hello-World", id: 186853002 },
             branches: ["master"],
             codebuildProject: "slipway-dev",
             imageRepository,
@@ -112,8 +114,6 @@ export async function run(options: { quick: boolean }): Promise<BenchSection[]> 
         ],
       }),
       LEDGER_TABLE: "slipway-ledger",
-      GITHUB_REPOSITORY: "Codertocat/Hello-World",
-      GITHUB_REPOSITORY_ID: "186853002",
       WEBHOOK_SECRET: secret,
       GITHUB_TOKEN: "ghp_benchTokenNeverLeavesThisMachine",
       GITHUB_API_URL: github.url,

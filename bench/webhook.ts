@@ -28,12 +28,12 @@ const env: Record<string, string> = {
   GITHUB_TOKEN: "ghp_bench_token",
   GITHUB_API_URL: "https://github.bench.invalid",
   LEDGER_TABLE: "slipway-ledger",
-  GITHUB_REPOSITORY: "Codertocat/Hello-World",
-  GITHUB_REPOSITORY_ID: "186853002",
   STAGE_CONFIG: JSON.stringify({
     stages: [
       {
         name: "production",
+        service: "chat",
+        repository: { fullName: "Codertocat/Hello-World", id: 186853002 },
         branches: ["master"],
         codebuildProject: "slipway-production",
         imageRepository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-production",

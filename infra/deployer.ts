@@ -1,22 +1,18 @@
-import type { StageConfig } from "@slipway/core";
 import { alerts } from "./alerts";
-import { project } from "./build";
+import { projects } from "./build";
 import { cluster } from "./cluster";
 import { bus, publishFailureMetric } from "./events";
 import { vpc } from "./network";
 import { buildFinishedPattern, buildStartedPattern } from "./patterns";
-import { repository } from "./registry";
-import {
-  deployerGroup,
-  githubRepository,
-  githubRepositoryId,
-  seconds,
-  stageSettings,
-  workloadDeployments,
-  workloadNamespace,
-} from "./settings";
+import { registries } from "./registry";
+import { stageLanes } from "./service-lanes";
+import { deployerGroup, seconds, services, stageSettings } from "./settings";
 
 const settings = stageSettings($app.stage);
+/** Every service's build project: the webhook starts them, the rules follow them. */
+const allProjects = Object.values(projects);
+const projectArns = allProjects.map((p) => p.arn);
+const projectNames = $resolve(allProjects.map((p) => p.name));
 
 /**
  * The deployer: a webhook function behind a Function URL that starts builds, and a deploy
@@ -39,6 +35,11 @@ function createSecrets() {
   return {
     /** HMAC secret shared with the GitHub webhook. The only authentication of the Function URL. */
     webhookSecret: new sst.Secret("GithubWebhookSecret"),
+    /**
+     * Secrets of their own, by repository id, as JSON `{ "<id>": "<secret>" }`: such a
+     * repository's hook signs with its own secret, which signs for no other repository.
+     */
+    webhookSecrets: new sst.Secret("GithubWebhookSecrets", "{}"),
     // Either a GitHub App (preferred: short-lived installation tokens) or a token.
     // Empty placeholders let a stage use one and leave the other unset.
     githubToken: new sst.Secret("GithubToken", ""),
@@ -107,30 +108,28 @@ function createDeadLetters() {
   return queue;
 }
 
-/** This stage as the webhook and deploy functions see it (core's StageConfig). */
+/** This stage's lanes, one per service, as the webhook and deploy functions see them (core's StageConfig). */
 function stageConfig() {
-  return $resolve([project.name, repository.repositoryUrl]).apply(
-    ([codebuildProject, imageRepository]) =>
-      JSON.stringify({
-        stages: [
-          {
-            name: $app.stage,
-            branches: settings.branches ?? [$app.stage],
-            codebuildProject,
-            // The deploy function rolls out only this repository's images, by digest.
-            imageRepository,
-            deployments: workloadDeployments.map(({ name, container }) => ({
-              namespace: workloadNamespace,
-              name,
-              container,
-            })),
-            ...(settings.domain ? { environmentUrl: `https://${settings.domain}` } : {}),
-            production: settings.retain,
-            stopOlderBuilds: true,
-          },
-        ],
-        // Typed as core parses it, so a required field (imageRepository) cannot be left out.
-      } satisfies StageConfig),
+  const made = services().map((service) => {
+    const project = projects[service.name];
+    const registry = registries[service.name];
+    if (project === undefined || registry === undefined) {
+      throw new Error(`no project or registry for ${service.name}`);
+    }
+    return $resolve([project.name, registry.repositoryUrl]).apply(
+      ([codebuildProject, imageRepository]) =>
+        [service.name, { codebuildProject, imageRepository }] as const,
+    );
+  });
+  return $resolve(made).apply((resources) =>
+    JSON.stringify(
+      stageLanes({
+        stage: $app.stage,
+        settings,
+        services: services(),
+        resources: Object.fromEntries(resources),
+      }),
+    ),
   );
 }
 
@@ -167,17 +166,13 @@ function createWebhookFunction() {
     timeout: "10 seconds", // GitHub gives up after 10 s
     memory: "512 MB",
     // The HMAC secret, and GitHub's credentials for the queued status; nothing else.
-    link: [ledger, bus, secrets.webhookSecret, ...githubCredentials()],
-    environment: {
-      ...commonEnvironment(),
-      // The one repository it serves: a push of any other is refused (403), however signed.
-      GITHUB_REPOSITORY: githubRepository(),
-      GITHUB_REPOSITORY_ID: String(githubRepositoryId()),
-    },
+    link: [ledger, bus, secrets.webhookSecret, secrets.webhookSecrets, ...githubCredentials()],
+    // The lanes name each service's repository: a push of any other is refused (403), however signed.
+    environment: commonEnvironment(),
     permissions: [
       {
         actions: ["codebuild:StartBuild", "codebuild:StopBuild", "codebuild:BatchGetBuilds"],
-        resources: [project.arn],
+        resources: projectArns,
       },
     ],
   });
@@ -217,9 +212,9 @@ function createDeployFunction() {
       { actions: ["eks:DescribeCluster"], resources: [cluster.arn] },
       { actions: ["sqs:SendMessage"], resources: [deadLetters.arn] },
       // A successful build whose event lacks IMAGE_URI is read back (its exported variables).
-      { actions: ["codebuild:BatchGetBuilds"], resources: [project.arn] },
-      // Before any patch: is the digest in this stage's repository? That one repository only.
-      { actions: ["ecr:DescribeImages"], resources: [repository.arn] },
+      { actions: ["codebuild:BatchGetBuilds"], resources: projectArns },
+      // Before any patch: is the digest in its service's repository? Those repositories only.
+      { actions: ["ecr:DescribeImages"], resources: Object.values(registries).map((r) => r.arn) },
     ],
     transform: {
       // After the async retries, the event lands in the DLQ instead of vanishing.
@@ -254,7 +249,7 @@ function createRecheckFunction() {
 function createBuildFinishedRule() {
   const rule = new aws.cloudwatch.EventRule("BuildFinished", {
     description: "This stage's CodeBuild builds that finished: SUCCEEDED, FAILED or STOPPED",
-    eventPattern: project.name.apply((name) => JSON.stringify(buildFinishedPattern(name))),
+    eventPattern: projectNames.apply((names) => JSON.stringify(buildFinishedPattern(names))),
   });
   new aws.sqs.QueuePolicy("DeployDeadLettersFromEvents", {
     queueUrl: deadLetters.url,
@@ -284,7 +279,7 @@ function createBuildStartedRule() {
   // since a lost start event loses nothing but one lifecycle step.
   const rule = new aws.cloudwatch.EventRule("BuildStarted", {
     description: "This stage's CodeBuild builds as they start: the ledger records building",
-    eventPattern: project.name.apply((name) => JSON.stringify(buildStartedPattern(name))),
+    eventPattern: projectNames.apply((names) => JSON.stringify(buildStartedPattern(names))),
   });
   invokeOnRule("BuildStarted", rule, deploy);
   return rule;
@@ -307,8 +302,10 @@ function invokeOnRule(
 }
 
 function createAccessEntry(name: string, fn: sst.aws.Function) {
-  // The function's role maps to one Kubernetes group, which k8s/base/rbac.yaml binds to a
-  // Role in the workload namespace only: get/patch/watch Deployments, list ReplicaSets.
+  // The function's role maps to one Kubernetes group, which each service's manifests bind to
+  // a Role in that service's namespace only: get/patch/watch its Deployments by name, list
+  // ReplicaSets; each namespace's admission policy holds the patches to images from the
+  // service's own registry.
   return new aws.eks.AccessEntry(name, {
     clusterName: cluster.name,
     principalArn: fn.nodes.role.arn,

@@ -30,15 +30,15 @@ describe("dev stage resource graph", () => {
   it("can be removed: nothing retained or protected, images deleted with the repository", () => {
     for (const [type, name] of [
       ["aws:eks/cluster:Cluster", "Cluster"],
-      ["aws:ecr/repository:Repository", "Registry"],
+      ["aws:ecr/repository:Repository", "ChatRegistry"],
     ] as const) {
       const resource = named(resources, type, name);
       expect(resource.options.retainOnDelete ?? false, name).toBe(false);
       expect(resource.options.protect ?? false, name).toBe(false);
     }
-    expect(named(resources, "aws:ecr/repository:Repository", "Registry").inputs.forceDelete).toBe(
-      true,
-    );
+    expect(
+      named(resources, "aws:ecr/repository:Repository", "ChatRegistry").inputs.forceDelete,
+    ).toBe(true);
     expect(
       named(resources, "aws:secretsmanager/secret:Secret", "WorkloadSecrets").inputs
         .recoveryWindowInDays,
@@ -104,7 +104,7 @@ describe("dev stage resource graph", () => {
     expect(policy?.spec.variables).toContainEqual({
       name: "registry",
       // The mocked repository's URL (infra/test/pulumi-mocks.ts).
-      expression: JSON.stringify("123456789012.dkr.ecr.us-east-1.amazonaws.com/registry"),
+      expression: JSON.stringify("123456789012.dkr.ecr.us-east-1.amazonaws.com/chatregistry"),
     });
   });
 

@@ -6,13 +6,13 @@
 /** Build states that end a build. IN_PROGRESS is left out: nothing to deploy yet. */
 export const finalBuildStates = ["SUCCEEDED", "FAILED", "STOPPED"] as const;
 
-/** Matches this project's finished builds, and nothing else, for the deploy function. */
-export function buildFinishedPattern(projectName: string) {
+/** Matches these projects' finished builds (one per service), and nothing else, for the deploy function. */
+export function buildFinishedPattern(projectNames: readonly string[]) {
   return {
     source: ["aws.codebuild"],
     "detail-type": ["CodeBuild Build State Change"],
     detail: {
-      "project-name": [projectName],
+      "project-name": [...projectNames],
       "build-status": [...finalBuildStates],
     },
   };
@@ -39,11 +39,11 @@ export function lifecycleAlertPattern() {
   };
 }
 
-/** Matches this project's builds as they start, so the ledger (and its events) show `building`. */
-export function buildStartedPattern(projectName: string) {
+/** Matches these projects' builds as they start, so the ledger (and its events) show `building`. */
+export function buildStartedPattern(projectNames: readonly string[]) {
   return {
     source: ["aws.codebuild"],
     "detail-type": ["CodeBuild Build State Change"],
-    detail: { "project-name": [projectName], "build-status": ["IN_PROGRESS"] },
+    detail: { "project-name": [...projectNames], "build-status": ["IN_PROGRESS"] },
   };
 }

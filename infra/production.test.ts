@@ -117,11 +117,11 @@ describe("production stage resource graph", () => {
   });
 
   it("builds a private repository through its CodeConnections connection, scoped to that connection", () => {
-    const project = named(resources, "aws:codebuild/project:Project", "Build");
+    const project = named(resources, "aws:codebuild/project:Project", "ChatBuild");
     expect(project.inputs.source).toMatchObject({
       auth: { type: "CODECONNECTIONS", resource: connection },
     });
-    const policy = named(resources, "aws:iam/rolePolicy:RolePolicy", "BuildPolicy");
+    const policy = named(resources, "aws:iam/rolePolicy:RolePolicy", "ChatBuildPolicy");
     const statement = statementsOf(policy.inputs.policy).find((s) =>
       [s.Action].flat().includes("codeconnections:GetConnectionToken"),
     );
@@ -153,7 +153,7 @@ describe("production stage resource graph", () => {
     );
   });
 
-  it("lets the deploy function describe images in this stage's repository only, and the re-check not at all", () => {
+  it("lets the deploy function describe images in the services' own repositories only, and the re-check not at all", () => {
     const inline = (prefix: string): Statement[] => {
       const role = ofType(resources, "aws:iam/role:Role").find((r) => r.name.startsWith(prefix));
       const policies = (role?.inputs.inlinePolicies ?? []) as Array<{ policy?: string }>;
@@ -161,14 +161,17 @@ describe("production stage resource graph", () => {
     };
     const actions = (s: Statement) => [s.Action].flat();
     // The mocks give every resource the ARN `arn:aws:mock:…:<type>/<name>`.
-    const repository = `arn:aws:mock:us-east-1:123456789012:aws:ecr/repository:Repository/${
-      named(resources, "aws:ecr/repository:Repository", "Registry").name
-    }`;
+    const repositories = ["ChatRegistry", "GreeterRegistry"].map(
+      (name) =>
+        `arn:aws:mock:us-east-1:123456789012:aws:ecr/repository:Repository/${
+          named(resources, "aws:ecr/repository:Repository", name).name
+        }`,
+    );
 
     const ecr = inline("DeployRole").filter((s) => actions(s).some((a) => a.startsWith("ecr:")));
 
     expect(ecr).toEqual([
-      expect.objectContaining({ Action: ["ecr:DescribeImages"], Resource: [repository] }),
+      expect.objectContaining({ Action: ["ecr:DescribeImages"], Resource: repositories }),
     ]);
     expect(inline("RecheckRole").flatMap(actions)).not.toContainEqual(
       expect.stringMatching(/^ecr:/),
@@ -177,7 +180,9 @@ describe("production stage resource graph", () => {
 
   it("tells the deploy function when this project's builds start, on a rule of its own", () => {
     const rule = named(resources, "aws:cloudwatch/eventRule:EventRule", "BuildStarted");
-    expect(JSON.parse(String(rule.inputs.eventPattern))).toEqual(buildStartedPattern("Build"));
+    expect(JSON.parse(String(rule.inputs.eventPattern))).toEqual(
+      buildStartedPattern(["ChatBuild", "GreeterBuild"]),
+    );
     const target = named(resources, "aws:cloudwatch/eventTarget:EventTarget", "BuildStartedTarget");
     // The function's ARN arrives wrapped as a secret output (it depends on linked secrets).
     expect(JSON.stringify(target.inputs.arn)).toContain("lambda/function:Function/DeployFunction");
@@ -194,9 +199,9 @@ describe("production stage resource graph", () => {
 
   it("subscribes the deploy function to this project's finished builds only", () => {
     const rule = named(resources, "aws:cloudwatch/eventRule:EventRule", "BuildFinished");
-    const project = named(resources, "aws:codebuild/project:Project", "Build");
+    const project = named(resources, "aws:codebuild/project:Project", "ChatBuild");
     expect(JSON.parse(String(rule.inputs.eventPattern))).toEqual(
-      buildFinishedPattern(String(project.inputs.name ?? "Build")),
+      buildFinishedPattern([String(project.inputs.name ?? "ChatBuild"), "GreeterBuild"]),
     );
     const target = named(
       resources,
@@ -207,11 +212,11 @@ describe("production stage resource graph", () => {
   });
 
   it("builds in privileged mode with a role that pushes only to its own repository", () => {
-    const project = named(resources, "aws:codebuild/project:Project", "Build");
+    const project = named(resources, "aws:codebuild/project:Project", "ChatBuild");
     expect(project.inputs.environment).toMatchObject({ privilegedMode: true });
-    const policy = named(resources, "aws:iam/rolePolicy:RolePolicy", "BuildPolicy");
+    const policy = named(resources, "aws:iam/rolePolicy:RolePolicy", "ChatBuildPolicy");
     const repositoryArn =
-      "arn:aws:mock:us-east-1:123456789012:aws:ecr/repository:Repository/Registry";
+      "arn:aws:mock:us-east-1:123456789012:aws:ecr/repository:Repository/ChatRegistry";
     for (const statement of statementsOf(policy.inputs.policy)) {
       const actions = [statement.Action].flat();
       if (actions.includes("ecr:PutImage")) expect(statement.Resource).toEqual([repositoryArn]);
@@ -220,7 +225,7 @@ describe("production stage resource graph", () => {
   });
 
   it("keeps ECR tags immutable except the build cache, with scan on push", () => {
-    const repository = named(resources, "aws:ecr/repository:Repository", "Registry");
+    const repository = named(resources, "aws:ecr/repository:Repository", "ChatRegistry");
     expect(repository.inputs).toMatchObject({
       imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
       imageScanningConfiguration: { scanOnPush: true },
@@ -232,7 +237,7 @@ describe("production stage resource graph", () => {
     // SST's stack-wide retain transform does not run under mocks: this asserts our own options.
     for (const [type, name] of [
       ["aws:eks/cluster:Cluster", "Cluster"],
-      ["aws:ecr/repository:Repository", "Registry"],
+      ["aws:ecr/repository:Repository", "ChatRegistry"],
     ] as const) {
       expect(named(resources, type, name).options, name).toMatchObject({
         retainOnDelete: true,
@@ -344,7 +349,7 @@ describe("production deployer wiring", () => {
     });
   });
 
-  it("gives both functions a stage config the core accepts, mapping main to production", () => {
+  it("gives both functions one lane per service that the core accepts, mapping main to production", () => {
     for (const name of ["WebhookFunction", "DeployFunction"]) {
       const fn = ofType(resources, "aws:lambda/function:Function").find((f) => f.name === name);
       const environment = fn?.inputs.environment as
@@ -355,14 +360,25 @@ describe("production deployer wiring", () => {
       expect(config.stages).toEqual([
         expect.objectContaining({
           name: "production",
+          service: "chat",
+          repository: { fullName: "acme/chat", id: 186853002 },
           branches: ["main"],
           production: true,
-          // Only this stage's registry deploys.
-          imageRepository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/registry",
+          codebuildProject: "ChatBuild",
+          // Only the service's own registry deploys it.
+          imageRepository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/chatregistry",
           deployments: [
             { namespace: "chat", name: "chat-server", container: "server" },
             { namespace: "chat", name: "chat-web", container: "web" },
           ],
+        }),
+        expect.objectContaining({
+          name: "production",
+          service: "greeter",
+          paths: ["examples/greeter/**", "proto/greeter/**"],
+          codebuildProject: "GreeterBuild",
+          imageRepository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/greeterregistry",
+          deployments: [{ namespace: "greeter", name: "greeter", container: "greeter" }],
         }),
       ]);
       expect(variables.LEDGER_TABLE).toBeTruthy();
@@ -373,7 +389,9 @@ describe("production deployer wiring", () => {
     const github = ["GithubAppId", "GithubAppInstallationId", "GithubAppPrivateKey", "GithubToken"];
     const secretsOf = (fn: string) =>
       (linkedResources.get(fn) ?? []).filter((name) => name.startsWith("Github"));
-    expect(secretsOf("Webhook")).toEqual([...github, "GithubWebhookSecret"].sort());
+    expect(secretsOf("Webhook")).toEqual(
+      [...github, "GithubWebhookSecret", "GithubWebhookSecrets"].sort(),
+    );
     expect(secretsOf("Deploy")).toEqual(github);
     expect(secretsOf("Recheck")).toEqual(github);
     expect(secretsOf("ApplyManifests")).toEqual([]);
@@ -398,12 +416,84 @@ describe("production deployer wiring", () => {
     ]);
   });
 
-  it("tells the webhook the one repository it serves, by name and id", () => {
-    const fn = named(resources, "aws:lambda/function:Function", "WebhookFunction");
-    const variables = (fn.inputs.environment as { variables: Record<string, string> }).variables;
-    expect(variables).toMatchObject({
-      GITHUB_REPOSITORY: "acme/chat",
-      GITHUB_REPOSITORY_ID: "186853002",
-    });
+  it("gives every service its own ECR repository and CodeBuild project, created from infra/services/", () => {
+    expect(ofType(resources, "aws:ecr/repository:Repository").map((r) => r.name)).toEqual([
+      "ChatRegistry",
+      "GreeterRegistry",
+    ]);
+    const projects = ofType(resources, "aws:codebuild/project:Project");
+    expect(projects.map((p) => p.name)).toEqual(["ChatBuild", "GreeterBuild"]);
+    const greeter = named(resources, "aws:codebuild/project:Project", "GreeterBuild");
+    // A Dockerfile service builds with Slipway's generic buildspec, told where its Dockerfile is.
+    expect(String((greeter.inputs.source as { buildspec: string }).buildspec)).toContain(
+      'docker buildx build --file "$DOCKERFILE"',
+    );
+    expect(
+      (greeter.inputs.environment as { environmentVariables: unknown[] }).environmentVariables,
+    ).toEqual(
+      expect.arrayContaining([
+        { name: "DOCKERFILE", value: "examples/greeter/Dockerfile" },
+        { name: "BUILD_CONTEXT", value: "." },
+      ]),
+    );
+  });
+
+  it("lets each service's build push to its own repository only", () => {
+    for (const service of ["Chat", "Greeter"]) {
+      const policy = named(resources, "aws:iam/rolePolicy:RolePolicy", `${service}BuildPolicy`);
+      const push = statementsOf(policy.inputs.policy).find((s) =>
+        [s.Action].flat().includes("ecr:PutImage"),
+      );
+      expect(push?.Resource).toEqual([
+        `arn:aws:mock:us-east-1:123456789012:aws:ecr/repository:Repository/${service}Registry`,
+      ]);
+    }
+  });
+
+  it("lets the webhook start, and the deploy function read, only the services' own projects", () => {
+    const arns = ["ChatBuild", "GreeterBuild"].map(
+      (name) => `arn:aws:mock:us-east-1:123456789012:aws:codebuild/project:Project/${name}`,
+    );
+    for (const [fn, action] of [
+      ["WebhookRole", "codebuild:StartBuild"],
+      ["DeployRole", "codebuild:BatchGetBuilds"],
+    ] as const) {
+      // SST writes a function's permissions as its role's inline policy.
+      const role = ofType(resources, "aws:iam/role:Role").find((r) => r.name.startsWith(fn));
+      const inline = (role?.inputs.inlinePolicies ?? []) as Array<{ policy: string }>;
+      const statement = inline
+        .flatMap((p) => statementsOf(p.policy))
+        .find((st) => [st.Action].flat().includes(action));
+      expect([statement?.Resource].flat().sort(), fn).toEqual(arns);
+    }
+  });
+
+  it("gives each service's namespace its own deployer admission policy naming its own registry", () => {
+    const input = JSON.parse(
+      String(named(resources, "aws:lambda/invocation:Invocation", "ClusterObjects").inputs.input),
+    ) as {
+      objects: Array<{
+        kind: string;
+        metadata: { name: string };
+        spec: { variables?: Array<{ name: string; expression: string }> };
+      }>;
+    };
+    const policies = input.objects.filter((o) => o.kind === "ValidatingAdmissionPolicy");
+    const variable = (policy: (typeof policies)[number], name: string) =>
+      policy.spec.variables?.find((v) => v.name === name)?.expression;
+    expect(
+      policies.map((p) => [p.metadata.name, variable(p, "registry"), variable(p, "deployments")]),
+    ).toEqual([
+      [
+        "slipway-deployer-chat",
+        JSON.stringify("123456789012.dkr.ecr.us-east-1.amazonaws.com/chatregistry"),
+        JSON.stringify(["chat-server", "chat-web"]),
+      ],
+      [
+        "slipway-deployer-greeter",
+        JSON.stringify("123456789012.dkr.ecr.us-east-1.amazonaws.com/greeterregistry"),
+        JSON.stringify(["greeter"]),
+      ],
+    ]);
   });
 });

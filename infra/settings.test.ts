@@ -1,11 +1,14 @@
+import { readdirSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { serviceFiles } from "./services/index.ts";
 import {
   codeConnectionArn,
-  githubRepository,
-  githubRepositoryId,
   seconds,
+  services,
   stageSettings,
   stages,
+  thisRepository,
 } from "./settings.ts";
 
 describe("stage settings", () => {
@@ -63,23 +66,26 @@ describe("stage settings", () => {
 });
 
 describe("repository settings", () => {
+  const here = {
+    SLIPWAY_GITHUB_REPOSITORY: "acme/chat",
+    SLIPWAY_GITHUB_REPOSITORY_ID: "186853002",
+  };
+
   it("requires SLIPWAY_GITHUB_REPOSITORY instead of building someone else's repository", () => {
-    expect(() => githubRepository({})).toThrow(/Set SLIPWAY_GITHUB_REPOSITORY/);
+    expect(() => thisRepository({})).toThrow(/Set SLIPWAY_GITHUB_REPOSITORY/);
   });
 
-  it("requires owner/name for the GitHub repository", () => {
-    expect(githubRepository({ SLIPWAY_GITHUB_REPOSITORY: "acme/chat" })).toBe("acme/chat");
+  it("requires owner/name for the GitHub repository, and its numeric id, which the webhook checks with the name", () => {
+    expect(thisRepository(here)).toEqual({ fullName: "acme/chat", id: 186853002 });
     expect(() =>
-      githubRepository({ SLIPWAY_GITHUB_REPOSITORY: "https://github.com/acme/chat" }),
+      thisRepository({ ...here, SLIPWAY_GITHUB_REPOSITORY: "https://github.com/acme/chat" }),
     ).toThrow(/owner\/name/);
-  });
-
-  it("requires the repository's numeric id, which the webhook checks with the name", () => {
-    expect(() => githubRepositoryId({})).toThrow(/Set SLIPWAY_GITHUB_REPOSITORY_ID/);
-    expect(() => githubRepositoryId({ SLIPWAY_GITHUB_REPOSITORY_ID: "acme/chat" })).toThrow(
+    expect(() => thisRepository({ SLIPWAY_GITHUB_REPOSITORY: "acme/chat" })).toThrow(
+      /Set SLIPWAY_GITHUB_REPOSITORY_ID/,
+    );
+    expect(() => thisRepository({ ...here, SLIPWAY_GITHUB_REPOSITORY_ID: "acme/chat" })).toThrow(
       /positive integer/,
     );
-    expect(githubRepositoryId({ SLIPWAY_GITHUB_REPOSITORY_ID: "186853002" })).toBe(186853002);
   });
 
   it("accepts a CodeConnections connection ARN for a private repository, and only that", () => {
@@ -90,5 +96,53 @@ describe("repository settings", () => {
     expect(() => codeConnectionArn({ SLIPWAY_CODECONNECTION_ARN: "ghp_token" })).toThrow(
       /connection ARN/,
     );
+  });
+});
+
+describe("services", () => {
+  const here = {
+    SLIPWAY_GITHUB_REPOSITORY: "acme/chat",
+    SLIPWAY_GITHUB_REPOSITORY_ID: "186853002",
+  };
+
+  it("loads every file in infra/services/ with this repository resolved, the chat first", () => {
+    const declared = services(here);
+
+    expect(declared.map((s) => [s.name, s.namespace, s.repository.fullName])).toEqual([
+      ["chat", "chat", "acme/chat"],
+      ["greeter", "greeter", "acme/chat"],
+    ]);
+  });
+
+  it("lists every service file of the folder, so adding a service is its file and its line", () => {
+    const folder = resolve(import.meta.dirname, "services");
+    const files = readdirSync(folder).filter(
+      (f) => f.endsWith(".ts") && !["index.ts", "service-file.ts"].includes(f),
+    );
+
+    expect(files.map((f) => f.replace(/\.ts$/, "")).sort()).toEqual(
+      services(here)
+        .map((s) => s.name)
+        .sort(),
+    );
+  });
+
+  it("refuses two services in one namespace, naming it: one deployer Role per namespace", () => {
+    const [chat, greeter] = serviceFiles;
+    if (!chat || !greeter) throw new Error("no services");
+
+    expect(() => services(here, [chat, { ...greeter, namespace: "chat" }])).toThrow(
+      /two services declare the namespace chat/,
+    );
+  });
+
+  it("refuses a bad declaration before anything is created, naming the service and the field", () => {
+    const [chat] = serviceFiles;
+    if (!chat) throw new Error("no chat");
+
+    expect(() => services(here, [{ ...chat, namespace: "Chat_NS" }])).toThrow(
+      /chat: namespace: a lowercase DNS label/,
+    );
+    expect(() => services(here, [{ ...chat, build: { dockerfile: "" } }])).toThrow(/chat: build/);
   });
 });

@@ -6,6 +6,10 @@
  * (`SLIPWAY_PERSONAL=1 sst deploy --stage alice`): a developer's own small, removable stage.
  */
 
+import { type ParsedServiceDeclaration, ServiceDeclarations } from "@slipway/core";
+import { serviceFiles } from "./services/index.ts";
+import type { ServiceFile } from "./services/service-file.ts";
+
 /** Duration in the form SST documents, such as `"300 seconds"`. */
 export type Seconds = `${number} seconds`;
 
@@ -75,17 +79,8 @@ export interface StageSettings {
 /** The Kubernetes version the cluster runs: in EKS standard support, matching the test harness. */
 export const kubernetesVersion = "1.35";
 
-/** Namespace that holds the workload; the deployer's Role is bound only here. */
-export const workloadNamespace = "chat";
-
-/** Kubernetes group the deploy function's access entry maps to; `k8s/base/rbac.yaml` binds it. */
+/** Kubernetes group the deploy function's access entry maps to; each service's Role binds it in its namespace. */
 export const deployerGroup = "slipway:deployers";
-
-/** The Deployments one build rolls out together (server and web client share the image). */
-export const workloadDeployments = [
-  { name: "chat-server", container: "server" },
-  { name: "chat-web", container: "web" },
-] as const;
 
 /**
  * What a Deployment runs between its creation and the deployer's first rollout: the API
@@ -179,29 +174,26 @@ export function seconds(value: Seconds): number {
 }
 
 /**
- * The GitHub repository CodeBuild builds and the webhook serves, as `owner/name`, from
- * `SLIPWAY_GITHUB_REPOSITORY`. Required: a default would build someone else's code.
+ * The repository this checkout deploys from, for the services declared in it
+ * (`repository: "this-repository"`): `owner/name` from `SLIPWAY_GITHUB_REPOSITORY` and the
+ * numeric id from `SLIPWAY_GITHUB_REPOSITORY_ID`. The webhook refuses a push unless both id
+ * and name match (a name can be re-created by someone else; the id cannot). Required when a
+ * service names it: a default would build someone else's code. Find the id with
+ * `gh api repos/<owner>/<name> --jq .id`, or in any push delivery's `repository.id`.
  */
-export function githubRepository(env: Record<string, string | undefined> = process.env): string {
+export function thisRepository(env: Record<string, string | undefined> = process.env): {
+  fullName: string;
+  id: number;
+} {
   const repository = env.SLIPWAY_GITHUB_REPOSITORY;
   if (!repository) {
     throw new Error(
-      'Set SLIPWAY_GITHUB_REPOSITORY to the repository to build and deploy, as "owner/name".',
+      'Set SLIPWAY_GITHUB_REPOSITORY to this repository, as "owner/name" (a service in infra/services/ names "this-repository").',
     );
   }
   if (!/^[\w.-]+\/[\w.-]+$/.test(repository)) {
     throw new Error(`SLIPWAY_GITHUB_REPOSITORY must look like "owner/name", got "${repository}".`);
   }
-  return repository;
-}
-
-/**
- * The repository's numeric id, from `SLIPWAY_GITHUB_REPOSITORY_ID`: the webhook refuses a push
- * unless both id and name match (a name can be re-created by someone else; the id cannot).
- * Required. Find it with `gh api repos/<owner>/<name> --jq .id`, or in any push delivery's
- * `repository.id`.
- */
-export function githubRepositoryId(env: Record<string, string | undefined> = process.env): number {
   const value = env.SLIPWAY_GITHUB_REPOSITORY_ID;
   if (!value) {
     throw new Error(
@@ -211,7 +203,34 @@ export function githubRepositoryId(env: Record<string, string | undefined> = pro
   if (!/^[1-9]\d*$/.test(value)) {
     throw new Error(`SLIPWAY_GITHUB_REPOSITORY_ID must be a positive integer, got "${value}".`);
   }
-  return Number(value);
+  return { fullName: repository, id: Number(value) };
+}
+
+/**
+ * Every declared service (infra/services/), checked by zod: a bad file fails `sst deploy`
+ * before anything is created, naming the service and the field.
+ */
+export function services(
+  env: Record<string, string | undefined> = process.env,
+  files: readonly ServiceFile[] = serviceFiles,
+): ParsedServiceDeclaration[] {
+  const resolved = files.map((file) => ({
+    ...file,
+    repository: file.repository === "this-repository" ? thisRepository(env) : file.repository,
+  }));
+  const parsed = ServiceDeclarations.safeParse(resolved);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .map((issue) => {
+        const index = issue.path[0];
+        const service =
+          typeof index === "number" ? (files[index]?.name ?? `#${index}`) : "services";
+        return `${service}: ${issue.path.slice(1).join(".") || "(root)"}: ${issue.message}`;
+      })
+      .join("; ");
+    throw new Error(`infra/services/ is invalid: ${issues}`);
+  }
+  return parsed.data;
 }
 
 /**

@@ -17,6 +17,12 @@ import { bootstrapImage, deployerGroup } from "./settings.ts";
 
 export type { KubeObject };
 
+/**
+ * An environment variable a service wants set to `"true"` when the stage serves HTTPS and
+ * `"false"` when it does not (the chat's web client marks its cookie `Secure` by it).
+ */
+export type HttpsFlag = { deployment: string; container: string; env: string };
+
 export interface StageObjectOptions {
   /** The stage's ACM certificate; with one, the ALB is internet-facing and serves HTTPS and gRPC. */
   certificateArn?: string;
@@ -25,6 +31,8 @@ export interface StageObjectOptions {
    * (infra/deployer-admission.ts).
    */
   registry: string;
+  /** Environment variables that say whether the stage serves HTTPS (a service's `httpsFlags`). */
+  httpsFlags?: readonly HttpsFlag[];
 }
 
 /** The IngressClass every Ingress of the workload names. */
@@ -43,19 +51,89 @@ const annotation = {
   backendProtocolVersion: "alb.ingress.kubernetes.io/backend-protocol-version",
 } as const;
 
-/** Renders `k8s/overlays/<overlay>` with kustomize (kubectl on the PATH of whoever deploys). */
+/** Renders `k8s/overlays/<overlay>` (the chat's) with kustomize. */
 export function renderOverlay(
   overlay: string,
   repositoryRoot = resolve(import.meta.dirname, ".."),
 ) {
-  const yaml = execFileSync(
-    "kubectl",
-    ["kustomize", resolve(repositoryRoot, "k8s/overlays", overlay)],
-    {
-      encoding: "utf8",
-    },
-  );
+  return renderManifests(`k8s/overlays/${overlay}`, repositoryRoot);
+}
+
+/** Renders a kustomize folder of the repository (kubectl on the PATH of whoever deploys). */
+export function renderManifests(
+  folder: string,
+  repositoryRoot = resolve(import.meta.dirname, ".."),
+): KubeObject[] {
+  const yaml = execFileSync("kubectl", ["kustomize", resolve(repositoryRoot, folder)], {
+    encoding: "utf8",
+  });
   return parseAllDocuments(yaml).map((document) => document.toJSON() as KubeObject);
+}
+
+/** A service's kustomize folder for the stage's overlay (a service declares one folder, or one per overlay). */
+export function manifestFolder(
+  manifests: string | Readonly<Record<string, string>>,
+  overlay: string,
+): string {
+  if (typeof manifests === "string") return manifests;
+  const folder = manifests[overlay];
+  if (folder === undefined) throw new Error(`no manifests for the ${overlay} overlay`);
+  return folder;
+}
+
+/** One service's rendered objects, with what it declared they must hold. */
+export type RenderedService = {
+  rendered: readonly KubeObject[];
+  /** The service's own ECR repository: the only registry its deployer may roll out from. */
+  registry: string;
+  /** The declared namespace and Deployments, checked against what rendered. */
+  declared?: { name: string; namespace: string; deployments: readonly string[] };
+  /** Environment variables that say whether the stage serves HTTPS. */
+  httpsFlags?: readonly HttpsFlag[];
+};
+
+/**
+ * What a stage applies for several services: the IngressClass and its parameters once, then
+ * each service's objects and its own admission policy (its namespace, its Deployments, its
+ * registry), so one service's deployer identity can never roll another's image out.
+ */
+export function stageObjectsFor(
+  services: readonly RenderedService[],
+  options: Omit<StageObjectOptions, "registry">,
+): KubeObject[] {
+  return [
+    ...ingressClass(options),
+    networkPolicyController,
+    ...services.flatMap((service) => {
+      if (service.declared) checkDeclared(service.rendered, service.declared);
+      return [
+        ...shapedFor(service.rendered, options, service.httpsFlags ?? []),
+        ...admissionFor(service.rendered, service.registry),
+      ];
+    }),
+  ];
+}
+
+/** A service's manifests must render its declared namespace and every declared Deployment. */
+function checkDeclared(
+  rendered: readonly KubeObject[],
+  declared: NonNullable<RenderedService["declared"]>,
+): void {
+  const namespaces = rendered.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name);
+  if (namespaces.length !== 1 || namespaces[0] !== declared.namespace) {
+    throw new Error(
+      `${declared.name}: its manifests must render the namespace ${declared.namespace}, got ${namespaces.join(", ") || "none"}`,
+    );
+  }
+  const present = new Set(
+    rendered
+      .filter((o) => o.kind === "Deployment" && o.metadata.namespace === declared.namespace)
+      .map((o) => o.metadata.name),
+  );
+  const missing = declared.deployments.filter((d) => !present.has(d));
+  if (missing.length > 0) {
+    throw new Error(`${declared.name}: its manifests render no Deployment ${missing.join(", ")}`);
+  }
 }
 
 /**
@@ -70,23 +148,34 @@ export function clusterObjectsFor(
   rendered: readonly KubeObject[],
   options: StageObjectOptions,
 ): KubeObject[] {
+  return stageObjectsFor(
+    [{ rendered, registry: options.registry, httpsFlags: options.httpsFlags ?? [] }],
+    options,
+  );
+}
+
+/** The rendered objects shaped for the stage's load balancer (HTTPS or not). */
+function shapedFor(
+  rendered: readonly KubeObject[],
+  options: Omit<StageObjectOptions, "registry">,
+  httpsFlags: readonly HttpsFlag[],
+): KubeObject[] {
   const https = options.certificateArn !== undefined;
-  const objects = rendered
+  return rendered
     .filter((object) => https || !isGrpcIngress(object))
     .map((object) => {
-      if (object.kind === "Ingress" && object.metadata.name === "chat-web" && https)
-        return withHttps(object);
-      if (object.kind === "Deployment" && object.metadata.name === "chat-web") {
-        return withEnv(object, "web", "COOKIE_SECURE", https ? "true" : "false");
+      // Plain-HTTP Ingresses (the gRPC one is HTTPS only) listen on 443 and redirect to it.
+      if (object.kind === "Ingress" && https && !isGrpcIngress(object)) return withHttps(object);
+      if (object.kind === "Deployment") {
+        return httpsFlags
+          .filter((flag) => flag.deployment === object.metadata.name)
+          .reduce(
+            (shaped, flag) => withEnv(shaped, flag.container, flag.env, https ? "true" : "false"),
+            object,
+          );
       }
       return object;
     });
-  return [
-    ...ingressClass(options),
-    networkPolicyController,
-    ...objects,
-    ...admissionFor(rendered, options.registry),
-  ];
 }
 
 /** The deployer's admission policy for the rendered namespace and its Deployments. */
@@ -120,7 +209,7 @@ export function isGrpcIngress(object: KubeObject): boolean {
  * IngressClassParams; it ignores the `group.name` annotation.
  * @see https://docs.aws.amazon.com/eks/latest/userguide/auto-configure-alb.html
  */
-function ingressClass(options: StageObjectOptions): KubeObject[] {
+function ingressClass(options: Omit<StageObjectOptions, "registry">): KubeObject[] {
   return [
     {
       apiVersion: "eks.amazonaws.com/v1",
@@ -199,7 +288,8 @@ function withEnv(
  */
 export function applyRequest<Id>(args: {
   stage: string;
-  namespace: string;
+  /** The Secrets each service declared, in its namespace. */
+  secrets: ReadonlyArray<{ name: string; namespace: string; keys: Record<string, string> }>;
   objects: KubeObject[];
   secretId: Id;
   /** Changes when the stage's secret values change, so they are applied again. */
@@ -207,21 +297,13 @@ export function applyRequest<Id>(args: {
   deployedAt: string;
 }) {
   const manifestHash = createHash("sha256").update(JSON.stringify(args.objects)).digest("hex");
-  const secret = (name: string, keys: Record<string, string>) => ({
-    name,
-    namespace: args.namespace,
-    secretId: args.secretId,
-    keys,
-  });
+
   return {
     stage: args.stage,
     manifestHash,
     deployedAt: args.deployedAt,
     secretVersion: args.secretVersion,
     objects: args.objects,
-    secrets: [
-      secret("chat-database", { url: "databaseUrl" }),
-      secret("chat-token", { secret: "tokenSecret", session: "sessionSecret" }),
-    ],
+    secrets: args.secrets.map((secret) => ({ ...secret, secretId: args.secretId })),
   };
 }

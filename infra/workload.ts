@@ -2,14 +2,14 @@ import { cluster, grantClusterAdmin } from "./cluster";
 import { databaseUrl } from "./database";
 import { clusterApiAccess } from "./deployer";
 import { vpc } from "./network";
-import { repository } from "./registry";
-import { bootstrapImage, stageSettings, workloadNamespace } from "./settings";
-import { applyRequest, clusterObjectsFor, renderOverlay } from "./workload-objects";
+import { registries } from "./registry";
+import { bootstrapImage, services, stageSettings } from "./settings";
+import { applyRequest, manifestFolder, renderManifests, stageObjectsFor } from "./workload-objects";
 
 const settings = stageSettings($app.stage);
 
 /**
- * The workload's objects inside the cluster, applied from inside the VPC by Slipway's own
+ * Every service's objects inside the cluster, applied from inside the VPC by Slipway's own
  * apply function during `sst deploy` (and deleted by it on `sst remove`), so `sst deploy`
  * itself makes AWS calls only and the API endpoint stays private. The function is the code
  * the tests run against a real API server (test/integration/k8s/cluster-objects.test.ts).
@@ -66,7 +66,18 @@ function createApplyFunction() {
 }
 
 function applyClusterObjects() {
-  const rendered = renderOverlay(settings.overlay);
+  const declared = services();
+  const rendered = declared.map((service) => ({
+    service,
+    rendered: renderManifests(manifestFolder(service.manifests, settings.overlay)),
+  }));
+  const registryUrls = $resolve(
+    declared.map((service) => {
+      const registry = registries[service.name];
+      if (registry === undefined) throw new Error(`no registry for ${service.name}`);
+      return registry.repositoryUrl;
+    }),
+  );
   const invocation = new aws.lambda.Invocation(
     "ClusterObjects",
     {
@@ -75,16 +86,27 @@ function applyClusterObjects() {
       // The input changes on every deploy (deployedAt), never `triggers`: a triggers change
       // replaces the invocation, and the replacement's delete would remove what was applied.
       lifecycleScope: "CRUD",
-      // The deployer's admission policy names the stage's registry, known once ECR made it.
-      input: repository.repositoryUrl.apply((registry) =>
+      // Each service's admission policy names its own registry, known once ECR made it.
+      input: registryUrls.apply((urls) =>
         $jsonStringify(
           applyRequest({
             stage: $app.stage,
-            namespace: workloadNamespace,
-            objects: clusterObjectsFor(rendered, {
-              registry,
-              ...(settings.certificateArn ? { certificateArn: settings.certificateArn } : {}),
-            }),
+            secrets: declared.flatMap((service) =>
+              service.secrets.map((secret) => ({ ...secret, namespace: service.namespace })),
+            ),
+            objects: stageObjectsFor(
+              rendered.map(({ service, rendered: objects }, i) => ({
+                rendered: objects,
+                registry: urls[i] ?? "",
+                httpsFlags: service.httpsFlags,
+                declared: {
+                  name: service.name,
+                  namespace: service.namespace,
+                  deployments: service.deployments.map((d) => d.name),
+                },
+              })),
+              settings.certificateArn ? { certificateArn: settings.certificateArn } : {},
+            ),
             secretId: secrets.secret.arn,
             secretVersion: secrets.version.versionId,
             // Every deploy applies again (server-side apply is idempotent): it repairs drift,

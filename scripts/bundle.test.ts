@@ -42,12 +42,12 @@ describe("bundleFunctions", () => {
           WEBHOOK_SECRET: "the-configured-webhook-secret",
           GITHUB_TOKEN: "ghp_bundle_smoke_test",
           LEDGER_TABLE: "slipway-ledger",
-          GITHUB_REPOSITORY: "Codertocat/Hello-World",
-          GITHUB_REPOSITORY_ID: "186853002",
           STAGE_CONFIG: JSON.stringify({
             stages: [
               {
                 name: "production",
+                service: "chat",
+                repository: { fullName: "Codertocat/Hello-World", id: 186853002 },
                 branches: ["master"],
                 codebuildProject: "slipway-production",
                 imageRepository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-production",

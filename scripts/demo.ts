@@ -1,6 +1,9 @@
-// `npm run demo`: one push goes all the way to a completed rollout, on this machine.
-//   signed push → real webhook handler → CodeBuild stand-in → Build State Change event
-//   → real deploy handler → chat-server and chat-web roll out on a local Kubernetes.
+// `npm run demo`: two services, one repository (a monorepo), on this machine. A push that
+// changes the chat goes all the way to a completed rollout of the chat, and then a push that
+// changes the greeter to one of the greeter; neither touches the other service.
+//   signed push → real webhook handler (routes by repository, filters by paths) → CodeBuild
+//   stand-in (the service's project) → Build State Change event → real deploy handler
+//   → chat-server and chat-web, or greeter, roll out on a local Kubernetes.
 // Stand-ins: CodeBuild (builds nothing; it invents the image digest and emits the event),
 // EventBridge (the event is handed to the deploy handler in-process), GitHub (a local server
 // that checks every call against GitHub's OpenAPI description), the nodes (kwok pretends to
@@ -24,8 +27,8 @@ import { kubectl } from "../test/harness/kubectl.ts";
 import { motoInstalled, startMoto } from "../test/harness/moto.ts";
 import { resolveCluster } from "../test/kube/resolve-cluster.ts";
 
-/** The stage's ECR repository, as infra names it; the stand-in plays it. */
-const imageRepository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-dev";
+/** A service's ECR repository, as infra names it (one per service); the stand-in plays them. */
+const registryOf = (project: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/${project}`;
 
 const started = performance.now();
 let say = (step: string, text: string) =>
@@ -42,8 +45,20 @@ export type DemoCluster = {
   server: string;
 };
 
+/** What one service's push did. */
+export type ServicePush = {
+  deployed: unknown;
+  /** Every Deployment's image after the push, this service's and the other's. */
+  images: Record<string, string>;
+  deliveryId: string;
+};
+
 export type DemoResult = {
   ok: boolean;
+  /** The greeter's push, after the chat's: it rolled out the greeter and nothing of the chat. */
+  greeter: ServicePush & { chatUntouched: boolean };
+  /** Whether the chat's push left the greeter's Deployment as it was. */
+  greeterUntouchedByChat: boolean;
   deployed: unknown;
   images: string[];
   githubStates: string[];
@@ -91,45 +106,66 @@ async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<Demo
   const githubServer = await github.listen();
   stops.push(githubServer.close);
 
-  // The workload from the dev overlay, as infra applies it on the first deploy.
+  // Both services' Deployments, from their manifests, as infra applies them on the first
+  // deploy (here in the harness's one namespace, where the restricted deployer is bound).
   const admin = new KubeConfig();
   admin.loadFromFile(cluster.kubeconfigAdmin);
   const apps = admin.makeApiClient(AppsV1Api);
-  const rendered = await kubectl([
-    "kustomize",
-    join(import.meta.dirname, "..", "k8s", "overlays", "dev"),
-  ]);
-  const deployments = parseAllDocuments(rendered)
-    .map((doc) => doc.toJSON() as V1Deployment & { kind: string })
-    .filter((o) => o.kind === "Deployment");
-  for (const body of deployments) {
-    body.metadata = {
-      ...body.metadata,
-      name: `${prefix}${body.metadata?.name}`,
-      namespace: cluster.namespace,
-    };
-    await apps.createNamespacedDeployment({ namespace: cluster.namespace, body });
-  }
+  const createFrom = async (folder: string[]) => {
+    const rendered = await kubectl(["kustomize", join(import.meta.dirname, "..", ...folder)]);
+    const found = parseAllDocuments(rendered)
+      .map((doc) => doc.toJSON() as V1Deployment & { kind: string })
+      .filter((o) => o.kind === "Deployment");
+    for (const body of found) {
+      body.metadata = {
+        ...body.metadata,
+        name: `${prefix}${body.metadata?.name}`,
+        namespace: cluster.namespace,
+      };
+      await apps.createNamespacedDeployment({ namespace: cluster.namespace, body });
+    }
+    say(
+      "workload",
+      `${found.map((d) => d.metadata?.name).join(", ")} from ${folder.join("/")}, image ${found[0]?.spec?.template.spec?.containers[0]?.image}`,
+    );
+    return found;
+  };
+  const deployments = await createFrom(["k8s", "overlays", "dev"]);
+  const greeterDeployments = await createFrom(["k8s", "services", "greeter"]);
   const names = deployments.map((d) => d.metadata?.name ?? "");
-  say(
-    "workload",
-    `${names.join(", ")} from k8s/overlays/dev, image ${deployments[0]?.spec?.template.spec?.containers[0]?.image}`,
-  );
+  const allNames = [...names, ...greeterDeployments.map((d) => d.metadata?.name ?? "")];
+  const targetsOf = (found: typeof deployments) =>
+    found.map((d) => ({
+      namespace: cluster.namespace,
+      name: d.metadata?.name,
+      container: d.spec?.template.spec?.containers[0]?.name,
+    }));
 
   const secret = "demo-webhook-secret-0123456789";
+  // Two lanes of one repository, told apart by their paths (infra/services/ declares these).
+  const repository = { fullName: "Codertocat/Hello-World", id: 186853002 };
   const stageConfig = {
     stages: [
       {
         name: "dev",
+        service: "chat",
+        repository,
         branches: ["master"],
-        codebuildProject: "slipway-dev",
-        imageRepository,
-        deployments: deployments.map((d) => ({
-          namespace: cluster.namespace,
-          name: d.metadata?.name,
-          container: d.spec?.template.spec?.containers[0]?.name,
-        })),
+        paths: ["grpc-app/**", "proto/chat/**"],
+        codebuildProject: "slipway-dev-chat",
+        imageRepository: registryOf("slipway-dev-chat"),
+        deployments: targetsOf(deployments),
         environmentUrl: "http://chat.localhost",
+      },
+      {
+        name: "dev",
+        service: "greeter",
+        repository,
+        branches: ["master"],
+        paths: ["examples/greeter/**", "proto/greeter/**"],
+        codebuildProject: "slipway-dev-greeter",
+        imageRepository: registryOf("slipway-dev-greeter"),
+        deployments: targetsOf(greeterDeployments),
       },
     ],
   };
@@ -138,8 +174,8 @@ async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<Demo
   // It builds nothing: after a moment it makes up the image digest from the commit.
   const codebuild = await startCodeBuildStandIn({
     buildMs: 1_000,
-    imageFor: (commit) =>
-      `${imageRepository}@sha256:${createHash("sha256").update(commit).digest("hex")}`,
+    imageFor: (commit, project) =>
+      `${registryOf(project)}@sha256:${createHash("sha256").update(commit).digest("hex")}`,
     onStarted: (build) =>
       say("codebuild", `StartBuild ${build.buildId} for ${build.commit.slice(0, 7)}; "building"…`),
     onFinished: async (event, build) => {
@@ -156,8 +192,6 @@ async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<Demo
     SLIPWAY_STAGE: "dev",
     STAGE_CONFIG: JSON.stringify(stageConfig),
     LEDGER_TABLE: "slipway-ledger",
-    GITHUB_REPOSITORY: "Codertocat/Hello-World",
-    GITHUB_REPOSITORY_ID: "186853002",
     WEBHOOK_SECRET: secret,
     GITHUB_TOKEN: token,
     GITHUB_API_URL: githubServer.baseUrl,
@@ -184,19 +218,45 @@ async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<Demo
     }
   ).handler;
 
-  const push = githubPayload("push-branch");
-  const deliveryId = randomUUID();
-  const delivery = functionUrlDelivery({
-    event: "push",
-    deliveryId,
-    body: push,
-    secret,
-  });
-  say("github", `signed push of ${push.after.slice(0, 7)} to ${push.ref} → webhook`);
-  const answer = await webhook.handler(delivery);
-  say("webhook", `${answer.statusCode} ${answer.body}`);
-  await codebuild.idle();
-  say("deploy", JSON.stringify(deployed));
+  /** A signed push of one commit that changed `files`, through the webhook to its verdict. */
+  const pushChanging = async (commit: string, files: string[]) => {
+    const push = {
+      ...githubPayload("push-branch"),
+      // An existing branch: GitHub's file lists are complete, so the path filters apply.
+      created: false,
+      before: "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
+      after: commit,
+      commits: [{ id: commit, message: "Change", added: [], modified: files, removed: [] }],
+    };
+    push.head_commit = { ...push.head_commit, id: commit };
+    const id = randomUUID();
+    say("github", `signed push of ${commit.slice(0, 7)} changing ${files.join(", ")} → webhook`);
+    deployed = undefined;
+    const answer = await webhook.handler(
+      functionUrlDelivery({ event: "push", deliveryId: id, body: push, secret }),
+    );
+    say("webhook", `${answer.statusCode} ${answer.body}`);
+    await codebuild.idle();
+    say("deploy", JSON.stringify(deployed));
+    return { deployed, deliveryId: id, images: await imagesNow() };
+  };
+  const imagesNow = async () => {
+    const now: Record<string, string> = {};
+    for (const name of allNames) {
+      const d = await apps.readNamespacedDeployment({ name, namespace: cluster.namespace });
+      now[name] = d.spec?.template.spec?.containers[0]?.image ?? "";
+    }
+    return now;
+  };
+
+  const before = await imagesNow();
+  const chatPush = await pushChanging("a1b2c3d4e5f60718293a4b5c6d7e8f9012345678", [
+    "grpc-app/src/server/chat-service.ts",
+  ]);
+  const deliveryId = chatPush.deliveryId;
+  const greeterName = greeterDeployments[0]?.metadata?.name ?? "";
+  const greeterUntouchedByChat = chatPush.images[greeterName] === before[greeterName];
+  say("isolation", `the chat's push left ${greeterName} as it was: ${greeterUntouchedByChat}`);
 
   const images: string[] = [];
   const annotations: string[] = [];
@@ -224,8 +284,23 @@ async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<Demo
     .map((c) => String((c.body as { payload?: { deliveryId?: string } }).payload?.deliveryId));
   const trace = await traceOf(deliveryId);
   for (const line of trace.text.split("\n")) say("trace", line);
+
+  const greeterPush = await pushChanging("b2c3d4e5f60718293a4b5c6d7e8f901234567890", [
+    "examples/greeter/greeter-server.ts",
+  ]);
+  const chatUntouched = names.every((name) => greeterPush.images[name] === chatPush.images[name]);
+  say("isolation", `the greeter's push left ${names.join(", ")} as they were: ${chatUntouched}`);
+  const greeterDone = await apps.readNamespacedDeployment({
+    name: greeterName,
+    namespace: cluster.namespace,
+  });
+  say("rollout", `${greeterName}: ${rolloutVerdict(greeterDone).message}`);
   const ok =
-    (deployed as { kind?: string } | undefined)?.kind === "succeeded" &&
+    (chatPush.deployed as { kind?: string } | undefined)?.kind === "succeeded" &&
+    (greeterPush.deployed as { kind?: string } | undefined)?.kind === "succeeded" &&
+    rolloutVerdict(greeterDone).kind === "complete" &&
+    greeterUntouchedByChat &&
+    chatUntouched &&
     complete &&
     github.violations.length === 0;
   say(
@@ -236,7 +311,9 @@ async function pushToRollout(cluster: DemoCluster, prefix: string): Promise<Demo
   );
   return {
     ok,
-    deployed,
+    greeter: { ...greeterPush, chatUntouched },
+    greeterUntouchedByChat,
+    deployed: chatPush.deployed,
     images,
     githubStates,
     deliveryId,
@@ -250,7 +327,10 @@ async function traceOf(deliveryId: string): Promise<DemoResult["trace"]> {
   const run = async (...extra: string[]) => {
     const out: string[] = [];
     const code = await runCli(
-      ["trace", deliveryId, "--stage", "dev", "--table", "slipway-ledger", ...extra],
+      [
+        ...["trace", deliveryId, "--stage", "dev", "--service", "chat"],
+        ...["--table", "slipway-ledger", ...extra],
+      ],
       { out: (line) => out.push(line), err: (line) => out.push(line) },
     );
     if (code !== 0) throw new Error(`slipway trace failed: ${out.join("\n")}`);

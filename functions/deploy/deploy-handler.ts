@@ -2,14 +2,16 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import {
   BuildEvent,
   BuildEventEnvelope,
-  type DeployDeps,
   type DeployOutcome,
   deployBuild,
+  depsForLane,
   describeError,
+  laneName,
   type MarkBuildingOutcome,
   markBuilding,
   readFinishedBuild,
   readStartedBuild,
+  type StageDeploys,
 } from "@slipway/core";
 import type { LifecycleFlush } from "@slipway/wiring";
 import type { Context } from "aws-lambda";
@@ -19,14 +21,15 @@ export type DeployResult =
   | MarkBuildingOutcome
   | { kind: "dropped"; reason: string };
 
-const eventKeys = ["deliveryId", "stage", "sequence", "buildId"];
+const eventKeys = ["deliveryId", "stage", "lane", "sequence", "buildId"];
 
 /**
- * EventBridge "CodeBuild Build State Change" → one deployBuild. Unknown or malformed events
- * are logged and dropped (a retry could never fix them); infrastructure errors are rethrown,
- * so Lambda retries the event and then parks it in the DLQ.
+ * EventBridge "CodeBuild Build State Change" → one deployBuild, with the deps of the service
+ * the build names. Unknown or malformed events, and builds of a service this stage does not
+ * deploy, are logged and dropped (a retry could never fix them); infrastructure errors are
+ * rethrown, so Lambda retries the event and then parks it in the DLQ.
  */
-export function createDeployHandler(deps: DeployDeps & Partial<LifecycleFlush>, logger: Logger) {
+export function createDeployHandler(deps: StageDeploys & Partial<LifecycleFlush>, logger: Logger) {
   return async (event: unknown, context?: Context): Promise<DeployResult> => {
     if (context) logger.addContext(context);
     // Only CodeBuild's build state changes: the rule says so, and so does the handler.
@@ -46,9 +49,16 @@ export function createDeployHandler(deps: DeployDeps & Partial<LifecycleFlush>, 
     // A start (IN_PROGRESS, from its own rule) only moves the ledger from queued to building.
     const started = readStartedBuild(parsed.data.detail);
     if (started !== undefined) {
-      logger.appendPersistentKeys({ deliveryId: started.deliveryId, stage: started.stage });
+      const lane = depsForLane(deps, started);
+      if (lane === undefined) return unknownService(logger, started);
+      logger.appendPersistentKeys({
+        deliveryId: started.deliveryId,
+        stage: started.stage,
+        // Powertools reserves `service` (the function's own name), so the lane names it.
+        lane: laneName(started),
+      });
       try {
-        const outcome = await markBuilding(deps, started);
+        const outcome = await markBuilding(lane, started);
         logger.info("build start handled", { outcome });
         return outcome;
       } finally {
@@ -62,15 +72,18 @@ export function createDeployHandler(deps: DeployDeps & Partial<LifecycleFlush>, 
       return { kind: "dropped", reason: read.kind };
     }
     const { build } = read;
+    const lane = depsForLane(deps, build);
+    if (lane === undefined) return unknownService(logger, build);
     // The delivery id follows the push from the webhook through the build to here.
     logger.appendPersistentKeys({
       deliveryId: build.deliveryId,
       stage: build.stage,
+      lane: laneName(build),
       sequence: build.sequence,
       buildId: build.buildId,
     });
     try {
-      const outcome = await deployBuild(deps, build);
+      const outcome = await deployBuild(lane, build);
       logger.info("build handled", { outcome });
       return outcome;
     } catch (error) {
@@ -85,4 +98,10 @@ export function createDeployHandler(deps: DeployDeps & Partial<LifecycleFlush>, 
       logger.removePersistentKeys(eventKeys);
     }
   };
+}
+
+function unknownService(logger: Logger, build: { stage: string; service: string }): DeployResult {
+  const reason = `this stage deploys no service ${build.service} on stage ${build.stage}`;
+  logger.warn("event dropped", { reason: "unknown-service", detail: reason });
+  return { kind: "dropped", reason: "unknown-service" };
 }

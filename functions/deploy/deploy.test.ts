@@ -10,9 +10,9 @@ import {
 import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
 import { createEcrImageRegistry } from "@slipway/aws";
 import {
-  type DeployDeps,
   type DeploymentState,
   type DeployTarget,
+  type StageDeploys,
   TransientError,
 } from "@slipway/core";
 import { createGitHubClient, createGitHubReporter } from "@slipway/github";
@@ -34,6 +34,7 @@ const repository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-dev";
 const ours = (n: number) => digestImage(n, repository);
 const target: DeployTarget = {
   stage: "dev",
+  service: "chat",
   deployments: [server, web],
   environmentUrl: "https://chat.example.test",
   production: false,
@@ -54,11 +55,20 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
+const greeter = { namespace: "greeter", name: "greeter", container: "greeter" };
+const greeterTarget: DeployTarget = {
+  stage: "dev",
+  service: "greeter",
+  deployments: [greeter],
+  production: false,
+  imageRepository: target.imageRepository,
+};
+
 /**
  * The real handler over in-memory ledger and Deployments, GitHub's contract in-process, and
  * the real ECR adapter over a stubbed client that holds every digest unless a test says not.
  */
-function handlerKit() {
+function handlerKit(targets: DeployTarget[] = [target]) {
   const ecrClient = new ECRClient({ region: "us-east-1" });
   const ecr = mockClient(ecrClient);
   ecr.on(DescribeImagesCommand).callsFake((input: DescribeImagesCommandInput) => ({
@@ -68,14 +78,15 @@ function handlerKit() {
   const workloads = createMemoryWorkloads();
   workloads.add(server, bootImage);
   workloads.add(web, bootImage);
+  workloads.add(greeter, bootImage);
   const logger = new Logger({ serviceName: "slipway-deploy" });
-  const deps: DeployDeps = {
+  const deps: StageDeploys = {
     ledger,
     workloads,
     github: createGitHubReporter({
       octokit: createGitHubClient({ kind: "token", token }, { fetch: github.fetch }),
     }),
-    target,
+    targets,
     registry: createEcrImageRegistry({ client: ecrClient }),
     log: logger,
     now: () => new Date(),
@@ -102,6 +113,47 @@ async function seeded(
 
 const logged = () => logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
 
+describe("deploy handler serving two services", () => {
+  it("deploys a greeter build to the greeter's Deployment only, reporting on the greeter's context", async () => {
+    const { handler, ledger, workloads } = handlerKit([target, greeterTarget]);
+    // Both lanes at #7: only the service tells the two builds apart.
+    const chat = await seeded(ledger, 7);
+    const record = await seedDeployment(ledger, {
+      stage: "dev",
+      service: "greeter",
+      sequence: 7,
+      githubDeploymentId: null,
+    });
+    const image = ours(0x67);
+
+    const result = await handler(buildEventFor("succeeded", { ...record, image }));
+
+    expect(result).toEqual({ kind: "succeeded", image });
+    expect(workloads.state(greeter).image).toBe(image);
+    expect([workloads.state(server).image, workloads.state(web).image]).toEqual([
+      bootImage,
+      bootImage,
+    ]);
+    expect(await ledger.get({ stage: "dev", service: "chat", sequence: 7 })).toEqual(chat);
+    expect(github.callsOf("repos/create-commit-status").map((c) => c.body)).toMatchObject([
+      { state: "success", context: "slipway/dev/greeter" },
+    ]);
+  });
+
+  it("drops a build of a service this stage does not deploy, and patches nothing", async () => {
+    const { handler, ledger, workloads } = handlerKit([target]);
+    const record = await seedDeployment(ledger, { stage: "dev", service: "greeter", sequence: 3 });
+
+    const event = buildEventFor("succeeded", { ...record, image: digestImage(3) });
+
+    const result = await handler(event);
+
+    expect(result).toEqual({ kind: "dropped", reason: "unknown-service" });
+    expect(workloads.state(greeter).image).toBe(bootImage);
+    expect(github.calls).toEqual([]);
+  });
+});
+
 describe("deploy handler", () => {
   it("loads from its environment and drops a malformed event without calling anything", async () => {
     const eks = mockClient(EKSClient);
@@ -113,6 +165,8 @@ describe("deploy handler", () => {
         stages: [
           {
             name: "dev",
+            service: "chat",
+            repository: { fullName: "acme/chat", id: 1 },
             branches: ["main"],
             codebuildProject: "slipway-dev",
             imageRepository: repository,
@@ -152,7 +206,7 @@ describe("deploy handler", () => {
       { state: "success", environment_url: "https://chat.example.test", log_url: record.logUrl },
     ]);
     expect(github.callsOf("repos/create-commit-status").map((c) => c.body)).toMatchObject([
-      { state: "success", context: "slipway/dev" },
+      { state: "success", context: "slipway/dev/chat" },
     ]);
   });
 
@@ -189,7 +243,7 @@ describe("deploy handler", () => {
       reason: expect.stringContaining("no image has that digest"),
     });
     expect(workloads.patches).toEqual([]);
-    expect(await ledger.get({ stage: "dev", sequence: 10 })).toMatchObject({
+    expect(await ledger.get({ stage: "dev", service: "chat", sequence: 10 })).toMatchObject({
       state: "failed",
       reason: expect.stringContaining(`is not in ${repository}`),
     });
@@ -223,7 +277,9 @@ describe("deploy handler", () => {
     ).rejects.toBeInstanceOf(TransientError);
 
     expect(ecr).toHaveReceivedCommandTimes(DescribeImagesCommand, 5);
-    expect((await ledger.get({ stage: "dev", sequence: 11 }))?.state).toBe("building");
+    expect((await ledger.get({ stage: "dev", service: "chat", sequence: 11 }))?.state).toBe(
+      "building",
+    );
     expect(workloads.patches).toEqual([]);
     expect(github.callsOf("repos/create-deployment-status")).toEqual([]);
   });
@@ -297,7 +353,9 @@ describe("deploy handler", () => {
     const result = await handler(buildEventFor("in-progress", record));
 
     expect(result).toEqual({ kind: "building" });
-    expect((await ledger.get({ stage: record.stage, sequence: 8 }))?.state).toBe("building");
+    expect((await ledger.get({ stage: record.stage, service: "chat", sequence: 8 }))?.state).toBe(
+      "building",
+    );
     expect(workloads.patches).toEqual([]);
     expect(logged()).toContainEqual(
       expect.objectContaining({ message: "build start handled", deliveryId: record.deliveryId }),

@@ -4,11 +4,11 @@ import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge
 import { createMemoryRegistry } from "@slipway/aws/testing";
 import {
   DeployAnnotation,
-  type DeployDeps,
   type DeployTarget,
   LifecycleDetail,
   lifecycleDetailType,
   lifecycleEventSource,
+  type StageDeploys,
 } from "@slipway/core";
 import { createFakeGitHub } from "@slipway/github/testing";
 import { createMemoryWorkloads } from "@slipway/kube/testing";
@@ -23,6 +23,7 @@ import { createDeployHandler } from "./deploy-handler.ts";
 const server = { namespace: "chat", name: "chat-server", container: "server" };
 const target: DeployTarget = {
   stage: "dev",
+  service: "chat",
   deployments: [server],
   environmentUrl: "https://chat.example.test",
   production: false,
@@ -60,12 +61,12 @@ async function kit(sequence: number, githubDeploymentId?: null) {
     logger,
     links: { appUrl: "https://chat.example.test" },
   });
-  const deps: DeployDeps & { settled(): Promise<void> } = {
+  const deps: StageDeploys & { settled(): Promise<void> } = {
     ledger: published,
     settled: () => published.settled(),
     github,
     workloads,
-    target,
+    targets: [target],
     registry: createMemoryRegistry({ holdsEverything: true }),
     log: logger,
     now: () => new Date("2026-11-26T10:15:00.000Z"),
@@ -101,6 +102,7 @@ describe("deploy handler lifecycle events", () => {
       {
         status: "deploying",
         stage: "dev",
+        service: "chat",
         repository: `${record.repository.owner}/${record.repository.name}`,
         commit: record.commit,
         sequence: 7,
@@ -110,7 +112,7 @@ describe("deploy handler lifecycle events", () => {
         at: "2026-11-26T10:15:00.000Z",
         links: {
           buildLog: record.logUrl,
-          githubDeployment: `https://github.com/${record.repository.owner}/${record.repository.name}/deployments/dev`,
+          githubDeployment: `https://github.com/${record.repository.owner}/${record.repository.name}/deployments/dev%2Fchat`,
           appUrl: "https://chat.example.test",
         },
       },

@@ -1,5 +1,11 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { type DeployDeps, describeError, type RecheckResult, recheckRollouts } from "@slipway/core";
+import {
+  describeError,
+  laneName,
+  type RecheckResult,
+  recheckRollouts,
+  type StageDeploys,
+} from "@slipway/core";
 import type { LifecycleFlush } from "@slipway/wiring";
 import type { Context } from "aws-lambda";
 
@@ -12,33 +18,44 @@ export type RecheckSettings = {
 
 /**
  * The scheduled re-check: concludes rollouts that outlived the deploy function (records,
- * reports, or rolls back), so every deployment gets an outcome. Errors are logged and
- * rethrown; the next scheduled run tries again.
+ * reports, or rolls back), so every deployment gets an outcome, service by service. One
+ * service's failure never skips another's: each is tried, errors are logged, and the first is
+ * rethrown at the end; the next scheduled run tries again.
  */
 export function createRecheckHandler(
-  deps: DeployDeps & Partial<LifecycleFlush>,
+  deps: StageDeploys & Partial<LifecycleFlush>,
   settings: RecheckSettings,
   logger: Logger,
 ) {
   return async (_event: unknown, context?: Context): Promise<RecheckResult[]> => {
     if (context) logger.addContext(context);
+    const all: RecheckResult[] = [];
+    const errors: unknown[] = [];
     try {
-      const results = await recheckRollouts({
-        ...deps,
-        rolloutTimeoutMs: settings.followMs,
-        settleAfterMs: settings.settleAfterMs,
-      });
-      for (const { sequence, outcome } of results) {
-        logger.info("rollout rechecked", { stage: deps.target.stage, sequence, outcome });
+      for (const target of deps.targets) {
+        try {
+          const results = await recheckRollouts({
+            ...deps,
+            target,
+            rolloutTimeoutMs: settings.followMs,
+            settleAfterMs: settings.settleAfterMs,
+          });
+          for (const { sequence, outcome } of results) {
+            logger.info("rollout rechecked", { lane: laneName(target), sequence, outcome });
+          }
+          all.push(...results);
+        } catch (error) {
+          logger.error("re-check failed; the next scheduled run tries again", {
+            lane: laneName(target),
+            error: describeError(error),
+          });
+          errors.push(error);
+        }
       }
-      return results;
-    } catch (error) {
-      logger.error("re-check failed; the next scheduled run tries again", {
-        error: describeError(error),
-      });
-      throw error;
     } finally {
       await deps.settled?.();
     }
+    if (errors.length > 0) throw errors[0];
+    return all;
   };
 }

@@ -1,4 +1,4 @@
-import type { DeliveryOutcome, DeliveryRefusal } from "@slipway/core";
+import type { DeliveryOutcome, DeliveryRefusal, ServiceOutcome } from "@slipway/core";
 import type { LambdaFunctionURLResult } from "aws-lambda";
 
 /** What ended a delivery: an outcome (a refusal included), or an infrastructure failure. */
@@ -53,13 +53,44 @@ export function webhookAnswer(result: WebhookResult): WebhookAnswer {
     case "duplicate":
       return answer(202, "duplicate", { duplicate: true, buildId: result.buildId ?? null });
     case "accepted":
-      return answer(202, "accepted", {
-        buildId: result.buildId,
-        stage: result.stage,
-        sequence: result.sequence,
-        githubReport: result.githubReport,
-        superseded: result.superseded,
-      });
+      return answer(202, "accepted", acceptedBody(result));
+    case "services": {
+      // A monorepo push: one answer for all its services. Where every service refused, the
+      // refusal is the answer; otherwise 202, with each service's outcome in the body.
+      const refusals = result.outcomes.flatMap(({ outcome }) =>
+        outcome.kind === "refused" ? [outcome] : [],
+      );
+      const [first] = refusals;
+      if (first !== undefined && refusals.length === result.outcomes.length) {
+        return refusalAnswer(first);
+      }
+      const services = Object.fromEntries(
+        result.outcomes.map(({ service, outcome }) => [service, serviceBody(outcome)]),
+      );
+      return answer(202, "accepted", { services });
+    }
+  }
+}
+
+function acceptedBody(result: Extract<ServiceOutcome, { kind: "accepted" }>) {
+  return {
+    buildId: result.buildId,
+    stage: result.stage,
+    service: result.service,
+    sequence: result.sequence,
+    githubReport: result.githubReport,
+    superseded: result.superseded,
+  };
+}
+
+function serviceBody(outcome: ServiceOutcome): object {
+  switch (outcome.kind) {
+    case "accepted":
+      return acceptedBody(outcome);
+    case "duplicate":
+      return { duplicate: true, buildId: outcome.buildId ?? null };
+    case "refused":
+      return { refused: outcome.reason, message: outcome.detail };
   }
 }
 

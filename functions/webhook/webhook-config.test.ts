@@ -5,6 +5,8 @@ const stages = JSON.stringify({
   stages: [
     {
       name: "production",
+      service: "chat",
+      repository: { fullName: "Codertocat/Hello-World", id: 186853002 },
       branches: ["main"],
       codebuildProject: "slipway-production",
       imageRepository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-production",
@@ -16,8 +18,6 @@ const base = {
   WEBHOOK_SECRET: "a-webhook-secret-long-enough",
   GITHUB_TOKEN: "ghp_token_value",
   LEDGER_TABLE: "slipway-ledger",
-  GITHUB_REPOSITORY: "Codertocat/Hello-World",
-  GITHUB_REPOSITORY_ID: "186853002",
   STAGE_CONFIG: stages,
 };
 
@@ -74,5 +74,24 @@ describe("readWebhookConfig", () => {
     expect(() => readWebhookConfig({ ...base, STAGE_CONFIG: '{"stages":[]}' })).toThrow(
       /STAGE_CONFIG is invalid: stages/,
     );
+  });
+});
+
+describe("readWebhookConfig: secrets per repository", () => {
+  it("reads WEBHOOK_SECRETS as a map from repository id to secret", () => {
+    const config = readWebhookConfig({
+      ...base,
+      WEBHOOK_SECRETS: JSON.stringify({ "4242": "the greeter's own long secret" }),
+    });
+
+    expect(config.repositorySecrets).toEqual(new Map([[4242, "the greeter's own long secret"]]));
+  });
+
+  it("refuses a short per-repository secret or a key that is no repository id, never echoing a value", () => {
+    for (const secrets of [{ "4242": "short" }, { "acme/greeter": "a long enough secret value" }]) {
+      const read = () => readWebhookConfig({ ...base, WEBHOOK_SECRETS: JSON.stringify(secrets) });
+      expect(read).toThrow(/WEBHOOK_SECRETS is invalid/);
+      expect(read).not.toThrow(/short|long enough/);
+    }
   });
 });

@@ -19,14 +19,16 @@ const minimumSecretLength = 16;
 export const WebhookEnv = z
   .object({
     WEBHOOK_SECRET: z.string().check(z.minLength(minimumSecretLength)),
+    /**
+     * Per-repository secrets, as JSON `{ "<repository id>": "<secret>" }` (the linked
+     * GithubWebhookSecrets): such a repository's hook signs with its own secret only.
+     */
+    WEBHOOK_SECRETS: z._default(z.string(), "{}"),
     ...GitHubEnv,
     /** Per attempt, to connect and to answer; the SDK would otherwise wait forever. */
     AWS_CALL_TIMEOUT_MS: z._default(z.pipe(z.coerce.number(), z.int().check(z.positive())), 2500),
-    /** The one repository this stage builds, as `owner/name` (infra: SLIPWAY_GITHUB_REPOSITORY). */
-    GITHUB_REPOSITORY: z.string().check(z.regex(/^[\w.-]+\/[\w.-]+$/, "owner/name")),
-    /** Its numeric id, which survives renames (infra: SLIPWAY_GITHUB_REPOSITORY_ID). */
-    GITHUB_REPOSITORY_ID: z.pipe(z.coerce.number(), z.int().check(z.positive())),
     LEDGER_TABLE: z.string().check(z.minLength(3)),
+    /** Every service's lanes on this stage, each with its repository (core's StageConfig). */
     STAGE_CONFIG: z.string().check(z.minLength(2)),
     /** Below Lambda's 6 MB request limit; GitHub caps payloads at 25 MB. */
     WEBHOOK_MAX_BODY_BYTES: z._default(
@@ -48,6 +50,18 @@ export function readWebhookConfig(env: NodeJS.ProcessEnv): PushSettings {
     throw new WebhookConfigError(`invalid settings: ${settingsIssues(parsed.error)}`);
   }
   const e = parsed.data;
+  const secrets = z
+    .record(
+      z.string().check(z.regex(/^[1-9]\d*$/, "a repository id")),
+      z.string().check(z.minLength(minimumSecretLength)),
+    )
+    .safeParse(parseJson(e.WEBHOOK_SECRETS));
+  if (!secrets.success) {
+    // Paths only: a secret's value never reaches the message.
+    throw new WebhookConfigError(
+      `WEBHOOK_SECRETS is invalid: ${secrets.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message.replace(/".*"/, "…")}`).join("; ")}`,
+    );
+  }
   let stages: StageConfig;
   try {
     stages = StageConfig.parse(JSON.parse(e.STAGE_CONFIG));
@@ -57,12 +71,22 @@ export function readWebhookConfig(env: NodeJS.ProcessEnv): PushSettings {
   }
   return {
     secret: e.WEBHOOK_SECRET,
+    repositorySecrets: new Map(
+      Object.entries(secrets.data).map(([id, secret]) => [Number(id), secret]),
+    ),
     awsCallTimeoutMs: e.AWS_CALL_TIMEOUT_MS,
     maxBodyBytes: e.WEBHOOK_MAX_BODY_BYTES,
     ledgerTable: e.LEDGER_TABLE,
     stages,
-    repository: { fullName: e.GITHUB_REPOSITORY, id: e.GITHUB_REPOSITORY_ID },
     lifecycle: readLifecycleSettings(env),
     github: readGitHubSettings(e),
   };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return "not JSON";
+  }
 }

@@ -21,6 +21,8 @@ const stageConfig = {
   stages: [
     {
       name: "production",
+      service: "chat",
+      repository: { fullName: "Codertocat/Hello-World", id: 186853002 },
       branches: ["master"],
       codebuildProject: "slipway-production",
       imageRepository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-production",
@@ -39,8 +41,6 @@ beforeAll(async () => {
   vi.stubEnv("GITHUB_TOKEN", githubToken);
   vi.stubEnv("GITHUB_API_URL", "https://github.stand-in.invalid");
   vi.stubEnv("LEDGER_TABLE", "slipway-ledger");
-  vi.stubEnv("GITHUB_REPOSITORY", "Codertocat/Hello-World");
-  vi.stubEnv("GITHUB_REPOSITORY_ID", "186853002");
   vi.stubEnv("STAGE_CONFIG", JSON.stringify(stageConfig));
   vi.stubEnv("AWS_REGION", "eu-west-1");
   vi.stubEnv("SLIPWAY_STAGE", "production");

@@ -31,6 +31,8 @@ const stageConfig = {
   stages: [
     {
       name: "production",
+      service: "chat",
+      repository: { fullName: "Codertocat/Hello-World", id: 186853002 },
       branches: ["master"],
       codebuildProject: "slipway-production",
       imageRepository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-production",
@@ -54,8 +56,6 @@ beforeAll(async () => {
   // Never reached: fetch is the in-process stand-in; a slip would fail DNS, not hit GitHub.
   vi.stubEnv("GITHUB_API_URL", "https://github.stand-in.invalid");
   vi.stubEnv("LEDGER_TABLE", "slipway-ledger");
-  vi.stubEnv("GITHUB_REPOSITORY", "Codertocat/Hello-World");
-  vi.stubEnv("GITHUB_REPOSITORY_ID", "186853002");
   vi.stubEnv("STAGE_CONFIG", JSON.stringify(stageConfig));
   vi.stubEnv("WEBHOOK_MAX_BODY_BYTES", String(64 * 1024));
   vi.stubEnv("AWS_REGION", "eu-west-1");
@@ -115,16 +115,24 @@ describe("webhook handler: accepted pushes", () => {
     // Assess
     expect(response).toEqual({
       status: 202,
-      body: { buildId, stage: "production", sequence: 7, githubReport: "reported", superseded: [] },
+      body: {
+        buildId,
+        stage: "production",
+        service: "chat",
+        sequence: 7,
+        githubReport: "reported",
+        superseded: [],
+      },
     });
     expect(codebuild).toHaveReceivedCommandTimes(StartBuildCommand, 1);
     expect(codebuild).toHaveReceivedCommandWith(StartBuildCommand, {
       projectName: "slipway-production",
       sourceVersion: sha,
-      idempotencyToken: deliveryId,
+      idempotencyToken: `${deliveryId}/chat`,
       environmentVariablesOverride: [
         { name: "SLIPWAY_COMMIT", value: sha, type: "PLAINTEXT" },
         { name: "SLIPWAY_STAGE", value: "production", type: "PLAINTEXT" },
+        { name: "SLIPWAY_SERVICE", value: "chat", type: "PLAINTEXT" },
         { name: "SLIPWAY_DELIVERY_ID", value: String(deliveryId), type: "PLAINTEXT" },
         { name: "SLIPWAY_SEQUENCE", value: "7", type: "PLAINTEXT" },
       ],
@@ -140,7 +148,10 @@ describe("webhook handler: accepted pushes", () => {
     const claim = dynamo.commandCalls(PutCommand)[0]?.args[0].input;
     expect(claim).toMatchObject({
       TableName: "slipway-ledger",
-      Item: { pk: `DELIVERY#${event.headers["x-github-delivery"]}`, deliveryState: "claimed" },
+      Item: {
+        pk: `DELIVERY#${event.headers["x-github-delivery"]}#chat`,
+        deliveryState: "claimed",
+      },
       ConditionExpression: expect.stringContaining("attribute_not_exists(#pk)"),
     });
     const expiresAt = Number(claim?.Item?.expiresAt) * 1000;
@@ -157,7 +168,7 @@ describe("webhook handler: accepted pushes", () => {
         params: { owner: "Codertocat", repo: "Hello-World" },
         body: expect.objectContaining({
           ref: sha,
-          environment: "production",
+          environment: "production/chat",
           production_environment: true,
         }),
       }),
@@ -178,7 +189,7 @@ describe("webhook handler: accepted pushes", () => {
         params: { owner: "Codertocat", repo: "Hello-World", sha },
         body: expect.objectContaining({
           state: "pending",
-          context: "slipway/production",
+          context: "slipway/production/chat",
           target_url: logUrl,
         }),
       }),
@@ -205,7 +216,7 @@ describe("webhook handler: accepted pushes", () => {
 
   it("supersedes an older in-flight build of the stage and stops it", async () => {
     const older = deploymentRecord({ sequence: 6, buildId: "slipway-production:older" });
-    const olderItem = { pk: "STAGE#production", sk: "DEPLOYMENT#000000000006", ...older };
+    const olderItem = { pk: "LANE#production#chat", sk: "DEPLOYMENT#000000000006", ...older };
     dynamo.on(QueryCommand).resolves({ Items: [olderItem] });
     dynamo.on(UpdateCommand, { ReturnValues: "ALL_NEW" }).resolves({
       Attributes: { ...olderItem, state: "superseded", supersededBy: 7 },
@@ -219,7 +230,7 @@ describe("webhook handler: accepted pushes", () => {
       id: "slipway-production:older",
     });
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
-      Key: { pk: "STAGE#production", sk: "DEPLOYMENT#000000000006" },
+      Key: { pk: "LANE#production#chat", sk: "DEPLOYMENT#000000000006" },
       ConditionExpression: "attribute_exists(#pk) AND #state IN (:from0, :from1, :from2)",
     });
   });
@@ -331,7 +342,7 @@ describe("webhook handler: rejected requests start nothing and write nothing", (
       body: {
         error: "foreign-repository",
         message: expect.stringContaining(
-          "builds Codertocat/Hello-World (id 186853002), not octocat/Hello-World (id 1296269)",
+          "no service is declared in octocat/Hello-World (id 1296269); this webhook builds Codertocat/Hello-World (id 186853002)",
         ),
       },
     });

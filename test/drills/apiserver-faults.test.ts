@@ -35,7 +35,13 @@ import {
   recordingWrites,
   type SlipwayWrite,
 } from "./support/cluster-history.ts";
-import { drillHandler, drillStage, registry, seedRun } from "./support/deploy-drill-kit.ts";
+import {
+  drillHandler,
+  drillStage,
+  registry,
+  registryOf,
+  seedRun,
+} from "./support/deploy-drill-kit.ts";
 import { DeployRules } from "./support/deploy-rules.ts";
 import { drillSeed, formName, longForm, recordDrill, seededRandom } from "./support/drill-form.ts";
 import { injectAtRate } from "./support/fault-schedule.ts";
@@ -65,21 +71,34 @@ type Ending = DeployResult["kind"] | "dlq";
 
 describe(`API server faults drill (${formName} form)`, () => {
   it(`accounts for every one of ${deploys} deploys through 409s, 429s, 500s and resets: right digest, rolled back, or DLQ`, async () => {
-    // Prepare: one stage, each deploy a new build; faults on every request path to the API server.
+    // Prepare: one stage with two services (chat and greeter), their deploys interleaved, each
+    // deploy a new build of one of them; faults on every request path to the API server.
     const seed = drillSeed();
     const random = seededRandom(seed);
-    const target = await drillStage("faults");
-    created.push(...target.deployments);
-    const { deps, ledger } = deployDeps(kit.workloads, target, 30_000);
-    const handler = drillHandler(deps);
-    // #1 is what the stage runs: the last succeeded image, which a failed rollout restores.
-    await seedDeployment(ledger, {
-      stage: "dev",
-      sequence: 1,
-      state: "succeeded",
-      imageDigest: digestImage(1, registry),
-    });
-    const builds = await seedRun(ledger, 2, deploys);
+    const targets = [await drillStage("faults"), await drillStage("faults-greeter", "greeter")];
+    const targetOf = (service: string) => targets.find((t) => t.service === service) ?? targets[0];
+    for (const t of targets) created.push(...t.deployments);
+    const [first] = targets;
+    if (first === undefined) throw new Error("no stage");
+    const { deps, ledger } = deployDeps(kit.workloads, first, 30_000);
+    const handler = drillHandler(deps, targets);
+    // #1 is what each service runs: its last succeeded image, which a failed rollout restores.
+    for (const t of targets) {
+      await seedDeployment(ledger, {
+        stage: "dev",
+        service: t.service,
+        sequence: 1,
+        state: "succeeded",
+        imageDigest: digestImage(1, registryOf(t.service)),
+      });
+    }
+    const perService = Math.ceil(deploys / targets.length);
+    const lanes = await Promise.all(targets.map((t) => seedRun(ledger, 2, perService, t.service)));
+    // Interleaved: chat #2, greeter #2, chat #3, …
+    const builds = Array.from({ length: perService }, (_, i) => lanes.map((l) => l[i]))
+      .flat()
+      .filter((b) => b !== undefined)
+      .slice(0, deploys);
     const endings = new Map<Ending, number>();
     const wrong: string[] = [];
     const attemptsUsed: number[] = [];
@@ -110,10 +129,19 @@ describe(`API server faults drill (${formName} form)`, () => {
       endings.set(ending, (endings.get(ending) ?? 0) + 1);
 
       // Assess as it stands: the cluster and the ledger agree with what the handler said.
-      const record = await ledger.get({ stage: "dev", sequence: build.record.sequence });
+      const record = await ledger.get(build.record);
+      const target = targetOf(build.record.service);
       // Read as admin, straight from the API server (not through the fault proxy).
-      const images = await Promise.all(target.deployments.map((t) => imageOf(t)));
-      const context = `#${build.record.sequence} ended ${ending}, ledger ${record?.state}, images ${images.join(" ")}`;
+      const images = await Promise.all((target?.deployments ?? []).map((t) => imageOf(t)));
+      const context = `${build.record.service} #${build.record.sequence} ended ${ending}, ledger ${record?.state}, images ${images.join(" ")}`;
+      // The other service's Deployments run only their own service's images, whatever happened here.
+      for (const other of targets.filter((t) => t.service !== build.record.service)) {
+        for (const image of await Promise.all(other.deployments.map((t) => imageOf(t)))) {
+          if (!image?.startsWith(`${registryOf(other.service)}@`)) {
+            wrong.push(`${context}: ${other.service} runs ${image}`);
+          }
+        }
+      }
       if (ending === "succeeded") {
         if (record?.state !== DeploymentState.succeeded || record.imageDigest !== build.image)
           wrong.push(context);
@@ -134,19 +162,23 @@ describe(`API server faults drill (${formName} form)`, () => {
     for (const build of parked) {
       const kind = (await handler(build.event)).kind;
       redriven.set(kind, (redriven.get(kind) ?? 0) + 1);
-      const record = await ledger.get({ stage: "dev", sequence: build.record.sequence });
+      const record = await ledger.get(build.record);
       if (!["superseded", "succeeded"].includes(kind) || record?.state !== kind) {
         wrong.push(`redriven #${build.record.sequence} ended ${kind}, ledger ${record?.state}`);
       }
     }
-    const rechecked = await recheckRollouts({ ...deps, settleAfterMs: 0 });
-    const open = (await ledger.history("dev", deploys + 10)).filter(
-      (r) =>
-        r.sequence >= 2 &&
-        !["succeeded", "superseded", "rolled_back", "failed", "replaced"].includes(r.state),
-    );
-    const newest = builds.at(-1);
-    const finalImages = await Promise.all(target.deployments.map((t) => imageOf(t)));
+    const rechecked = (
+      await Promise.all(
+        targets.map((target) => recheckRollouts({ ...deps, target, settleAfterMs: 0 })),
+      )
+    ).flat();
+    const open = (await Promise.all(targets.map((target) => ledger.history(target, deploys + 10))))
+      .flat()
+      .filter(
+        (r) =>
+          r.sequence >= 2 &&
+          !["succeeded", "superseded", "rolled_back", "failed", "replaced"].includes(r.state),
+      );
     const count = (kind: Ending) => endings.get(kind) ?? 0;
     const injectedTotal = [...faults.injected.values()].reduce((a, b) => a + b, 0);
     recordDrill(
@@ -155,8 +187,9 @@ describe(`API server faults drill (${formName} form)`, () => {
         id: "drill-apiserver-faults",
         title: `API server faults drill (${formName} form)`,
         method:
-          `${deploys} deploys, one at a time, each a real CodeBuild SUCCEEDED event through the deploy handler ` +
-          "against 2 Deployments on the local control plane, through a loopback proxy that answers " +
+          `${deploys} deploys, one at a time, alternating between two services of one stage (chat and greeter, one handler ` +
+          "serving both), each a real CodeBuild SUCCEEDED event through the deploy handler " +
+          "against the service's 2 Deployments on the local control plane (the other service's checked untouched after every deploy), through a loopback proxy that answers " +
           `${Math.round(mix.rate * 100)}% of requests with 409 (writes) / 429 / 500 / a reset, and starts a ` +
           `${mix.burstLength}-request outage with ${mix.burstChance * 100}% chance per request. An event that ` +
           `throws is retried as Lambda does (${lambdaAttempts} runs), then counted for the DLQ; during ${downFor.length} ` +
@@ -203,12 +236,17 @@ describe(`API server faults drill (${formName} form)`, () => {
     expect([...endings.values()].reduce((a, b) => a + b, 0)).toBe(deploys);
     expect(open.map((r) => `#${r.sequence} ${r.state}`)).toEqual([]);
     expect(injectedTotal).toBeGreaterThan(0);
-    // Once everything is concluded, the newest build runs if it succeeded (a rollback restores an older one).
-    const newestRecord = await ledger.get({ stage: "dev", sequence: newest?.record.sequence ?? 0 });
-    if (newestRecord?.state === DeploymentState.succeeded) {
-      expect(finalImages).toEqual(target.deployments.map(() => newest?.image));
+    // Once everything is concluded, each service's newest build runs if it succeeded (a
+    // rollback restores an older one of the same service).
+    for (const [i, target] of targets.entries()) {
+      const newest = lanes[i]?.at(-1);
+      const finalImages = await Promise.all(target.deployments.map((t) => imageOf(t)));
+      const newestRecord = newest && (await ledger.get(newest.record));
+      if (newestRecord?.state === DeploymentState.succeeded) {
+        expect(finalImages).toEqual(target.deployments.map(() => newest?.image));
+      }
+      expect(finalImages).not.toContain(digestImage(1, registryOf(target.service)));
     }
-    expect(finalImages).not.toContain(digestImage(1, registry));
   });
 });
 
@@ -244,6 +282,7 @@ describe(`API server faults drill, restores and operators (${formName} form)`, (
       created.push(...targets);
       const target: DeployTarget = {
         stage: "dev",
+        service: "chat",
         deployments: targets,
         production: false,
         imageRepository: registry,
@@ -323,7 +362,9 @@ describe(`API server faults drill, restores and operators (${formName} form)`, (
       let rechecks = 0;
       let recheckErrors = 0;
       const inFlight = async () =>
-        (await memory.history("dev", 500)).some((r) => rolloutStates.includes(r.state));
+        (await memory.history({ stage: "dev", service: "chat" }, 500)).some((r) =>
+          rolloutStates.includes(r.state),
+        );
       let hand = 0;
       const started = performance.now();
       const tally = (map: Map<string, number>, key: string) =>
@@ -395,7 +436,7 @@ describe(`API server faults drill, restores and operators (${formName} form)`, (
       for (const [index, step] of steps.entries()) {
         sequence += 1;
         const stepStarted = performance.now();
-        const record = await seedDeployment(memory, { stage: "dev", sequence });
+        const record = await seedDeployment(memory, { stage: "dev", service: "chat", sequence });
         const image = step.bad
           ? neverReadyImage(sequence, registry)
           : digestImage(sequence, registry);
@@ -491,7 +532,7 @@ describe(`API server faults drill, restores and operators (${formName} form)`, (
       });
       // And the stage still deploys: the next push rolls out everywhere and says so.
       sequence += 1;
-      const last = await seedDeployment(memory, { stage: "dev", sequence });
+      const last = await seedDeployment(memory, { stage: "dev", service: "chat", sequence });
       const lastImage = digestImage(sequence, registry);
       const final = await handler(buildEventFor("succeeded", { ...last, image: lastImage }));
       await history.caughtUp();
@@ -504,7 +545,9 @@ describe(`API server faults drill, restores and operators (${formName} form)`, (
       );
       history.stop();
       const wallSeconds = (performance.now() - started) / 1000;
-      const records = (await memory.history("dev", 500)).filter((r) => r.sequence > 1);
+      const records = (await memory.history({ stage: "dev", service: "chat" }, 500)).filter(
+        (r) => r.sequence > 1,
+      );
       const ends = new Map<string, number>();
       for (const r of records) tally(ends, r.state);
       // Why the failed ones failed, by kind: the drill's own design says which to expect.

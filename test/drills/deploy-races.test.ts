@@ -20,8 +20,9 @@ import {
 } from "./support/deploy-drill-kit.ts";
 import { drillSeed, formName, longForm, recordDrill, seededRandom } from "./support/drill-form.ts";
 
-// Each trial: 5 builds of one stage finish "at once"; their completion events arrive shuffled,
-// overlapping and some more than once (EventBridge delivers at least once).
+// Each trial: 5 builds of each of two services of one stage finish "at once"; their
+// completion events arrive shuffled together, overlapping and some more than once
+// (EventBridge delivers at least once), through one deploy handler serving both services.
 const trials = longForm ? 100 : 15;
 const buildsPerTrial = 5;
 // How far apart the deliveries of one trial may start: they overlap patches and rollouts.
@@ -53,13 +54,15 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
       const seed = drillSeed();
       const random = seededRandom(seed);
       const target = await drillStage("race");
-      created.push(...target.deployments);
+      const greeter = await drillStage("race-greeter", "greeter");
+      const targets = [target, greeter];
+      created.push(...target.deployments, ...greeter.deployments);
       const ledger = createDynamoLedger({
         client: DynamoDBDocumentClient.from(dynamo),
         tableName: "slipway-ledger-races",
       });
       const deps = { ...deployDeps(kit.workloads, target, 30_000).deps, ledger };
-      const handler = drillHandler(deps);
+      const handler = drillHandler(deps, targets);
       const failures: Array<{ trial: number; problems: string[]; states: string[] }> = [];
       const outcomes = new Map<string, number>();
       const thrown: string[] = [];
@@ -68,7 +71,12 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
 
       for (let trial = 0; trial < trials; trial++) {
         const first = 2 + trial * buildsPerTrial;
-        const builds = await seedRun(ledger, first, buildsPerTrial);
+        // Both lanes number their builds alike (#first…): only the service tells them apart.
+        const runs = [
+          await seedRun(ledger, first, buildsPerTrial),
+          await seedRun(ledger, first, buildsPerTrial, "greeter"),
+        ];
+        const builds = runs.flat();
         // Act: every event once, a random third of them again, in a shuffled order, each
         // delivery starting at a random moment within the spread.
         const events = shuffle(
@@ -90,14 +98,22 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
         );
         trialMs.push(performance.now() - started);
 
-        // Assess each trial at once, so a failure names its trial.
-        const audit = await auditRun(
-          ledger,
-          target,
-          builds.map((b) => b.record.sequence),
-        );
-        if (audit.problems.length > 0)
-          failures.push({ trial, problems: audit.problems, states: audit.states });
+        // Assess each trial at once, so a failure names its trial: each service's Deployments
+        // run its own newest build (an image of the other's registry would be a problem).
+        for (const [i, lane] of targets.entries()) {
+          const audit = await auditRun(
+            ledger,
+            lane,
+            (runs[i] ?? []).map((b) => b.record.sequence),
+          );
+          if (audit.problems.length > 0) {
+            failures.push({
+              trial,
+              problems: audit.problems.map((p) => `${lane.service}: ${p}`),
+              states: audit.states,
+            });
+          }
+        }
       }
 
       const count = (kind: string) => outcomes.get(kind) ?? 0;
@@ -107,13 +123,14 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
           id: "drill-deploy-races",
           title: `Deploy races drill (${formName} form)`,
           method:
-            `${trials} trials of ${buildsPerTrial} builds of one stage finishing together: their real CodeBuild ` +
-            `SUCCEEDED events (${deliveries} deliveries, a third duplicated) shuffled and started within ` +
-            `${spreadMs} ms of each other through the deploy function's handler, against 2 Deployments on the ` +
-            `local control plane as the restricted deployer; the DynamoDB ledger on moto. Seed ${seed}.`,
+            `${trials} trials of ${buildsPerTrial} builds of each of two services (chat and greeter) of one stage finishing together: ` +
+            `their real CodeBuild SUCCEEDED events (${deliveries} deliveries, a third duplicated) interleaved, shuffled and started within ` +
+            `${spreadMs} ms of each other through one deploy function handler serving both services, against 2 Deployments per service on the ` +
+            `local control plane as the restricted deployer; both lanes number their builds alike; the DynamoDB ledger on moto. Seed ${seed}.`,
           rows: [
             { name: "trials", unit: "trials", median: trials },
             { name: "deliveries", unit: "events", median: deliveries },
+            { name: "services", unit: "lanes", median: targets.length },
             {
               name: "trials ending on the wrong digest or ledger state",
               unit: "trials",
@@ -144,7 +161,7 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
       expect(thrown).toEqual([]);
       expect(failures.slice(0, 3)).toEqual([]);
       // Every build is either the one that ran or one that lost; each trial has one winner.
-      expect(count("succeeded")).toBeGreaterThanOrEqual(trials);
+      expect(count("succeeded")).toBeGreaterThanOrEqual(trials * targets.length);
     });
   },
 );

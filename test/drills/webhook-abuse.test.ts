@@ -62,14 +62,14 @@ describe(`webhook abuse drill (${formName} form)`, () => {
     vi.stubEnv("GITHUB_TOKEN", "ghp_drillTokenNeverLogged0000");
     vi.stubEnv("GITHUB_API_URL", `http://127.0.0.1:${(github.address() as AddressInfo).port}`);
     vi.stubEnv("LEDGER_TABLE", "slipway-ledger");
-    vi.stubEnv("GITHUB_REPOSITORY", "Codertocat/Hello-World");
-    vi.stubEnv("GITHUB_REPOSITORY_ID", "186853002");
     vi.stubEnv(
       "STAGE_CONFIG",
       JSON.stringify({
         stages: [
           {
             name: "production",
+            service: "chat",
+            repository: { fullName: "Codertocat/Hello-World", id: 186853002 },
             branches: ["master"],
             codebuildProject: "slipway-production",
             imageRepository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-production",

@@ -35,7 +35,8 @@ export type CodeBuildStandIn = {
  * built and answers ImageNotFoundException for any other, as ECR does.
  */
 export async function startCodeBuildStandIn(options: {
-  imageFor: (commit: string) => string;
+  /** The image the build "pushed": by commit, and by the project (one per service). */
+  imageFor: (commit: string, projectName: string) => string;
   onFinished: (event: object, build: StandInBuild) => unknown;
   onStarted?: (build: StandInBuild) => void;
   buildMs?: number;
@@ -76,7 +77,7 @@ export async function startCodeBuildStandIn(options: {
     const build = {
       buildId,
       commit: body.sourceVersion,
-      image: options.imageFor(body.sourceVersion),
+      image: options.imageFor(body.sourceVersion, body.projectName),
     };
     // `<registry>/<name>@sha256:…`: ECR knows the repository by its name.
     const [repository, digest] = build.image.split("@");
@@ -84,6 +85,7 @@ export async function startCodeBuildStandIn(options: {
     options.onStarted?.(build);
     const event = buildEventFor("succeeded", {
       stage: env.SLIPWAY_STAGE ?? "",
+      service: env.SLIPWAY_SERVICE ?? "",
       sequence: Number(env.SLIPWAY_SEQUENCE),
       commit: env.SLIPWAY_COMMIT ?? "",
       deliveryId: env.SLIPWAY_DELIVERY_ID ?? "",

@@ -11,6 +11,7 @@ function detail(sequence: number, overrides: Partial<LifecycleDetail> = {}): Lif
   return {
     status: "succeeded",
     stage: "production",
+    service: "chat",
     repository: "acme/chat",
     commit: "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
     sequence,

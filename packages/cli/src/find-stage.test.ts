@@ -8,6 +8,12 @@ const production = {
   cluster: "slipway-production",
   lifecycleBus: "slipway-production-Lifecycle",
   registry: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-production",
+  services: [
+    {
+      name: "chat",
+      deployments: [{ namespace: "chat", name: "chat-server", container: "server" }],
+    },
+  ],
 };
 
 describe("findStage", () => {
@@ -19,7 +25,14 @@ describe("findStage", () => {
       cluster: { kind: "eks", name: "slipway-production", region: "eu-west-1" },
       lifecycleBus: "slipway-production-Lifecycle",
       registry: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-production",
+      services: production.services,
     });
+  });
+
+  it("reads no services from outputs that do not hold a valid list", () => {
+    const odd = { ...production, services: [{ name: "chat", deployments: "chat-server" }] };
+
+    expect(findStage({ stage: "production" }, {}, () => odd)).toMatchObject({ services: [] });
   });
 
   it("never takes another stage's outputs", () => {
@@ -41,6 +54,7 @@ describe("findStage", () => {
       table: "slipway-staging-Ledger",
       region: "us-west-2",
       lifecycleBus: "slipway-staging-Lifecycle",
+      services: [],
     });
   });
 

@@ -1,6 +1,17 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { WorkloadTarget } from "@slipway/core";
+import * as z from "@slipway/core/zod";
 import type { ClusterAccess } from "@slipway/wiring";
+
+/** One service the stage deploys, as the stage's outputs list it: its name and Deployments. */
+export const StageService = z.object({
+  name: z.string().check(z.minLength(1)),
+  deployments: z.array(WorkloadTarget).check(z.minLength(1)),
+  /** The service's ECR repository URI: an unpin that deploys accepts only its digests. */
+  registry: z.optional(z.string().check(z.minLength(1))),
+});
+export type StageService = z.infer<typeof StageService>;
 
 /** What the CLI must know about a stage to reach it. */
 export type StageLocation = {
@@ -14,6 +25,8 @@ export type StageLocation = {
   lifecycleBus?: string;
   /** The stage's image repository: an unpin that deploys accepts only its digests. */
   registry?: string;
+  /** The services the stage deploys (its outputs' `services`); empty when unknown. */
+  services: StageService[];
 };
 
 /** What the operator passed; each flag overrides what the stage says. */
@@ -35,6 +48,8 @@ export type SstOutputs = {
   lifecycleBus?: string;
   /** The stage's ECR repository URI (infra's `registry` output). */
   registry?: string;
+  /** Each service the stage deploys; read through `StageService`, never trusted as it is. */
+  services?: unknown;
 };
 
 /**
@@ -72,10 +87,12 @@ export function findStage(
   const lifecycleBus =
     env.LIFECYCLE_BUS_NAME ?? text(linked(env, "Lifecycle")?.name) ?? outputs?.lifecycleBus;
   const registry = flags.registry ?? env.IMAGE_REPOSITORY ?? outputs?.registry;
+  const services = z.array(StageService).safeParse(outputs?.services ?? []);
   return {
     stage,
     table,
     region,
+    services: services.success ? services.data : [],
     ...(cluster === undefined ? {} : { cluster }),
     ...(lifecycleBus === undefined ? {} : { lifecycleBus }),
     ...(registry === undefined ? {} : { registry }),

@@ -4,6 +4,7 @@ import { present } from "./present.ts";
 
 const trace = {
   stage: "dev",
+  service: "chat",
   sequence: 1,
   commit: "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
   deliveryId: "fad32d6e-590f-420e-9ee5-2d543362495b",
@@ -24,7 +25,7 @@ describe("present", () => {
 
     expect(JSON.parse(json)).toEqual([trace]);
     expect(text).toContain(
-      "dev #1 6113728 (delivery fad32d6e-590f-420e-9ee5-2d543362495b): succeeded",
+      "dev/chat #1 6113728 (delivery fad32d6e-590f-420e-9ee5-2d543362495b): succeeded",
     );
     expect(text).toMatch(/2026-11-26T01:54:35.565Z\s+\+104 ms\s+build started/);
     expect(text).toContain("build log: https://builds.example.test/1");

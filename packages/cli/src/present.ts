@@ -140,7 +140,7 @@ function unpinText(stage: string, outcome: UnpinStageOutcome): string {
 }
 
 function traceText(trace: DeploymentTrace): string {
-  const head = `${trace.stage} #${trace.sequence} ${trace.commit.slice(0, 7)} (delivery ${trace.deliveryId}): ${trace.state}`;
+  const head = `${trace.stage}/${trace.service} #${trace.sequence} ${trace.commit.slice(0, 7)} (delivery ${trace.deliveryId}): ${trace.state}`;
   const rows = trace.steps.map((s) => [
     s.at,
     s.sincePreviousMs === undefined ? "" : `+${formatDuration(s.sincePreviousMs)}`,

@@ -5,6 +5,7 @@ import {
   type GitHubReporter,
   type ImageRegistry,
   type Ledger,
+  laneName,
   matchTraceQuery,
   type OperatedStage,
   parseWorkloadList,
@@ -14,6 +15,7 @@ import {
   traceDeployment,
   unpinStage,
   type Workloads,
+  type WorkloadTarget,
 } from "@slipway/core";
 import {
   type AdapterLog,
@@ -23,7 +25,7 @@ import {
   wireOperator,
   withLinkedSecrets,
 } from "@slipway/wiring";
-import { findStage, type SstOutputs } from "./find-stage.ts";
+import { findStage, type SstOutputs, type StageService } from "./find-stage.ts";
 import { type CommandResult, exitCodeOf, present } from "./present.ts";
 
 /**
@@ -50,9 +52,9 @@ export type CliIo = {
   outputs?: () => SstOutputs | undefined;
 };
 
-const usage = `usage: slipway <history|status|rollback> [--stage <stage>] [options]
-       slipway <pin|unpin> [--stage <stage>] [options]
-       slipway trace <commit | delivery id> [--stage <stage>] [--json]
+const usage = `usage: slipway <history|status|rollback> [--stage <stage>] [--service <name>] [options]
+       slipway <pin|unpin> [--stage <stage>] [--service <name>] [options]
+       slipway trace <commit | delivery id> [--stage <stage>] [--service <name>] [--json]
   history   the stage's deployments, newest first (--limit N)
   status    what the stage runs now: each Deployment's image, sequence and rollout
   rollback  every Deployment back to the previous successful image, or --to <commit>;
@@ -61,12 +63,14 @@ const usage = `usage: slipway <history|status|rollback> [--stage <stage>] [optio
             --to <commit> also rolls back to that commit's build; --reason "…" required
   unpin     release the stage; --deploy-latest rolls out the newest held build
   trace     <commit | delivery id>: one push's timeline from the ledger (--json)
+Every command acts on one service of the stage (its own sequence, pin and history):
+--service names it, and may be left out when the stage deploys one service.
 The stage is found from itself: inside \`sst shell --stage <stage>\` everything is known;
 otherwise the outputs of its last \`sst deploy\` here (.sst/outputs.json) name its ledger,
-cluster, region and registry. Flags only override:
-options: --stage <stage> --table <ledger table> --region <region>
+cluster, region, registries and services. Flags only override:
+options: --stage <stage> --service <name> --table <ledger table> --region <region>
          --kubeconfig <file> | --cluster <eks name> --registry <ecr repository uri>
-         --namespace chat --deployments chat-server:server,chat-web:web --json --timeout <s>`;
+         --namespace <ns> --deployments <deployment>:<container>,… --json --timeout <s>`;
 
 /** Runs one command; returns the process exit code (0 ok, 1 failed, 2 usage). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -102,6 +106,16 @@ async function runCommand(
     return 2;
   }
   const { stage } = found;
+  // History and trace read the ledger only; every other command acts on the Deployments.
+  const chosen = chooseService(found.services, values, !["history", "trace"].includes(command));
+  if (typeof chosen === "string") {
+    io.err(`${chosen}\n${usage}`);
+    return 2;
+  }
+  const { service, deployments } = chosen;
+  const lane = { stage, service };
+  /** How results name the lane to people: `stage/service`. */
+  const shown = laneName(lane);
   if (command === "trace" && !positionals[1]) {
     io.err(`trace needs a commit or a delivery id\n${usage}`);
     return 2;
@@ -134,10 +148,7 @@ async function runCommand(
   };
   const deps = await (io.connect ?? connect)(settings, log);
   if (deps.settled) flush.settled = deps.settled;
-  const target: OperatedStage = {
-    stage,
-    deployments: parseWorkloadList(values.deployments, values.namespace),
-  };
+  const target: OperatedStage = { stage, service, deployments };
   const common = {
     ...deps,
     target,
@@ -151,30 +162,35 @@ async function runCommand(
     const by = userInfo().username;
     switch (command) {
       case "history":
-        return { command, stage, value: await deps.ledger.history(stage, Number(values.limit)) };
+        return {
+          command,
+          stage: shown,
+          value: await deps.ledger.history(lane, Number(values.limit)),
+        };
       case "trace": {
         const query = positionals[1] ?? "";
-        const value = matchTraceQuery(await deps.ledger.history(stage, 500), query)
+        const value = matchTraceQuery(await deps.ledger.history(lane, 500), query)
           .sort((a, b) => a.sequence - b.sequence)
           .map((record) => traceDeployment(record));
         if (value.length === 0) {
-          io.err(`no deployment of ${query} in ${stage}'s ledger`);
+          io.err(`no deployment of ${query} in ${stage}/${service}'s ledger`);
           return undefined;
         }
-        return { command, stage, value };
+        return { command, stage: shown, value };
       }
       case "status":
-        return { command, stage, value: await stageStatus(common) };
+        return { command, stage: shown, value: await stageStatus(common) };
       case "unpin": {
-        // Deploying the held build goes through the deploy function's checks, the registry's too.
+        // Deploying the held build goes through the deploy function's checks, the registry's
+        // too: the service's own repository (--registry, or the stage's outputs).
         const deploying: DeployTarget = {
           ...target,
           production: false,
-          imageRepository: found.registry ?? "",
+          imageRepository: found.registry ?? chosen.registry ?? "",
         };
         return {
           command,
-          stage,
+          stage: shown,
           value: await unpinStage(
             {
               ...common,
@@ -193,14 +209,14 @@ async function runCommand(
             ...(values.to ? { toCommit: values.to } : {}),
             requestedBy: by,
           });
-          return { command, stage, value };
+          return { command, stage: shown, value };
         }
         const rollback =
           command === "rollback" || values.to
             ? { ...(values.to ? { toCommit: values.to } : {}) }
             : undefined;
         const value = await pinStage(common, { reason, by, ...(rollback ? { rollback } : {}) });
-        return { command: "pin", stage, value };
+        return { command: "pin", stage: shown, value };
       }
     }
   })();
@@ -219,6 +235,7 @@ function parseCli(argv: readonly string[]) {
       pin: { type: "boolean", default: true },
       "deploy-latest": { type: "boolean", default: false },
       stage: { type: "string" },
+      service: { type: "string" },
       to: { type: "string" },
       limit: { type: "string", default: "20" },
       timeout: { type: "string", default: "300" },
@@ -227,8 +244,8 @@ function parseCli(argv: readonly string[]) {
       cluster: { type: "string" },
       registry: { type: "string" },
       region: { type: "string" },
-      namespace: { type: "string", default: "chat" },
-      deployments: { type: "string", default: "chat-server:server,chat-web:web" },
+      namespace: { type: "string" },
+      deployments: { type: "string" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -236,6 +253,47 @@ function parseCli(argv: readonly string[]) {
   const command = positionals[0] ?? "help";
   if (!isCommand(command)) throw new Error(`unknown command "${command}"`);
   return { command, values, positionals };
+}
+
+/**
+ * The service a command acts on and its Deployments: `--service`, or the stage's only one;
+ * `--deployments` (with `--namespace`) overrides what the stage's outputs list. A string
+ * says what is missing.
+ */
+function chooseService(
+  services: readonly StageService[],
+  values: {
+    service?: string | undefined;
+    deployments?: string | undefined;
+    namespace?: string | undefined;
+  },
+  needsDeployments: boolean,
+): { service: string; deployments: WorkloadTarget[]; registry?: string } | string {
+  const [only, ...others] = services;
+  const name = values.service ?? (others.length === 0 ? only?.name : undefined);
+  if (name === undefined) {
+    return services.length === 0
+      ? "the service is not known: pass --service <name> (and --namespace, --deployments)"
+      : `the stage deploys ${services.map((s) => s.name).join(", ")}: pass --service <name>`;
+  }
+  if (values.deployments !== undefined) {
+    if (values.namespace === undefined) return "--deployments needs --namespace";
+    return { service: name, deployments: parseWorkloadList(values.deployments, values.namespace) };
+  }
+  const known = services.find((s) => s.name === name);
+  if (known !== undefined) {
+    return {
+      service: name,
+      deployments: known.deployments,
+      ...(known.registry ? { registry: known.registry } : {}),
+    };
+  }
+  if (services.length > 0) {
+    return `the stage deploys no service ${name} (it deploys ${services.map((s) => s.name).join(", ")})`;
+  }
+  return needsDeployments
+    ? `the Deployments of ${name} are not known: pass --namespace and --deployments`
+    : { service: name, deployments: [] };
 }
 
 const commands = ["history", "status", "rollback", "pin", "unpin", "trace", "help"] as const;

@@ -195,3 +195,69 @@ describe("readWebhookDelivery", () => {
     });
   });
 });
+
+describe("readWebhookDelivery with a secret per repository", () => {
+  const greeterSecret = "the greeter repository's own secret";
+  const greeterId = 4242;
+  const perRepository = {
+    ...options,
+    repositorySecrets: new Map([[greeterId, greeterSecret]]),
+  };
+  /** A push of the greeter's repository, signed with `key`. */
+  const greeterPush = (key: string) => {
+    const payload = githubPayload("push-branch");
+    payload.repository.id = greeterId;
+    payload.repository.full_name = "acme/greeter";
+    const body = JSON.stringify(payload);
+    return signedRequest(body, {
+      headers: {
+        "x-github-event": "push",
+        "x-github-delivery": deliveryId,
+        "x-hub-signature-256": signatureOf(key, body),
+      },
+    });
+  };
+
+  it("reads a push signed with its own repository's secret", async () => {
+    const delivery = await readWebhookDelivery(greeterPush(greeterSecret), perRepository);
+
+    expect(delivery).toMatchObject({ kind: "push", push: { repository: { id: greeterId } } });
+  });
+
+  it("refuses a push of a repository with its own secret that is signed with the shared one", async () => {
+    const delivery = await readWebhookDelivery(greeterPush(secret), perRepository);
+
+    expect(delivery).toMatchObject({ kind: "refused", reason: "foreign-repository" });
+  });
+
+  it("refuses a push of another repository signed with the greeter's secret", async () => {
+    const body = JSON.stringify(githubPayload("push-branch"));
+    const request = signedRequest(body, {
+      headers: {
+        "x-github-event": "push",
+        "x-github-delivery": deliveryId,
+        "x-hub-signature-256": signatureOf(greeterSecret, body),
+      },
+    });
+
+    await expect(readWebhookDelivery(request, perRepository)).resolves.toMatchObject({
+      kind: "refused",
+      reason: "foreign-repository",
+      detail: expect.stringContaining("another repository's secret"),
+    });
+  });
+
+  it("still reads a push of a repository without a secret of its own, signed with the shared one", async () => {
+    const body = JSON.stringify(githubPayload("push-branch"));
+
+    await expect(readWebhookDelivery(signedRequest(body), perRepository)).resolves.toMatchObject({
+      kind: "push",
+    });
+  });
+
+  it("refuses a body no secret signed, shared or per repository", async () => {
+    await expect(
+      readWebhookDelivery(greeterPush("nobody's secret at all"), perRepository),
+    ).resolves.toEqual(badSignature);
+  });
+});

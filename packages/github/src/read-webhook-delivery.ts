@@ -20,8 +20,17 @@ export const WebhookRequest = z.object({
 export type WebhookRequest = z.infer<typeof WebhookRequest>;
 
 export type WebhookOptions = {
-  /** The webhook's shared secret (an sst.Secret in production). */
+  /**
+   * The shared secret (an sst.Secret in production): one GitHub App webhook for the
+   * installation, or the secret of every repository without one of its own.
+   */
   secret: string;
+  /**
+   * Secrets of their own, by repository id: such a repository's pushes must be signed with
+   * its own secret (the shared one no longer signs for it), and its secret signs for no
+   * other repository, so a leaked secret exposes one repository only.
+   */
+  repositorySecrets?: ReadonlyMap<number, string>;
   /** Bodies above this size are refused before any work is done on them. */
   maxBodyBytes: number;
 };
@@ -65,7 +74,8 @@ export async function readWebhookDelivery(
     return refused(RefusalReason.badSignature, "no X-Hub-Signature-256 header");
   }
   // An empty body cannot be what GitHub signed; the library also refuses to verify one.
-  if (body === "" || !(await verify(options.secret, body, signature))) {
+  const signer = body === "" ? undefined : await signedBy(body, signature, options);
+  if (signer === undefined) {
     return refused(RefusalReason.badSignature, "X-Hub-Signature-256 does not match the body");
   }
   const delivery = DeliveryHeaders.safeParse(headers);
@@ -107,9 +117,42 @@ export async function readWebhookDelivery(
       .join("; ");
     return refused(RefusalReason.malformed, detail, "payload");
   }
+  const wrongSecret = secretMismatch(push.data.repository.id, signer, options);
+  if (wrongSecret !== undefined) return refused(RefusalReason.foreignRepository, wrongSecret);
   // What a replay under a new delivery id cannot change: the signed bytes.
   const bodyDigest = createHash("sha256").update(body).digest("hex");
   return { kind: "push", id, push: push.data, bodyDigest };
+}
+
+/** Whose secret signed the body: the shared one, a repository's own (its id), or none. */
+type Signer = { kind: "shared" } | { kind: "repository"; id: number };
+
+/** Every secret is tried (each comparison is constant-time); the first that signed the body wins. */
+async function signedBy(
+  body: string,
+  signature: string,
+  options: WebhookOptions,
+): Promise<Signer | undefined> {
+  for (const [id, secret] of options.repositorySecrets ?? []) {
+    if (await verify(secret, body, signature)) return { kind: "repository", id };
+  }
+  return (await verify(options.secret, body, signature)) ? { kind: "shared" } : undefined;
+}
+
+/** Why the secret that signed a push is not its repository's, or undefined when it is. */
+function secretMismatch(
+  repositoryId: number,
+  signer: Signer,
+  options: WebhookOptions,
+): string | undefined {
+  const ownSecret = options.repositorySecrets?.has(repositoryId) ?? false;
+  if (signer.kind === "repository" && signer.id !== repositoryId) {
+    return `signed with another repository's secret (id ${signer.id}), not that of repository id ${repositoryId}`;
+  }
+  if (signer.kind === "shared" && ownSecret) {
+    return `repository id ${repositoryId} has a webhook secret of its own; this push was signed with the shared one`;
+  }
+  return undefined;
 }
 
 /**

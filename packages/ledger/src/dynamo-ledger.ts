@@ -19,6 +19,7 @@ import {
   DeploymentNotFoundError,
   DeploymentRecord,
   inFlightStates,
+  type Lane,
   type Ledger,
   type StagePin,
   UnclaimedDeliveryError,
@@ -31,15 +32,22 @@ export type DynamoLedger = Ledger & LedgerInspection;
 
 type Item = Record<string, unknown>;
 
-const deliveryKey = (deliveryId: string) => ({ pk: `DELIVERY#${deliveryId}`, sk: "DELIVERY" });
+// One claim per delivery and service: a monorepo's push builds each of its services on its own.
+const deliveryKey = (deliveryId: string, service: string) => ({
+  pk: `DELIVERY#${deliveryId}#${service}`,
+  sk: "DELIVERY",
+});
 const bodyKey = (digest: string) => ({ pk: `BODY#${digest}`, sk: "BODY" });
-const counterKey = (stage: string) => ({ pk: `STAGE#${stage}`, sk: "SEQUENCE" });
+// A lane (stage × service) is one partition: its counter, its pin and its history. Stage and
+// service names are DNS labels, so `#` cannot appear inside either.
+const lanePk = (lane: Lane) => `LANE#${lane.stage}#${lane.service}`;
+const counterKey = (lane: Lane) => ({ pk: lanePk(lane), sk: "SEQUENCE" });
 // The pin and the deploy guard share one item, so DynamoDB serializes them.
-const pinKey = (stage: string) => ({ pk: `STAGE#${stage}`, sk: "PIN" });
+const pinKey = (lane: Lane) => ({ pk: lanePk(lane), sk: "PIN" });
 // Zero-padded so the sort key orders numerically: a stage's history is one ordered Query.
 const deploymentSk = (sequence: number) => `DEPLOYMENT#${String(sequence).padStart(12, "0")}`;
 const deploymentKey = (key: DeploymentKey) => ({
-  pk: `STAGE#${key.stage}`,
+  pk: lanePk(key),
   sk: deploymentSk(key.sequence),
 });
 const keyAttributes = new Set(["pk", "sk", ledgerTable.indexes.inFlight.sortKey]);
@@ -71,11 +79,11 @@ export function createDynamoLedger(options: {
     return items;
   };
 
-  const nextSequence = async (stage: string): Promise<number> => {
+  const nextSequence = async (lane: Lane): Promise<number> => {
     const out = await client.send(
       new UpdateCommand({
         TableName,
-        Key: counterKey(stage),
+        Key: counterKey(lane),
         UpdateExpression: "ADD #value :one",
         ExpressionAttributeNames: { "#value": "sequenceValue" },
         ExpressionAttributeValues: { ":one": 1 },
@@ -90,13 +98,13 @@ export function createDynamoLedger(options: {
     return item === undefined ? undefined : toRecord(item);
   };
 
-  const stageQuery = (stage: string, limit: number) =>
+  const laneQuery = (lane: Lane, limit: number) =>
     client.send(
       new QueryCommand({
         TableName,
         KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
         ExpressionAttributeNames: { "#pk": "pk", "#sk": "sk" },
-        ExpressionAttributeValues: { ":pk": `STAGE#${stage}`, ":prefix": "DEPLOYMENT#" },
+        ExpressionAttributeValues: { ":pk": lanePk(lane), ":prefix": "DEPLOYMENT#" },
         ScanIndexForward: false,
         ConsistentRead: true,
         Limit: limit,
@@ -125,7 +133,7 @@ export function createDynamoLedger(options: {
             {
               Update: {
                 TableName,
-                Key: pinKey(key.stage),
+                Key: pinKey(key),
                 UpdateExpression: "SET #lastGuarded = :sequence",
                 ConditionExpression: "attribute_not_exists(#pinAt)",
                 ExpressionAttributeNames: { "#lastGuarded": "lastGuarded", "#pinAt": "pinAt" },
@@ -141,7 +149,7 @@ export function createDynamoLedger(options: {
       if (reasons[0] === "ConditionalCheckFailed") {
         return { kind: "conflict" as const, current: await get(key) };
       }
-      const pin = reasons[1] === "ConditionalCheckFailed" ? await pinOf(key.stage) : undefined;
+      const pin = reasons[1] === "ConditionalCheckFailed" ? await pinOf(key) : undefined;
       // Unpinned between the failed write and this read: let the caller retry as a conflict.
       if (pin === undefined) return { kind: "conflict" as const, current: await get(key) };
       return { kind: "pinned" as const, pin };
@@ -151,8 +159,8 @@ export function createDynamoLedger(options: {
     return { kind: "applied" as const, record };
   };
 
-  const pinOf = async (stage: string) => {
-    const item = await getItem(pinKey(stage));
+  const pinOf = async (lane: Lane) => {
+    const item = await getItem(pinKey(lane));
     return item?.pinAt === undefined ? undefined : toPin(item);
   };
 
@@ -190,7 +198,7 @@ export function createDynamoLedger(options: {
     async claimDelivery(claim) {
       assertRetention(claim.claimedAt, claim.retainUntil);
       const now = claim.claimedAt.getTime();
-      const Key = deliveryKey(claim.deliveryId);
+      const Key = deliveryKey(claim.deliveryId, claim.service);
       const expiresAt = Math.ceil(claim.retainUntil.getTime() / 1000);
       // A fresh claim, or one whose record outlived its TTL but DynamoDB has not yet
       // deleted (TTL deletion lags by up to days).
@@ -248,13 +256,13 @@ export function createDynamoLedger(options: {
 
     nextSequence,
 
-    async assignSequence(deliveryId, stage) {
-      const candidate = await nextSequence(stage);
+    async assignSequence(deliveryId, lane) {
+      const candidate = await nextSequence(lane);
       const bound = await conditionalWrite(() =>
         client.send(
           new UpdateCommand({
             TableName,
-            Key: deliveryKey(deliveryId),
+            Key: deliveryKey(deliveryId, lane.service),
             UpdateExpression: "SET #sequence = :sequence",
             ConditionExpression: "attribute_exists(#pk) AND attribute_not_exists(#sequence)",
             ExpressionAttributeNames: { "#pk": "pk", "#sequence": "sequence" },
@@ -286,7 +294,7 @@ export function createDynamoLedger(options: {
               {
                 Update: {
                   TableName,
-                  Key: deliveryKey(record.deliveryId),
+                  Key: deliveryKey(record.deliveryId, record.service),
                   UpdateExpression: "SET #deliveryState = :started, #startedBuildId = :buildId",
                   ConditionExpression: "attribute_exists(#pk)",
                   ExpressionAttributeNames: {
@@ -386,21 +394,21 @@ export function createDynamoLedger(options: {
 
     get,
 
-    async latest(stage) {
-      const item = (await stageQuery(stage, 1)).Items?.[0];
+    async latest(lane) {
+      const item = (await laneQuery(lane, 1)).Items?.[0];
       return item === undefined ? undefined : toRecord(item);
     },
 
-    async history(stage, limit = 50) {
-      return ((await stageQuery(stage, limit)).Items ?? []).map(toRecord);
+    async history(lane, limit = 50) {
+      return ((await laneQuery(lane, limit)).Items ?? []).map(toRecord);
     },
 
-    async inFlight(stage) {
+    async inFlight(lane) {
       const items = await queryAll({
         IndexName: "inFlight",
         KeyConditionExpression: "#pk = :pk",
         ExpressionAttributeNames: { "#pk": "pk" },
-        ExpressionAttributeValues: { ":pk": `STAGE#${stage}` },
+        ExpressionAttributeValues: { ":pk": lanePk(lane) },
         ConsistentRead: true,
       });
       return items.map(toRecord);
@@ -418,13 +426,13 @@ export function createDynamoLedger(options: {
         .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.sequence - b.sequence);
     },
 
-    async pin(stage, pin) {
+    async pin(lane, pin) {
       let pinned: Item | undefined;
       const outcome = await conditionalWrite(async () => {
         const out = await client.send(
           new UpdateCommand({
             TableName,
-            Key: pinKey(stage),
+            Key: pinKey(lane),
             UpdateExpression: `SET #pinAt = :at, #pinBy = :by, #pinReason = :reason${pin.toCommit ? ", #pinToCommit = :toCommit" : " REMOVE #pinToCommit"}`,
             ConditionExpression: "attribute_not_exists(#pinAt)",
             ExpressionAttributeNames: {
@@ -446,20 +454,20 @@ export function createDynamoLedger(options: {
         pinned = out.Attributes;
       });
       if (!outcome.held) {
-        const current = outcome.old ?? (await getItem(pinKey(stage)));
+        const current = outcome.old ?? (await getItem(pinKey(lane)));
         return { kind: "already", pin: current ? toPin(current) : pin };
       }
       return { kind: "pinned", pin, lastGuarded: Number(pinned?.lastGuarded ?? 0) };
     },
 
-    async unpin(stage) {
+    async unpin(lane) {
       let released: Item | undefined;
       const out = await conditionalWrite(() =>
         client
           .send(
             new UpdateCommand({
               TableName,
-              Key: pinKey(stage),
+              Key: pinKey(lane),
               UpdateExpression: "REMOVE #pinAt, #pinBy, #pinReason, #pinToCommit",
               ConditionExpression: "attribute_exists(#pinAt)",
               ExpressionAttributeNames: {

@@ -2,8 +2,11 @@ import { describe, expect, it } from "vitest";
 import { DeployConfigError, readDeploySettings } from "./deploy-settings.ts";
 
 const imageRepository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-dev";
+const repository = { fullName: "acme/chat", id: 1 };
 const stage = {
   name: "dev",
+  service: "chat",
+  repository,
   branches: ["main"],
   codebuildProject: "slipway-dev",
   imageRepository,
@@ -24,23 +27,28 @@ const base = {
 describe("readDeploySettings", () => {
   it("reads the stage's Deployments, the EKS cluster and the rollout bound", () => {
     expect(readDeploySettings(base)).toMatchObject({
-      target: {
-        stage: "dev",
-        deployments: [
-          { namespace: "chat", name: "chat-server", container: "server" },
-          { namespace: "chat", name: "chat-web", container: "web" },
-        ],
-      },
+      targets: [
+        {
+          stage: "dev",
+          service: "chat",
+          deployments: [
+            { namespace: "chat", name: "chat-server", container: "server" },
+            { namespace: "chat", name: "chat-web", container: "web" },
+          ],
+        },
+      ],
       cluster: { kind: "eks", name: "slipway-dev", region: "us-east-1" },
       rolloutTimeoutMs: 300_000,
     });
   });
 
-  it("takes the stage from STAGE_CONFIG, the webhook's stage list", () => {
+  it("takes every service of this stage from STAGE_CONFIG, the webhook's lanes, and no other stage's", () => {
     const stages = {
       stages: [
         {
           name: "dev",
+          service: "chat",
+          repository,
           branches: ["main"],
           codebuildProject: "slipway-dev",
           imageRepository,
@@ -48,18 +56,48 @@ describe("readDeploySettings", () => {
           environmentUrl: "https://chat.example.test",
           production: true,
         },
+        {
+          name: "dev",
+          service: "greeter",
+          repository: { fullName: "acme/greeter", id: 2 },
+          branches: ["main"],
+          codebuildProject: "slipway-dev-greeter",
+          imageRepository: `${imageRepository}-greeter`,
+          deployments: [{ namespace: "greeter", name: "greeter", container: "greeter" }],
+        },
+        {
+          name: "production",
+          service: "chat",
+          repository,
+          branches: ["main"],
+          codebuildProject: "slipway-production",
+          imageRepository,
+          deployments: [{ namespace: "chat", name: "chat-server", container: "server" }],
+        },
       ],
     };
 
     const config = readDeploySettings({ ...base, STAGE_CONFIG: JSON.stringify(stages) });
 
-    expect(config.target).toEqual({
-      stage: "dev",
-      deployments: [{ namespace: "chat", name: "chat-server", container: "server" }],
-      environmentUrl: "https://chat.example.test",
-      production: true,
-      imageRepository,
-    });
+    expect(config.targets).toEqual([
+      {
+        stage: "dev",
+        service: "chat",
+        codebuildProject: "slipway-dev",
+        deployments: [{ namespace: "chat", name: "chat-server", container: "server" }],
+        environmentUrl: "https://chat.example.test",
+        production: true,
+        imageRepository,
+      },
+      {
+        stage: "dev",
+        service: "greeter",
+        codebuildProject: "slipway-dev-greeter",
+        deployments: [{ namespace: "greeter", name: "greeter", container: "greeter" }],
+        production: false,
+        imageRepository: `${imageRepository}-greeter`,
+      },
+    ]);
   });
 
   it("refuses a stage without its image repository: nothing would bound what deploys", () => {

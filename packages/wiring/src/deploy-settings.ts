@@ -7,8 +7,8 @@ import { readLifecycleSettings } from "./lifecycle-publishing.ts";
 import { settingsIssues } from "./settings-issues.ts";
 
 /**
- * The deploy function's environment (and the re-check's), read once per container. The
- * stage's Deployments come from STAGE_CONFIG, the same stage list the webhook reads.
+ * The deploy function's environment (and the re-check's), read once per container. Each
+ * service's Deployments on the stage come from STAGE_CONFIG, the same lanes the webhook reads.
  */
 export const DeployEnv = z
   .object({
@@ -36,7 +36,8 @@ export const DeployEnv = z
 
 /** What the deploy side runs on: the functions read it from their environment, the CLI from the stage. */
 export type DeploySettings = DeployerAdapterSettings & {
-  target: DeployTarget;
+  /** Every service this stage deploys, each with its own Deployments, registry and project. */
+  targets: DeployTarget[];
   cluster: ClusterAccess;
   rolloutTimeoutMs: number;
 };
@@ -54,7 +55,7 @@ export function readDeploySettings(env: NodeJS.ProcessEnv): DeploySettings {
   }
   const e = parsed.data;
   return {
-    target: readTarget(e),
+    targets: readTargets(e),
     ledgerTable: e.LEDGER_TABLE,
     cluster: e.EKS_CLUSTER_NAME
       ? { kind: "eks", name: e.EKS_CLUSTER_NAME, region: e.AWS_REGION }
@@ -66,21 +67,25 @@ export function readDeploySettings(env: NodeJS.ProcessEnv): DeploySettings {
   };
 }
 
-function readTarget(e: z.infer<typeof DeployEnv>): DeployTarget {
+function readTargets(e: z.infer<typeof DeployEnv>): DeployTarget[] {
   try {
-    const stage = StageConfig.parse(JSON.parse(e.STAGE_CONFIG)).stages.find(
+    const lanes = StageConfig.parse(JSON.parse(e.STAGE_CONFIG)).stages.filter(
       (s) => s.name === e.SLIPWAY_STAGE,
     );
-    if (stage === undefined) {
+    if (lanes.length === 0) {
       throw new DeployConfigError(`STAGE_CONFIG has no stage named SLIPWAY_STAGE`);
     }
-    return DeployTarget.parse({
-      stage: stage.name,
-      deployments: stage.deployments,
-      environmentUrl: stage.environmentUrl,
-      production: stage.production,
-      imageRepository: stage.imageRepository,
-    });
+    return lanes.map((lane) =>
+      DeployTarget.parse({
+        stage: lane.name,
+        service: lane.service,
+        codebuildProject: lane.codebuildProject,
+        deployments: lane.deployments,
+        environmentUrl: lane.environmentUrl,
+        production: lane.production,
+        imageRepository: lane.imageRepository,
+      }),
+    );
   } catch (error) {
     if (error instanceof DeployConfigError) throw error;
     const detail = error instanceof z.ZodError ? settingsIssues(error) : "STAGE_CONFIG is not JSON";

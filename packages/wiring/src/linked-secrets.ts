@@ -7,6 +7,7 @@ import { Resource } from "sst";
  */
 const linkedSecrets = {
   WEBHOOK_SECRET: "GithubWebhookSecret",
+  WEBHOOK_SECRETS: "GithubWebhookSecrets",
   GITHUB_TOKEN: "GithubToken",
   GITHUB_APP_ID: "GithubAppId",
   GITHUB_APP_PRIVATE_KEY: "GithubAppPrivateKey",

@@ -1,7 +1,7 @@
 import { CodeBuildClient } from "@aws-sdk/client-codebuild";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { createCodeBuildBuilds, createEcrImageRegistry } from "@slipway/aws";
-import type { DeployDeps } from "@slipway/core";
+import type { StageDeploys } from "@slipway/core";
 import { clusterWorkloads, connectApiServer } from "@slipway/kube";
 import type { AdapterLog } from "./adapter-log.ts";
 import { awsClientConfig } from "./aws-client-config.ts";
@@ -14,12 +14,12 @@ import type { LifecycleFlush } from "./lifecycle-publishing.ts";
  * operator's rollback, pin and status), built once per process; the ledger publishes each
  * state change to the lifecycle bus when one is configured.
  */
-export function wireDeploy(settings: DeploySettings, log: AdapterLog): DeployDeps & LifecycleFlush {
-  const adapters = wireDeployerAdapters(
-    settings,
-    log,
-    settings.target.environmentUrl ? { appUrl: settings.target.environmentUrl } : {},
-  );
+export function wireDeploy(
+  settings: DeploySettings,
+  log: AdapterLog,
+): StageDeploys & LifecycleFlush {
+  const appUrl = settings.targets.find((t) => t.environmentUrl)?.environmentUrl;
+  const adapters = wireDeployerAdapters(settings, log, appUrl ? { appUrl } : {});
   return {
     ...adapters,
     // A successful build whose event lacks IMAGE_URI is read back from CodeBuild.
@@ -35,7 +35,7 @@ export function wireDeploy(settings: DeploySettings, log: AdapterLog): DeployDep
         eksClientConfig: awsClientConfig(settings.awsCallTimeoutMs),
       }),
     ),
-    target: settings.target,
+    targets: settings.targets,
     log,
     now: () => new Date(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -1,12 +1,6 @@
 import { CodeBuildClient } from "@aws-sdk/client-codebuild";
 import { createCodeBuildBuilds } from "@slipway/aws";
-import type {
-  AcceptPushDeps,
-  DeliveryRefusal,
-  GitHubRepository,
-  StageConfig,
-  VerifiedDelivery,
-} from "@slipway/core";
+import type { AcceptPushDeps, DeliveryRefusal, StageConfig, VerifiedDelivery } from "@slipway/core";
 import { readWebhookDelivery } from "@slipway/github";
 import type { AdapterLog } from "./adapter-log.ts";
 import { awsClientConfig } from "./aws-client-config.ts";
@@ -17,11 +11,12 @@ import type { LifecycleFlush } from "./lifecycle-publishing.ts";
 export type PushSettings = DeployerAdapterSettings & {
   /** The webhook's shared secret. */
   secret: string;
+  /** Secrets of their own, by repository id (see readWebhookDelivery). */
+  repositorySecrets?: ReadonlyMap<number, string>;
   /** Bodies above this size are refused before any work is done on them. */
   maxBodyBytes: number;
+  /** Every lane (stage × service) the webhook builds; each names its repository. */
   stages: StageConfig;
-  /** The one repository this stage builds (full name and id). */
-  repository: GitHubRepository;
 };
 
 /**
@@ -36,7 +31,11 @@ export type PushWiring = {
 
 export function wirePush(settings: PushSettings, log: AdapterLog): PushWiring {
   const { settled, ...adapters } = wireDeployerAdapters(settings, log);
-  const limits = { secret: settings.secret, maxBodyBytes: settings.maxBodyBytes };
+  const limits = {
+    secret: settings.secret,
+    maxBodyBytes: settings.maxBodyBytes,
+    ...(settings.repositorySecrets ? { repositorySecrets: settings.repositorySecrets } : {}),
+  };
   return {
     read: (request) => readWebhookDelivery(request, limits),
     deps: {
@@ -45,7 +44,6 @@ export function wirePush(settings: PushSettings, log: AdapterLog): PushWiring {
         client: new CodeBuildClient(awsClientConfig(settings.awsCallTimeoutMs)),
       }),
       config: settings.stages,
-      repository: settings.repository,
       now: () => new Date(),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       random: Math.random,

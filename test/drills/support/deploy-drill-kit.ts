@@ -5,6 +5,7 @@ import {
   DeploymentState,
   type DeployTarget,
   type Ledger,
+  oneServiceStage,
 } from "@slipway/core";
 import type { LedgerInspection } from "@slipway/ledger";
 import { digestImage, seedDeployment } from "@slipway/ledger/testing";
@@ -16,17 +17,35 @@ import { buildEventFor } from "../../events/codebuild/fixtures.ts";
 import { createStageWorkloads, imageOf } from "../../integration/deploy/cluster-kit.ts";
 
 export const registry = "127.0.0.1:5000/slipway-chat";
+/** Each service's own registry: a build of one is never an image of the other. */
+export const registryOf = (service: string) => `127.0.0.1:5000/slipway-${service}`;
 
-/** The chat-server and chat-web pair at digest 1, one replica each (kwok runs nothing). */
-export async function drillStage(prefix: string): Promise<DeployTarget> {
-  const deployments = await createStageWorkloads(prefix, digestImage(1, registry));
-  return { stage: "dev", deployments, production: false, imageRepository: registry };
+/**
+ * A pair of Deployments (server and web shaped) for `service` at digest 1, one replica each
+ * (kwok runs nothing); the chat by default, another service beside it for the two-service runs.
+ */
+export async function drillStage(prefix: string, service = "chat"): Promise<DeployTarget> {
+  const deployments = await createStageWorkloads(prefix, digestImage(1, registryOf(service)));
+  return {
+    stage: "dev",
+    service,
+    deployments,
+    production: false,
+    imageRepository: registryOf(service),
+  };
 }
 
-/** The deploy function's real handler (Powertools envelope, zod parse, deployBuild), quiet. */
-export function drillHandler(deps: DeployDeps): (event: unknown) => Promise<DeployResult> {
+/**
+ * The deploy function's real handler (Powertools envelope, zod parse, deployBuild), quiet.
+ * With `targets`, one handler serves every service of the stage, as the function does.
+ */
+export function drillHandler(
+  deps: DeployDeps,
+  targets?: readonly DeployTarget[],
+): (event: unknown) => Promise<DeployResult> {
   const logger = new Logger({ serviceName: "slipway-deploy", logLevel: "SILENT" });
-  return createDeployHandler(deps, logger);
+  const stage = oneServiceStage(deps);
+  return createDeployHandler(targets ? { ...stage, targets } : stage, logger);
 }
 
 /** A run of `count` builds recorded as the webhook would, each with its real SUCCEEDED event. */
@@ -34,11 +53,12 @@ export async function seedRun(
   ledger: Ledger & LedgerInspection,
   firstSequence: number,
   count: number,
+  service = "chat",
 ) {
   const builds = [];
   for (let sequence = firstSequence; sequence < firstSequence + count; sequence++) {
-    const record = await seedDeployment(ledger, { stage: "dev", sequence });
-    const image = digestImage(sequence, registry);
+    const record = await seedDeployment(ledger, { stage: "dev", service, sequence });
+    const image = digestImage(sequence, registryOf(service));
     builds.push({ record, image, event: buildEventFor("succeeded", { ...record, image }) });
   }
   return builds;
@@ -73,10 +93,10 @@ export async function auditRun(
   runSequences: readonly number[],
 ): Promise<{ images: string[]; states: string[]; problems: string[] }> {
   const newest = Math.max(...runSequences);
-  const want = digestImage(newest, registry);
+  const want = digestImage(newest, registryOf(target.service));
   const images = await Promise.all(target.deployments.map(async (t) => (await imageOf(t)) ?? ""));
   const records = await Promise.all(
-    runSequences.map((sequence) => ledger.get({ stage: "dev", sequence })),
+    runSequences.map((sequence) => ledger.get({ stage: "dev", service: target.service, sequence })),
   );
   const problems: string[] = [];
   images.forEach((image, i) => {
@@ -98,7 +118,7 @@ export async function auditRun(
       problems.push(`older #${record.sequence} is ${record.state}`);
     }
   }
-  const latest = (await ledger.history("dev", 50)).find(
+  const latest = (await ledger.history(target, 50)).find(
     (r) => r.state === DeploymentState.succeeded,
   );
   if (latest?.sequence !== newest)

@@ -93,7 +93,7 @@ export class DeployRules {
       }
     }
     // An operator's rollback below the guard must be in the ledger (written after its patches).
-    const records = await this.options.ledger.history("dev", 500);
+    const records = await this.options.ledger.history({ stage: "dev", service: "chat" }, 500);
     for (const change of this.pendingRollbacks.splice(0)) {
       if (!records.some((r) => r.operatorRollback?.toImage === change.to)) {
         this.violations.push(
@@ -121,7 +121,7 @@ export class DeployRules {
     images: ReadonlyMap<string, string | undefined>,
     options: { heldAllowed: boolean },
   ): Promise<boolean> {
-    const all = await this.options.ledger.history("dev", 500);
+    const all = await this.options.ledger.history({ stage: "dev", service: "chat" }, 500);
     if (all.some((r) => rolloutStates.includes(r.state))) return false;
     // #1 is the stage's first image, seeded as succeeded; only the drill's builds are judged.
     const records = all.filter((r) => r.sequence > 1);

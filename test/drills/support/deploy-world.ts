@@ -42,6 +42,17 @@ export const server: WorkloadTarget = {
 };
 export const web: WorkloadTarget = { namespace: "chat", name: "chat-web", container: "web" };
 export const targets = [server, web] as const;
+/**
+ * A second service of the same stage, in the same ledger, cluster and GitHub: a bystander.
+ * Every run drives the chat only, so at quiescence the greeter's Deployment, records and
+ * GitHub statuses must be exactly as they started (one service never touches another's).
+ */
+export const greeter: WorkloadTarget = {
+  namespace: "greeter",
+  name: "greeter",
+  container: "greeter",
+};
+const greeterImage = digestImage(0xb001, "registry.example.test/slipway-greeter");
 
 /** Build #1 succeeded before the simulation starts: the stage's first good image. */
 const firstImage = digestImage(1);
@@ -135,6 +146,7 @@ export class DeployWorld {
   readonly violations: string[] = [];
   readonly target: DeployTarget = {
     stage: "dev",
+    service: "chat",
     deployments: [...targets],
     production: false,
     imageRepository: "registry.example.test/slipway-chat",
@@ -147,6 +159,8 @@ export class DeployWorld {
   private nextRun = 1;
   private hands = 0;
   private writers = new Map<string, Writer>();
+  /** The greeter's ledger lane as seeded, to compare at quiescence. */
+  private greeterAtStart = "";
   private handsOff = false;
   /** The last unpin kept held builds held: they are the operator's to release. */
   private keptHeld = false;
@@ -183,6 +197,20 @@ export class DeployWorld {
     for (const build of this.builds) {
       await seedDeployment(this.ledger, { stage: "dev", sequence: build.sequence, now: at });
     }
+    // The bystander: the greeter runs its #1, and its #2 (numbered like the chat's) is in flight.
+    this.workloads.add(greeter, greeterImage, { [DeployAnnotation.sequence]: "1" });
+    for (const sequence of [1, 2]) {
+      await seedDeployment(this.ledger, {
+        stage: "dev",
+        service: "greeter",
+        sequence,
+        ...(sequence === 1 ? { state: "succeeded" as const, imageDigest: greeterImage } : {}),
+        now: at,
+      });
+    }
+    this.greeterAtStart = JSON.stringify(
+      await this.ledger.history({ stage: "dev", service: "greeter" }, 10),
+    );
     this.workloads.rolloutOf = (image) =>
       this.imageRuns(image) ? "complete" : "deadline-exceeded";
   }
@@ -303,14 +331,14 @@ export class DeployWorld {
         this.release(0);
         await flush();
       }
-      const open = (await this.ledger.history("dev", 100)).filter((r) =>
+      const open = (await this.ledger.history({ stage: "dev", service: "chat" }, 100)).filter((r) =>
         [DeploymentState.deploying, DeploymentState.rollingBack].includes(r.state as never),
       );
-      const undelivered = (await this.ledger.history("dev", 100)).filter(
-        (r) => r.state === DeploymentState.queued || r.state === DeploymentState.building,
-      );
-      const pinned = (await this.ledger.pinOf("dev")) !== undefined;
-      const owedReports = (await this.ledger.history("dev", 100)).some(
+      const undelivered = (
+        await this.ledger.history({ stage: "dev", service: "chat" }, 100)
+      ).filter((r) => r.state === DeploymentState.queued || r.state === DeploymentState.building);
+      const pinned = (await this.ledger.pinOf({ stage: "dev", service: "chat" })) !== undefined;
+      const owedReports = (await this.ledger.history({ stage: "dev", service: "chat" }, 100)).some(
         (r) => r.githubReport === "pending" && r.sequence > 1,
       );
       if (
@@ -341,7 +369,7 @@ export class DeployWorld {
         );
       }
       this.clock += 10 * 60_000;
-      const owed = (await this.ledger.history("dev", 100)).some(
+      const owed = (await this.ledger.history({ stage: "dev", service: "chat" }, 100)).some(
         (r) => r.githubReport === "pending",
       );
       if (open.length > 0 || owed) {
@@ -358,7 +386,7 @@ export class DeployWorld {
       "deploy",
       `deploy #${sequence}`,
       async (deps) => {
-        const record = await this.ledger.get({ stage: "dev", sequence });
+        const record = await this.ledger.get({ stage: "dev", service: "chat", sequence });
         if (record === undefined) throw new Error(`no record #${sequence}`);
         return deployBuild(
           deps,
@@ -590,7 +618,7 @@ export class DeployWorld {
 
   /** Invariants 2–4, once everything has settled. */
   private async checkQuiescent(): Promise<void> {
-    const records = await this.ledger.history("dev", 100);
+    const records = await this.ledger.history({ stage: "dev", service: "chat" }, 100);
     for (const r of records) if (r.sequence > 1) count(`ends ${r.state}`);
     for (const line of this.log) {
       if (line.includes("rolled back:")) count("restore patches");
@@ -620,6 +648,19 @@ export class DeployWorld {
       if (record?.state === "failed" && record.reason?.includes(t.name)) continue;
       if (image !== expected?.imageDigest) bad(`${context}; the ledger says otherwise`);
     }
+    // One service never touches another's Deployment, records or GitHub statuses.
+    if (this.workloads.state(greeter).image !== greeterImage) {
+      bad(`the greeter runs ${this.workloads.state(greeter).image}, not its own #1`);
+    }
+    const greeterNow = JSON.stringify(
+      await this.ledger.history({ stage: "dev", service: "greeter" }, 10),
+    );
+    if (greeterNow !== this.greeterAtStart) bad(`the greeter's ledger lane changed: ${greeterNow}`);
+    const greeterStatuses = this.github.commitStatuses.filter((st) =>
+      st.context.endsWith("/greeter"),
+    );
+    if (greeterStatuses.length > 0)
+      bad(`GitHub heard about the greeter: ${greeterStatuses.length}`);
     for (const r of records) {
       if (r.state === "rolled_back") {
         for (const t of targets) {

@@ -23,13 +23,15 @@ export function buildEvent(variant: BuildEventVariant): BuildEvent {
 }
 
 /**
- * A fixture for one Slipway build: the environment overrides the webhook set (stage, commit,
+ * A fixture for one Slipway build: the environment overrides the webhook set (stage, service, commit,
  * delivery, sequence), the build's ARN, and for a success the exported image digest.
  */
 export function buildEventFor(
   variant: BuildEventVariant,
   build: {
     stage: string;
+    /** @default "chat" */
+    service?: string;
     sequence: number;
     commit: string;
     deliveryId: string;
@@ -47,6 +49,7 @@ export function buildEventFor(
   info["source-version"] = build.commit;
   const overrides: Record<string, string> = {
     SLIPWAY_STAGE: build.stage,
+    SLIPWAY_SERVICE: build.service ?? "chat",
     SLIPWAY_COMMIT: build.commit,
     SLIPWAY_DELIVERY_ID: build.deliveryId,
     SLIPWAY_SEQUENCE: String(build.sequence),

@@ -3,6 +3,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createMemoryRegistry } from "@slipway/aws/testing";
 import type { DeployDeps, DeployTarget } from "@slipway/core";
+import { oneServiceStage } from "@slipway/core";
 import { createGitHubClient, createGitHubReporter } from "@slipway/github";
 import { createGitHubStandIn, type GitHubStandIn } from "@slipway/github/testing";
 import { createDynamoLedger, createLedgerTable } from "@slipway/ledger";
@@ -61,6 +62,7 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
       github = await createGitHubStandIn({ tokens: [token] });
       const target: DeployTarget = {
         stage: "dev",
+        service: "chat",
         deployments,
         environmentUrl: "https://chat.example.test",
         production: false,
@@ -85,7 +87,7 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
 
     it("rolls a build out, and a redelivered event sends no patch and no GitHub call", async () => {
       const { deps, ledger, deployments } = await setUp();
-      const handler = createDeployHandler(deps, logger);
+      const handler = createDeployHandler(oneServiceStage(deps), logger);
       const record = await seedDeployment(ledger, {
         stage: "dev",
         sequence: 7,
@@ -108,7 +110,7 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
 
     it("records a failed build and patches nothing", async () => {
       const { deps, ledger, deployments } = await setUp();
-      const handler = createDeployHandler(deps, logger);
+      const handler = createDeployHandler(oneServiceStage(deps), logger);
       const record = await seedDeployment(ledger, {
         stage: "dev",
         sequence: 3,
@@ -120,7 +122,9 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
 
       expect(result).toEqual({ kind: "build-failed", status: "failed" });
       expect(kit.proxy.requests.slice(before)).toEqual([]);
-      expect(await ledger.get({ stage: "dev", sequence: 3 })).toMatchObject({ state: "failed" });
+      expect(await ledger.get({ stage: "dev", service: "chat", sequence: 3 })).toMatchObject({
+        state: "failed",
+      });
       for (const t of deployments) expect(await imageOf(t)).toBe(digestImage(1, registry));
     });
 
@@ -136,20 +140,24 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
       });
       const release = await holdNewPods();
       const outlived = await createDeployHandler(
-        deps,
+        oneServiceStage(deps),
         logger,
       )(buildEventFor("succeeded", { ...record, image: digestImage(9, registry) })).finally(
         release,
       );
       const released = Date.now();
       await Promise.all(deployments.map((t) => waitForComplete(t)));
-      const recheck = createRecheckHandler(deps, { followMs: 10_000, settleAfterMs: 0 }, logger);
+      const recheck = createRecheckHandler(
+        oneServiceStage(deps),
+        { followMs: 10_000, settleAfterMs: 0 },
+        logger,
+      );
 
       const results = await recheck({});
 
       expect(outlived).toMatchObject({ kind: "rolling" });
       // Concluded by the re-check, after the pods could start: never by the function itself.
-      const concluded = await ledger.get({ stage: "dev", sequence: 9 });
+      const concluded = await ledger.get({ stage: "dev", service: "chat", sequence: 9 });
       expect(concluded?.transitions.map((t) => t.state)).toEqual([
         "queued",
         "building",
@@ -158,7 +166,9 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
       ]);
       expect(Date.parse(concluded?.transitions.at(-1)?.at ?? "")).toBeGreaterThanOrEqual(released);
       expect(results).toMatchObject([{ sequence: 9, outcome: { kind: "succeeded" } }]);
-      expect(await ledger.get({ stage: "dev", sequence: 9 })).toMatchObject({ state: "succeeded" });
+      expect(await ledger.get({ stage: "dev", service: "chat", sequence: 9 })).toMatchObject({
+        state: "succeeded",
+      });
       const states = github
         .callsOf("repos/create-deployment-status")
         .map((c) => (c.body as { state: string }).state);

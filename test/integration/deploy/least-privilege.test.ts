@@ -78,6 +78,7 @@ describe("the deploy function's identity outside its namespace (DESIGN rule 7)",
     created.push(inside, outside);
     const { deps, ledger, github } = deployDeps(kit.workloads, {
       stage: "dev",
+      service: "chat",
       deployments: [inside, outside],
       production: false,
       imageRepository: registry,
@@ -88,7 +89,7 @@ describe("the deploy function's identity outside its namespace (DESIGN rule 7)",
       state: "succeeded",
       imageDigest: digestImage(1, registry),
     });
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 3 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 3 });
 
     const outcome = await deployBuild(
       deps,

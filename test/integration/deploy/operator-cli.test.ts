@@ -36,6 +36,7 @@ describe("the operator CLI on the real control plane", () => {
     created.push(...targets);
     const target = {
       stage: "dev",
+      service: "chat",
       deployments: targets,
       production: false,
       imageRepository: registry,
@@ -43,7 +44,7 @@ describe("the operator CLI on the real control plane", () => {
     const { deps, ledger } = deployDeps(kit.workloads, target);
     const records = [];
     for (const sequence of [2, 3]) {
-      const record = await seedDeployment(ledger, { stage: "dev", sequence });
+      const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence });
       await deployBuild(deps, finishedBuildOf(record, { image: digestImage(sequence, registry) }));
       records.push(record);
     }
@@ -60,6 +61,8 @@ describe("the operator CLI on the real control plane", () => {
       ...command,
       "--stage",
       "dev",
+      "--service",
+      "chat",
       "--table",
       "slipway-ledger",
       "--namespace",

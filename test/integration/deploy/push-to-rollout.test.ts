@@ -14,7 +14,7 @@ const demoRun = () => {
 
 afterAll(async () => {
   await deleteWorkloads(
-    ["chat-server", "chat-web"].map((name) => ({
+    ["chat-server", "chat-web", "greeter"].map((name) => ({
       namespace,
       name: `${prefix}${name}`,
       container: "",
@@ -36,6 +36,17 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))("npm run dem
         "repos/create-deployment-status success",
         "repos/create-commit-status success",
       ]),
+    );
+  });
+
+  it("deploys the greeter beside the chat: each push rolls out its own service and never touches the other", async () => {
+    const result = await demoRun();
+
+    expect(result.greeterUntouchedByChat).toBe(true);
+    expect(result.greeter.chatUntouched).toBe(true);
+    expect(result.greeter.deployed).toMatchObject({ kind: "succeeded" });
+    expect(result.greeter.images[`${prefix}greeter`]).toMatch(
+      /^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/slipway-dev-greeter@sha256:[0-9a-f]{64}$/,
     );
   });
 

@@ -36,6 +36,7 @@ async function stage(image: string, replicas = 2) {
   created.push(...targets);
   return {
     stage: "dev",
+    service: "chat",
     deployments: targets,
     environmentUrl: "https://chat.example.test",
     production: false,
@@ -47,7 +48,7 @@ describe("deploying a build on the real control plane (restricted deployer ident
   it("changes every Deployment's image to the digest and completes the rollout", async () => {
     const target = await stage(digestImage(1, registry));
     const { deps, ledger, github } = deployDeps(kit.workloads, target);
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 2 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 2 });
     const build = finishedBuildOf(record, { image: digestImage(2, registry) });
 
     const outcome = await deployBuild(deps, build);
@@ -72,7 +73,7 @@ describe("deploying a build on the real control plane (restricted deployer ident
   it("sends the image change as a strategic merge patch guarded by resourceVersion", async () => {
     const target = await stage(digestImage(1, registry), 1);
     const { deps, ledger } = deployDeps(kit.workloads, target);
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 3 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 3 });
     const before = proxy.requests.length;
 
     await deployBuild(deps, finishedBuildOf(record, { image: digestImage(3, registry) }));
@@ -105,6 +106,7 @@ describe("deploying a build on the real control plane (restricted deployer ident
     created.push(...targets);
     const { deps, ledger, github } = deployDeps(kit.workloads, {
       stage: "dev",
+      service: "chat",
       deployments: targets,
       production: false,
       imageRepository: registry,
@@ -115,7 +117,7 @@ describe("deploying a build on the real control plane (restricted deployer ident
       state: "succeeded",
       imageDigest: good,
     });
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 4 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 4 });
     const bad = digestImage(0xbad, registry);
 
     const outcome = await deployBuild(deps, finishedBuildOf(record, { image: bad }));
@@ -124,7 +126,9 @@ describe("deploying a build on the real control plane (restricted deployer ident
     const [only] = targets;
     if (!only) throw new Error("no target");
     expect(await imageOf(only)).toBe(good);
-    expect(await ledger.get({ stage: "dev", sequence: 4 })).toMatchObject({ state: "rolled_back" });
+    expect(await ledger.get({ stage: "dev", service: "chat", sequence: 4 })).toMatchObject({
+      state: "rolled_back",
+    });
     const failure = github.deploymentStatuses.at(-1);
     expect(failure).toMatchObject({ state: "failure", logUrl: record.logUrl });
     expect(failure?.description).toContain("ProgressDeadlineExceeded");
@@ -138,8 +142,16 @@ describe("deploying a build on the real control plane (restricted deployer ident
     const { deps, ledger } = deployDeps(kit.workloads, target, 10_000);
 
     for (let round = 0; round < 20; round++) {
-      const older = await seedDeployment(ledger, { stage: "dev", sequence: 7 + 2 * round });
-      const newer = await seedDeployment(ledger, { stage: "dev", sequence: 8 + 2 * round });
+      const older = await seedDeployment(ledger, {
+        stage: "dev",
+        service: "chat",
+        sequence: 7 + 2 * round,
+      });
+      const newer = await seedDeployment(ledger, {
+        stage: "dev",
+        service: "chat",
+        sequence: 8 + 2 * round,
+      });
       const [olderBuild, newerBuild] = [older, newer].map((r) =>
         finishedBuildOf(r, { image: digestImage(r.sequence, registry) }),
       );
@@ -163,7 +175,7 @@ describe("deploying a build on the real control plane (restricted deployer ident
   it("retries an injected 409, 500, 503 and connection reset, and still deploys", async () => {
     const target = await stage(digestImage(1, registry), 1);
     const { deps, ledger } = deployDeps(kit.workloads, target);
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 5 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 5 });
     const before = proxy.requests.length;
     proxy.inject({ method: "PATCH", fault: { status: 409 } });
     proxy.inject({ method: "PATCH", fault: { status: 500 } });

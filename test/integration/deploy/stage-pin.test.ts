@@ -51,6 +51,7 @@ async function stage(prefix: string) {
   created.push(server);
   const target: DeployTarget = {
     stage: "dev",
+    service: "chat",
     deployments: [server],
     production: false,
     imageRepository: registry,
@@ -96,8 +97,8 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
         runCli(
           [
             ...command,
-            ...["--stage", "dev", "--table", "unused", "--namespace", namespace, "--timeout", "30"],
-            ...["--registry", registry],
+            ...["--stage", "dev", "--service", "chat", "--table", "unused"],
+            ...["--namespace", namespace, "--timeout", "30", "--registry", registry],
             ...[
               "--deployments",
               target.deployments.map((t) => `${t.name}:${t.container}`).join(","),
@@ -112,13 +113,15 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
       const { server, target, ledger, github, deps } = await stage("pin-hold");
       const { run, text } = cli(ledger, target);
       expect(await run("pin", "--reason", "incident 42"), text()).toBe(0);
-      const record = await seedDeployment(ledger, { stage: "dev", sequence: 2 });
+      const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 2 });
 
       const outcome = await deployBuild(deps, build(record, 2));
 
       expect(outcome.kind).toBe("held");
       expect(await imageOf(server)).toBe(digestImage(1, registry));
-      expect((await ledger.get({ stage: "dev", sequence: 2 }))?.state).toBe("held");
+      expect((await ledger.get({ stage: "dev", service: "chat", sequence: 2 }))?.state).toBe(
+        "held",
+      );
       expect(github.deploymentStatuses.at(-1)).toMatchObject({
         state: "inactive",
         description: "Held: incident 42",
@@ -131,7 +134,7 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
       await run("pin", "--reason", "freeze");
       text();
       for (const sequence of [2, 3]) {
-        const record = await seedDeployment(ledger, { stage: "dev", sequence });
+        const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence });
         await deployBuild(deps, build(record, sequence));
       }
 
@@ -141,26 +144,30 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
       expect(code, output).toBe(0);
       expect(output).toContain("deployed held #3: succeeded");
       expect(await imageOf(server)).toBe(digestImage(3, registry));
-      expect(await ledger.pinOf("dev")).toBeUndefined();
+      expect(await ledger.pinOf({ stage: "dev", service: "chat" })).toBeUndefined();
     });
 
     it("pins the stage on rollback, so the next build is held", async () => {
       const { server, target, ledger, deps } = await stage("pin-rollback");
       for (const sequence of [2, 3]) {
-        const record = await seedDeployment(ledger, { stage: "dev", sequence });
+        const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence });
         await deployBuild(deps, build(record, sequence));
       }
       const { run, text } = cli(ledger, target);
 
       const code = await run("rollback");
-      const next = await seedDeployment(ledger, { stage: "dev", sequence: 4 });
+      const next = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 4 });
       const outcome = await deployBuild(deps, build(next, 4));
 
       expect(code, text()).toBe(0);
-      expect(await ledger.pinOf("dev")).toMatchObject({ reason: "rolled back by an operator" });
+      expect(await ledger.pinOf({ stage: "dev", service: "chat" })).toMatchObject({
+        reason: "rolled back by an operator",
+      });
       expect(outcome.kind).toBe("held");
       expect(await imageOf(server)).toBe(digestImage(2, registry));
-      expect((await ledger.get({ stage: "dev", sequence: 3 }))?.operatorRollback).toMatchObject({
+      expect(
+        (await ledger.get({ stage: "dev", service: "chat", sequence: 3 }))?.operatorRollback,
+      ).toMatchObject({
         toSequence: 2,
       });
     });
@@ -170,12 +177,14 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
       let running = digestImage(1, registry);
       const outcomes: string[] = [];
       for (let sequence = 2; sequence <= 21; sequence++) {
-        const record = await seedDeployment(ledger, { stage: "dev", sequence });
+        const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence });
         const pin = { reason: `race ${sequence}`, by: "drill", at: new Date() };
 
         // Staggered starts, so the pin lands before, during and after the deploy's guard.
         const [pinned, outcome] = await Promise.all([
-          delay(((sequence * 7) % 10) * 8).then(() => ledger.pin("dev", pin)),
+          delay(((sequence * 7) % 10) * 8).then(() =>
+            ledger.pin({ stage: "dev", service: "chat" }, pin),
+          ),
           deployBuild(deps, build(record, sequence)),
         ]);
         outcomes.push(outcome.kind);
@@ -186,7 +195,7 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
         expect(outcome.kind, `#${sequence}`).toBe(before ? "succeeded" : "held");
         if (before) running = digestImage(sequence, registry);
         expect(await imageOf(server), `#${sequence}`).toBe(running);
-        await ledger.unpin("dev");
+        await ledger.unpin({ stage: "dev", service: "chat" });
       }
       // Not asserted (timing-dependent), but on this machine both sides win: 5 of 20 deployed.
       expect(outcomes).toHaveLength(20);

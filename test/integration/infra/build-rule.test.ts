@@ -12,7 +12,8 @@ import {
 import { serverAvailable } from "../../harness/requirements.ts";
 
 const project = succeeded.detail["project-name"];
-const pattern = buildFinishedPattern(project);
+// Two services, two projects: the rule follows both, and nothing else.
+const pattern = buildFinishedPattern([project, "slipway-dev-GreeterBuild"]);
 
 describe.runIf(serverAvailable("AWS Event Ruler", eventRulerAvailable()))(
   "the build-finished rule, checked by AWS Event Ruler",
@@ -33,6 +34,12 @@ describe.runIf(serverAvailable("AWS Event Ruler", eventRulerAvailable()))(
       expect(await ruler.matches(pattern, event)).toBe(true);
     });
 
+    it("starts the deploy function for the other service's finished builds too", async () => {
+      const greeter = structuredClone(succeeded);
+      greeter.detail["project-name"] = "slipway-dev-GreeterBuild";
+      expect(await ruler.matches(pattern, greeter)).toBe(true);
+    });
+
     it("ignores builds still in progress", async () => {
       expect(await ruler.matches(pattern, inProgress)).toBe(false);
     });
@@ -50,7 +57,7 @@ describe.runIf(serverAvailable("AWS Event Ruler", eventRulerAvailable()))(
     });
 
     it("tells the deploy function about this project's starting builds only", async () => {
-      const started = buildStartedPattern(project);
+      const started = buildStartedPattern([project, "slipway-dev-GreeterBuild"]);
       expect(await ruler.matches(started, inProgress)).toBe(true);
       expect(await ruler.matches(started, succeeded)).toBe(false);
       const other = structuredClone(inProgress);

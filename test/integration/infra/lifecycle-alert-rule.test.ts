@@ -13,6 +13,7 @@ function lifecycleEvent(status: string) {
   const detail = LifecycleDetail.parse({
     status,
     stage: "production",
+    service: "chat",
     repository: "acme/chat",
     commit: "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
     sequence: 42,

@@ -15,7 +15,8 @@ import { applySetId, createClusterObjects, createKubeWorkloads } from "@slipway/
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { bootstrapImage, workloadDeployments } from "../../../infra/settings.ts";
+import { serviceFiles } from "../../../infra/services/index.ts";
+import { bootstrapImage } from "../../../infra/settings.ts";
 import { applyRequest, type KubeObject } from "../../../infra/workload-objects.ts";
 import { startFaultProxy } from "../../harness/fault-proxy.ts";
 import { kubectl, kubectlPath } from "../../harness/kubectl.ts";
@@ -154,7 +155,8 @@ function invocation(
   return {
     ...applyRequest({
       stage: "itest",
-      namespace,
+      // The chat's declared Secrets, in this suite's namespace.
+      secrets: chat.secrets?.map((secret) => ({ ...secret, namespace })) ?? [],
       objects,
       secretId,
       secretVersion: "v1",
@@ -163,6 +165,14 @@ function invocation(
     tf: { action },
   };
 }
+
+/** The chat as infra/services/chat.ts declares it: its Deployments and containers. */
+const declaredChat = serviceFiles.find((service) => service.name === "chat");
+if (declaredChat === undefined) throw new Error("no chat service declared");
+const chat = declaredChat;
+const workloadDeployments = chat.deployments.flatMap((d) =>
+  d.containers.map((container) => ({ name: d.name, container })),
+);
 
 const containerOf = (deployment: V1Deployment, name: string) =>
   deployment.spec?.template.spec?.containers.find((c) => c.name === name);

@@ -1,3 +1,4 @@
+import { serviceFiles } from "../../../infra/services/index.ts";
 import {
   clusterObjectsFor,
   type KubeObject,
@@ -21,5 +22,7 @@ export function stageObjectsIn(
     else if (copy.metadata.namespace) copy.metadata.namespace = namespace;
     return copy;
   });
-  return clusterObjectsFor(moved, options);
+  // The chat's own HTTPS flags (its web client's Secure cookie), as its declaration names them.
+  const httpsFlags = serviceFiles.find((s) => s.name === "chat")?.httpsFlags ?? [];
+  return clusterObjectsFor(moved, { httpsFlags, ...options });
 }

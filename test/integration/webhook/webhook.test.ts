@@ -25,6 +25,8 @@ const target = [{ namespace: "chat", name: "chat-server", container: "server" }]
 const stageConfig = {
   stages: ["production", "redeliveries", "race", "outage", "forged", "replays"].map((name) => ({
     name,
+    service: "chat",
+    repository: { fullName: "Codertocat/Hello-World", id: 186853002 },
     branches: [name === "production" ? "master" : `${name}/**`],
     codebuildProject: `slipway-${name}`,
     imageRepository: `123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-${name}`,
@@ -71,8 +73,6 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
       vi.stubEnv("GITHUB_TOKEN", githubToken);
       vi.stubEnv("GITHUB_API_URL", githubServer.baseUrl);
       vi.stubEnv("LEDGER_TABLE", table);
-      vi.stubEnv("GITHUB_REPOSITORY", "Codertocat/Hello-World");
-      vi.stubEnv("GITHUB_REPOSITORY_ID", "186853002");
       vi.stubEnv("STAGE_CONFIG", JSON.stringify(stageConfig));
       vi.stubEnv("AWS_REGION", moto.clientConfig.region);
       vi.stubEnv("AWS_ACCESS_KEY_ID", "testing");
@@ -123,13 +123,13 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
       expect(response).toMatchObject({
         status: 202,
         body: {
-          buildId: `slipway-production:${deliveryId}`,
+          buildId: `slipway-production:${deliveryId}/chat`,
           sequence: 1,
           githubReport: "reported",
         },
       });
       expect(codebuild).toHaveReceivedCommandTimes(StartBuildCommand, 1);
-      const record = await ledger.latest("production");
+      const record = await ledger.latest({ stage: "production", service: "chat" });
       expect(record).toMatchObject({
         deliveryId,
         sequence: 1,
@@ -154,11 +154,11 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
       expect(responses.every((r) => r.status === 202)).toBe(true);
       expect(responses.filter((r) => r.body.duplicate === true)).toHaveLength(49);
       expect(codebuild).toHaveReceivedCommandTimes(StartBuildCommand, 1);
-      expect(await ledger.history("redeliveries")).toHaveLength(1);
+      expect(await ledger.history({ stage: "redeliveries", service: "chat" })).toHaveLength(1);
       const again = await call(event);
       expect(again.body).toEqual({
         duplicate: true,
-        buildId: `slipway-redeliveries:${event.headers["x-github-delivery"]}`,
+        buildId: `slipway-redeliveries:${event.headers["x-github-delivery"]}/chat`,
       });
     });
 
@@ -170,9 +170,9 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
       const sequences = responses.map((r) => r.body.sequence as number).sort((a, b) => a - b);
       expect(sequences).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       expect(codebuild).toHaveReceivedCommandTimes(StartBuildCommand, 20);
-      const inFlight = await ledger.inFlight("race");
+      const inFlight = await ledger.inFlight({ stage: "race", service: "chat" });
       expect(inFlight.map((r) => r.sequence)).toEqual([20]);
-      const history = await ledger.history("race");
+      const history = await ledger.history({ stage: "race", service: "chat" });
       expect(history.filter((r) => r.state === "superseded")).toHaveLength(19);
       expect(codebuild).toHaveReceivedCommandTimes(StopBuildCommand, 19);
       expect(github.violations).toEqual([]);
@@ -185,7 +185,7 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
 
       expect(response).toMatchObject({ status: 202, body: { githubReport: "pending" } });
       expect(codebuild).toHaveReceivedCommandTimes(StartBuildCommand, 1);
-      expect(await ledger.latest("outage")).toMatchObject({
+      expect(await ledger.latest({ stage: "outage", service: "chat" })).toMatchObject({
         state: "queued",
         githubReport: "pending",
       });
@@ -241,11 +241,9 @@ describe.runIf(serverAvailable("moto (DynamoDB)", motoInstalled()))(
       expect(older).toMatchObject({ status: 409, body: { error: "stale-push" } });
       expect(revert).toMatchObject({ status: 202, body: { sequence: 3 } });
       expect(codebuild).toHaveReceivedCommandTimes(StartBuildCommand, 3);
-      expect((await ledger.history("replays")).map((r) => r.commit)).toEqual([
-        oldCommit,
-        "b".repeat(40),
-        oldCommit,
-      ]);
+      expect(
+        (await ledger.history({ stage: "replays", service: "chat" })).map((r) => r.commit),
+      ).toEqual([oldCommit, "b".repeat(40), oldCommit]);
     });
 
     it("refuses a validly signed push of another repository with 403, writing and starting nothing", async () => {

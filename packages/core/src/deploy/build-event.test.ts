@@ -38,6 +38,7 @@ describe("readFinishedBuild", () => {
       build: {
         status: "succeeded",
         stage: "dev",
+        service: "chat",
         sequence: 7,
         commit: "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
         deliveryId: "72d3162e-cc78-11e3-81ab-4c9367dc0958",
@@ -72,7 +73,13 @@ describe("readFinishedBuild", () => {
 
     expect(read).toEqual({
       kind: "not-slipway",
-      missing: ["SLIPWAY_COMMIT", "SLIPWAY_STAGE", "SLIPWAY_DELIVERY_ID", "SLIPWAY_SEQUENCE"],
+      missing: [
+        "SLIPWAY_COMMIT",
+        "SLIPWAY_STAGE",
+        "SLIPWAY_SERVICE",
+        "SLIPWAY_DELIVERY_ID",
+        "SLIPWAY_SEQUENCE",
+      ],
     });
   });
 

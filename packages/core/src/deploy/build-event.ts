@@ -25,7 +25,7 @@ export const BuildEventEnvelope = z.object({
 /**
  * The `detail` of CodeBuild's "Build State Change" event, with the fields real events carry
  * beyond AWS's sample: the build number, the source version, the environment overrides the
- * webhook set (stage, commit, delivery, sequence) and the variables the buildspec exported
+ * webhook set (stage, service, commit, delivery, sequence) and the variables the buildspec exported
  * (`IMAGE_URI` as `repo@sha256:…`). Unknown fields are dropped.
  *
  * @example test/events/codebuild/succeeded.json (its `detail`)
@@ -82,6 +82,8 @@ export const imageUriVariable = "IMAGE_URI";
 export type FinishedBuild = {
   status: "succeeded" | "failed" | "stopped";
   stage: string;
+  /** The service built (`SLIPWAY_SERVICE`): with the stage, the lane it deploys to. */
+  service: string;
   sequence: number;
   commit: string;
   deliveryId: string;
@@ -136,6 +138,7 @@ export function readFinishedBuild(
     build: {
       status,
       stage: env.get(BuildEnv.stage) ?? "",
+      service: env.get(BuildEnv.service) ?? "",
       sequence,
       commit: commit.data,
       deliveryId: env.get(BuildEnv.deliveryId) ?? "",

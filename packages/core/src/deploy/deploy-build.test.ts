@@ -19,6 +19,7 @@ import type { DeployDeps } from "./deploy-outcome.ts";
 
 const target: DeployTarget = {
   stage: "dev",
+  service: "chat",
   deployments: [server, web],
   environmentUrl: "https://chat.example.test",
   production: false,
@@ -52,8 +53,8 @@ describe("deployBuild", () => {
     const { deps, ledger, workloads, github, warnings } = kit({ registry });
     const pushed = digestImage(11);
     registry.push(pushed);
-    const forged = await seedDeployment(ledger, { stage: "dev", sequence: 10 });
-    const real = await seedDeployment(ledger, { stage: "dev", sequence: 11 });
+    const forged = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 10 });
+    const real = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 11 });
 
     const refused = await deployBuild(deps, { ...finishedBuildOf(forged), image: digestImage(10) });
     const deployed = await deployBuild(deps, { ...finishedBuildOf(real), image: pushed });
@@ -62,7 +63,9 @@ describe("deployBuild", () => {
       kind: "failed",
       reason: expect.stringContaining("no image has that digest"),
     });
-    expect(await ledger.get({ stage: "dev", sequence: 10 })).toMatchObject({ state: "failed" });
+    expect(await ledger.get({ stage: "dev", service: "chat", sequence: 10 })).toMatchObject({
+      state: "failed",
+    });
     expect(github.commitStatuses.find((s) => s.sha === forged.commit)?.state).toBe("failure");
     expect(warnings).toContain("refused an image the stage's registry does not hold");
     expect(deployed.kind).toBe("succeeded");
@@ -74,12 +77,14 @@ describe("deployBuild", () => {
     const registry = createMemoryRegistry({ holdsEverything: true });
     registry.outage = new TransientError("ECR DescribeImages");
     const { deps, ledger, workloads } = kit({ registry });
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 12 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 12 });
 
     await expect(deployBuild(deps, finishedBuildOf(record))).rejects.toBeInstanceOf(TransientError);
 
     expect(registry.lookups.length).toBeGreaterThan(1);
-    expect((await ledger.get({ stage: "dev", sequence: 12 }))?.state).toBe(record.state);
+    expect((await ledger.get({ stage: "dev", service: "chat", sequence: 12 }))?.state).toBe(
+      record.state,
+    );
     expect(workloads.patches).toEqual([]);
   });
 
@@ -94,10 +99,10 @@ describe("deployBuild", () => {
       [8, `${repository}-evil@sha256:${"d".repeat(64)}`],
       [9, `${repository}:latest@sha256:${"d".repeat(64)}`],
     ] as const) {
-      const record = await seedDeployment(ledger, { stage: "dev", sequence });
+      const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence });
       outcomes.push(await deployBuild(deps, { ...finishedBuildOf(record), image }));
     }
-    const ours = await seedDeployment(ledger, { stage: "dev", sequence: 10 });
+    const ours = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 10 });
 
     const deployed = await deployBuild(deps, {
       ...finishedBuildOf(ours),
@@ -106,7 +111,9 @@ describe("deployBuild", () => {
 
     expect(outcomes.map((o) => o.kind)).toEqual(["failed", "failed", "failed"]);
     expect(outcomes[0]).toMatchObject({ reason: expect.stringContaining("stage's own registry") });
-    expect((await ledger.get({ stage: "dev", sequence: 7 }))?.state).toBe("failed");
+    expect((await ledger.get({ stage: "dev", service: "chat", sequence: 7 }))?.state).toBe(
+      "failed",
+    );
     expect(github.deploymentStatuses.some((s) => s.state === "failure")).toBe(true);
     expect(deployed.kind).toBe("succeeded");
     expect(workloads.patches.map((p) => p.change.image)).toEqual(
@@ -117,7 +124,7 @@ describe("deployBuild", () => {
   it("throws for a Slipway build the ledger has no record of, so the event is retried, then dead-lettered", async () => {
     const { deps, workloads } = kit();
     const unrecorded = finishedBuildOf(
-      await seedDeployment(createMemoryLedger(), { stage: "dev", sequence: 9 }),
+      await seedDeployment(createMemoryLedger(), { stage: "dev", service: "chat", sequence: 9 }),
     );
 
     await expect(deployBuild(deps, unrecorded)).rejects.toBeInstanceOf(TransientError);
@@ -126,7 +133,7 @@ describe("deployBuild", () => {
 
   it("retries a throttled ledger read, as it retries Kubernetes, and deploys", async () => {
     const { deps, ledger } = kit();
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 7 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 7 });
     const get = ledger.get.bind(ledger);
     let throttled = 2;
     const flaky = {
@@ -148,7 +155,7 @@ describe("deployBuild", () => {
 
   it("patches every Deployment to the digest with the push's annotations and reports success", async () => {
     const { deps, ledger, github, workloads } = kit();
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 7 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 7 });
     const build = finishedBuildOf(record);
 
     const outcome = await deployBuild(deps, build);
@@ -166,7 +173,7 @@ describe("deployBuild", () => {
       });
       expect(state.annotations[DeployAnnotation.changeCause]).toContain("slipway #7");
     }
-    expect(await ledger.get({ stage: "dev", sequence: 7 })).toMatchObject({
+    expect(await ledger.get({ stage: "dev", service: "chat", sequence: 7 })).toMatchObject({
       state: "succeeded",
       imageDigest: build.image,
     });
@@ -176,12 +183,14 @@ describe("deployBuild", () => {
       environmentUrl: "https://chat.example.test",
       logUrl: record.logUrl,
     });
-    expect(github.commitStatuses).toMatchObject([{ state: "success", context: "slipway/dev" }]);
+    expect(github.commitStatuses).toMatchObject([
+      { state: "success", context: "slipway/dev/chat" },
+    ]);
   });
 
   it("records a failed build, reports failure with the log link and patches nothing", async () => {
     const { deps, ledger, github, workloads } = kit();
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 3 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 3 });
 
     const outcome = await deployBuild(
       deps,
@@ -190,7 +199,9 @@ describe("deployBuild", () => {
 
     expect(outcome).toEqual({ kind: "build-failed", status: "failed" });
     expect(workloads.patches).toEqual([]);
-    expect(await ledger.get({ stage: "dev", sequence: 3 })).toMatchObject({ state: "failed" });
+    expect(await ledger.get({ stage: "dev", service: "chat", sequence: 3 })).toMatchObject({
+      state: "failed",
+    });
     expect(github.deploymentStatuses).toMatchObject([
       { state: "failure", deploymentId: 5003, logUrl: record.logUrl },
     ]);
@@ -199,7 +210,7 @@ describe("deployBuild", () => {
 
   it("reports a stopped build as an error on the commit, not a failure", async () => {
     const { deps, ledger, github } = kit();
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 4 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 4 });
 
     await deployBuild(deps, finishedBuildOf(record, { status: "stopped", image: undefined }));
 
@@ -209,7 +220,7 @@ describe("deployBuild", () => {
   it("restores the last succeeded image on every Deployment when the rollout misses its deadline", async () => {
     const { deps, ledger, github, workloads } = kit();
     await seedSucceeded(ledger, 1, bootImage);
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 9 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 9 });
     const build = finishedBuildOf(record);
     workloads.rolloutOf = (image) => (image === build.image ? "deadline-exceeded" : "complete");
 
@@ -218,7 +229,7 @@ describe("deployBuild", () => {
     expect(outcome).toMatchObject({ kind: "rolled-back" });
     expect(workloads.state(server).image).toBe(bootImage);
     expect(workloads.state(web).image).toBe(bootImage);
-    const stored = await ledger.get({ stage: "dev", sequence: 9 });
+    const stored = await ledger.get({ stage: "dev", service: "chat", sequence: 9 });
     expect(stored).toMatchObject({ state: "rolled_back" });
     expect(stored?.reason).toContain("ProgressDeadlineExceeded");
     expect(github.deploymentStatuses.at(-1)).toMatchObject({
@@ -231,14 +242,14 @@ describe("deployBuild", () => {
 
   it("marks a build superseded without touching Kubernetes when the ledger has a newer deployment", async () => {
     const { deps, ledger, github, workloads } = kit();
-    const older = await seedDeployment(ledger, { stage: "dev", sequence: 7 });
+    const older = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 7 });
     await seedDeployment(ledger, { stage: "dev", sequence: 8, state: "succeeded" });
 
     const outcome = await deployBuild(deps, finishedBuildOf(older));
 
     expect(outcome).toEqual({ kind: "superseded", by: 8 });
     expect(workloads.patches).toEqual([]);
-    expect(await ledger.get({ stage: "dev", sequence: 7 })).toMatchObject({
+    expect(await ledger.get({ stage: "dev", service: "chat", sequence: 7 })).toMatchObject({
       state: "superseded",
       supersededBy: 8,
     });
@@ -247,7 +258,7 @@ describe("deployBuild", () => {
 
   it("refuses to put an older sequence over a newer one found on the Deployment", async () => {
     const { deps, ledger, workloads } = kit();
-    const older = await seedDeployment(ledger, { stage: "dev", sequence: 7 });
+    const older = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 7 });
     workloads.add(server, digestImage(8), { [DeployAnnotation.sequence]: "8" });
 
     const outcome = await deployBuild(deps, finishedBuildOf(older));
@@ -261,8 +272,8 @@ describe("deployBuild", () => {
     ["8 then 7", [8, 7]],
   ])("leaves the newest image when two builds race (%s)", async (_, order) => {
     const { deps, ledger, workloads } = kit();
-    const seven = await seedDeployment(ledger, { stage: "dev", sequence: 7 });
-    const eight = await seedDeployment(ledger, { stage: "dev", sequence: 8 });
+    const seven = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 7 });
+    const eight = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 8 });
     const builds = { 7: finishedBuildOf(seven), 8: finishedBuildOf(eight) };
 
     const outcomes = await Promise.all(order.map((n) => deployBuild(deps, builds[n as 7 | 8])));
@@ -275,7 +286,7 @@ describe("deployBuild", () => {
 
   it("retries when a concurrent change moves the Deployment between read and patch", async () => {
     const { deps, ledger, workloads } = kit();
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 5 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 5 });
     workloads.failNext("setImage", new ConflictError("patch chat/chat-server"));
     workloads.failNext("read", new TransientError("get chat/chat-web"), 2);
 
@@ -287,16 +298,18 @@ describe("deployBuild", () => {
 
   it("lets a lasting transient error escape so that Lambda retries the event", async () => {
     const { deps, ledger, workloads } = kit();
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 5 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 5 });
     workloads.failNext("read", new TransientError("get chat/chat-server"), 50);
 
     await expect(deployBuild(deps, finishedBuildOf(record))).rejects.toBeInstanceOf(TransientError);
-    expect(await ledger.get({ stage: "dev", sequence: 5 })).toMatchObject({ state: "deploying" });
+    expect(await ledger.get({ stage: "dev", service: "chat", sequence: 5 })).toMatchObject({
+      state: "deploying",
+    });
   });
 
   it("resumes a deployment a crashed run left deploying, without patching again", async () => {
     const { deps, ledger, workloads } = kit();
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 5 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 5 });
     const crash = new Error("Lambda timed out");
     const crashing: Ledger = {
       ...ledger,
@@ -314,12 +327,14 @@ describe("deployBuild", () => {
 
     expect(outcome).toMatchObject({ kind: "succeeded" });
     expect(workloads.patches.length).toBe(patchesBefore);
-    expect(await ledger.get({ stage: "dev", sequence: 5 })).toMatchObject({ state: "succeeded" });
+    expect(await ledger.get({ stage: "dev", service: "chat", sequence: 5 })).toMatchObject({
+      state: "succeeded",
+    });
   });
 
   it("does nothing new when the same event is delivered again", async () => {
     const { deps, ledger, github, workloads } = kit();
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 6 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 6 });
     await deployBuild(deps, finishedBuildOf(record));
     const before = {
       patches: workloads.patches.length,
@@ -335,24 +350,26 @@ describe("deployBuild", () => {
 
   it("leaves a rollout that outlives the bound deploying for the re-check", async () => {
     const { deps, ledger } = kit({ rolloutTimeoutMs: 20 });
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 2 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 2 });
     deps.workloads = Object.assign(deps.workloads, { rolloutOf: () => "pending" as const });
 
     const outcome = await deployBuild(deps, finishedBuildOf(record));
 
     expect(outcome).toMatchObject({ kind: "rolling" });
-    expect(await ledger.get({ stage: "dev", sequence: 2 })).toMatchObject({ state: "deploying" });
+    expect(await ledger.get({ stage: "dev", service: "chat", sequence: 2 })).toMatchObject({
+      state: "deploying",
+    });
   });
 
   it("still deploys when GitHub is down, and notes that a report is owed", async () => {
     const { deps, ledger, github, warnings } = kit();
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 2 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 2 });
     github.outage = new Error("GitHub 503");
 
     const outcome = await deployBuild(deps, finishedBuildOf(record));
 
     expect(outcome).toMatchObject({ kind: "succeeded" });
-    expect(await ledger.get({ stage: "dev", sequence: 2 })).toMatchObject({
+    expect(await ledger.get({ stage: "dev", service: "chat", sequence: 2 })).toMatchObject({
       githubReport: "pending",
     });
     expect(warnings).toContain("GitHub report failed; the ledger marks it owed");
@@ -368,8 +385,8 @@ describe("deployBuild", () => {
 
     await deployBuild(deps, finishedBuildOf(record));
 
-    expect(github.deployments).toMatchObject([{ sha: record.commit, environment: "dev" }]);
-    expect(await ledger.get({ stage: "dev", sequence: 2 })).toMatchObject({
+    expect(github.deployments).toMatchObject([{ sha: record.commit, environment: "dev/chat" }]);
+    expect(await ledger.get({ stage: "dev", service: "chat", sequence: 2 })).toMatchObject({
       githubDeploymentId: 1001,
       githubReport: "reported",
     });
@@ -380,12 +397,12 @@ describe("deployBuild", () => {
       target: { ...target, deployments: [server, { ...web, name: "chat-missing" }] },
     });
     await seedSucceeded(ledger, 1, bootImage);
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 3 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 3 });
 
     const outcome = await deployBuild(deps, finishedBuildOf(record));
 
     expect(outcome).toMatchObject({ kind: "failed" });
-    const reason = (await ledger.get({ stage: "dev", sequence: 3 }))?.reason;
+    const reason = (await ledger.get({ stage: "dev", service: "chat", sequence: 3 }))?.reason;
     expect(reason).toContain("RefusedError");
     expect(reason).toContain("not restored: chat/chat-missing");
     await expect(deps.workloads.read(server)).resolves.toMatchObject({ image: bootImage });
@@ -403,7 +420,7 @@ describe("deployBuild", () => {
       },
     };
     await seedSucceeded(ledger, 1, bootImage);
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 3 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 3 });
 
     const outcome = await deployBuild({ ...deps, workloads: slowPatches }, finishedBuildOf(record));
 
@@ -416,7 +433,7 @@ describe("deployBuild", () => {
     ["another build of the same push", { buildId: "slipway-dev:other" }],
   ])("ignores %s", async (_, change) => {
     const { deps, ledger, workloads } = kit();
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 1 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 1 });
 
     const outcome = await deployBuild(deps, finishedBuildOf(record, change));
 
@@ -424,17 +441,50 @@ describe("deployBuild", () => {
     expect(workloads.patches).toEqual([]);
   });
 
+  it("ignores another service's build, even one numbered like the stage's own", async () => {
+    const { deps, ledger, workloads } = kit();
+    const greeter = await seedDeployment(ledger, { stage: "dev", service: "greeter", sequence: 1 });
+
+    const outcome = await deployBuild(deps, finishedBuildOf(greeter));
+
+    expect(outcome).toMatchObject({
+      kind: "ignored",
+      reason: expect.stringContaining("dev/greeter"),
+    });
+    expect(workloads.patches).toEqual([]);
+  });
+
+  it("ignores a build of another CodeBuild project that claims the service", async () => {
+    const { deps, ledger, workloads } = kit({
+      target: { ...target, codebuildProject: "slipway-dev-chat" },
+    });
+    // seedDeployment's build ids are `slipway-dev-chat:…`; a build of the greeter's project is not.
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 1 });
+    const own = await deployBuild(deps, {
+      ...finishedBuildOf(record),
+      buildId: "slipway-dev-greeter:x",
+    });
+
+    expect(own).toMatchObject({
+      kind: "ignored",
+      reason: expect.stringContaining("slipway-dev-greeter"),
+    });
+    expect(workloads.patches).toEqual([]);
+  });
+
   it("fails with nothing to restore when the only Deployment lacks the container", async () => {
     const { deps, ledger, github, workloads } = kit({
       target: { ...target, deployments: [{ ...server, container: "sidecar" }] },
     });
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 1 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 1 });
 
     const outcome = await deployBuild(deps, finishedBuildOf(record));
 
     expect(outcome).toMatchObject({ kind: "failed" });
     expect(workloads.patches).toEqual([]);
-    expect(await ledger.get({ stage: "dev", sequence: 1 })).toMatchObject({ state: "failed" });
+    expect(await ledger.get({ stage: "dev", service: "chat", sequence: 1 })).toMatchObject({
+      state: "failed",
+    });
     expect(github.deploymentStatuses.at(-1)?.description).toContain('no container "sidecar"');
   });
 });

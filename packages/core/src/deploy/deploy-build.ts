@@ -2,6 +2,7 @@ import { DeployAnnotation } from "../model/deploy-annotations.ts";
 import type { DeploymentRecord } from "../model/deployment-record.ts";
 import { DeploymentState, inFlightStates, rolloutStates } from "../model/deployment-state.ts";
 import { describeError } from "../model/describe-error.ts";
+import { laneName } from "../model/stage-config.ts";
 import { truncate } from "../model/truncate.ts";
 import { RefusedError, TransientError } from "../ports/infrastructure-errors.ts";
 import type { StagePin } from "../ports/ledger.ts";
@@ -32,17 +33,25 @@ const onCluster: readonly DeploymentState[] = [
  * still `deploying` resumes it.
  */
 export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promise<DeployOutcome> {
-  if (build.stage !== deps.target.stage) {
+  if (build.stage !== deps.target.stage || build.service !== deps.target.service) {
     return {
       kind: "ignored",
-      reason: `build is for stage ${build.stage}, not ${deps.target.stage}`,
+      reason: `build is for ${laneName(build)}, not ${laneName(deps.target)}`,
+    };
+  }
+  // The build event names its project; only the service's own project deploys the service.
+  const project = build.buildId.split(":", 1)[0];
+  if (deps.target.codebuildProject !== undefined && project !== deps.target.codebuildProject) {
+    return {
+      kind: "ignored",
+      reason: `build of project ${project} claims ${laneName(build)}, whose project is ${deps.target.codebuildProject}`,
     };
   }
   // Reads are retried like Kubernetes calls (a throttled DynamoDB is TransientError too);
   // writes are not: a compare-and-set that timed out may have applied, and its retry would
   // read as a lost race. Lambda's retry of the whole event resumes those safely.
   const record = await retryTransient(deps, transientRetryPolicy, () =>
-    deps.ledger.get({ stage: build.stage, sequence: build.sequence }),
+    deps.ledger.get({ stage: build.stage, service: build.service, sequence: build.sequence }),
   );
   // A Slipway build with no record: the webhook's write has not landed yet (a build that
   // overtook it) or was lost. Throwing lets Lambda retry, then parks the event in the
@@ -91,7 +100,7 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
   if (record.state === DeploymentState.rollingBack) return restoreStage(deps, record);
 
   const history = await retryTransient(deps, transientRetryPolicy, () =>
-    deps.ledger.history(record.stage, 50),
+    deps.ledger.history(record, 50),
   );
   const newer = newerOnCluster(history, record);
   if (newer !== undefined) return recordSuperseded(deps, record, newer, inFlightStates);
@@ -354,7 +363,7 @@ async function hold(
  */
 async function supersedeHeldBefore(deps: DeployDeps, record: DeploymentRecord): Promise<void> {
   try {
-    const held = (await deps.ledger.inFlight(record.stage)).filter(
+    const held = (await deps.ledger.inFlight(record)).filter(
       (r) => r.state === DeploymentState.held && r.sequence < record.sequence,
     );
     for (const older of held) {

@@ -2,7 +2,7 @@
 // disagreeing (issue 17). The simulation (test/simulation/) explores the rest.
 
 import { createFakeBuilds } from "@slipway/aws/testing";
-import type { WorkloadTarget } from "@slipway/core";
+import type { Lane, WorkloadTarget } from "@slipway/core";
 import { digestImage, finishedBuildOf, seedDeployment } from "@slipway/ledger/testing";
 import { describe, expect, it } from "vitest";
 import { rollbackStage } from "../operate/rollback.ts";
@@ -36,7 +36,8 @@ async function stage(options: { rolloutTimeoutMs?: number } = {}) {
   const later = (ms: number) => {
     now = new Date(now.getTime() + ms);
   };
-  const state = async (sequence: number) => (await ledger.get({ stage: "dev", sequence }))?.state;
+  const state = async (sequence: number) =>
+    (await ledger.get({ stage: "dev", service: "chat", sequence }))?.state;
   return { deps, ledger, github, workloads, seed, later, state };
 }
 
@@ -112,15 +113,19 @@ describe("deploy regressions", () => {
 
   it("fails, restoring nothing, when the stage has no succeeded image", async () => {
     const built = testDeps({ rolloutTimeoutMs: 50 });
-    const record = await seedDeployment(built.memory, { stage: "dev", sequence: 2 });
+    const record = await seedDeployment(built.memory, {
+      stage: "dev",
+      service: "chat",
+      sequence: 2,
+    });
     built.workloads.rolloutOf = () => "deadline-exceeded";
 
     const outcome = await deployBuild(built.deps, finishedBuildOf(record));
 
     expect(outcome).toMatchObject({ kind: "failed" });
-    expect((await built.memory.get({ stage: "dev", sequence: 2 }))?.reason).toContain(
-      "no succeeded image to restore",
-    );
+    expect(
+      (await built.memory.get({ stage: "dev", service: "chat", sequence: 2 }))?.reason,
+    ).toContain("no succeeded image to restore");
   });
 
   it.each([
@@ -214,7 +219,7 @@ describe("deploy regressions", () => {
 
     expect(outcome).toMatchObject({ kind: "failed" });
     expect(await state(2)).toBe("failed");
-    expect((await ledger.get({ stage: "dev", sequence: 2 }))?.reason).toMatch(
+    expect((await ledger.get({ stage: "dev", service: "chat", sequence: 2 }))?.reason).toMatch(
       /the restore to .* failed: .*progress deadline/,
     );
   });
@@ -246,7 +251,7 @@ describe("deploy regressions", () => {
     const outcome = await deployBuild({ ...deps, workloads: refusing }, finishedBuildOf(two));
 
     expect(outcome).toMatchObject({ kind: "failed" });
-    const record = await ledger.get({ stage: "dev", sequence: 2 });
+    const record = await ledger.get({ stage: "dev", service: "chat", sequence: 2 });
     expect(record?.state).toBe("failed");
     expect(record?.reason).toContain("not restored: chat/chat-web");
     expect(workloads.state(server).image).toBe(image1);
@@ -265,7 +270,9 @@ describe("deploy regressions", () => {
       },
     };
     await deployBuild(dying, finishedBuildOf(three, { status: "failed", image: undefined }));
-    expect((await ledger.get({ stage: "dev", sequence: 3 }))?.githubReport).toBe("pending");
+    expect((await ledger.get({ stage: "dev", service: "chat", sequence: 3 }))?.githubReport).toBe(
+      "pending",
+    );
 
     const retried = await deployBuild(
       deps,
@@ -278,7 +285,9 @@ describe("deploy regressions", () => {
       deploymentId: 5003,
     });
     expect(github.commitStatuses.at(-1)).toMatchObject({ state: "failure" });
-    expect((await ledger.get({ stage: "dev", sequence: 3 }))?.githubReport).toBe("reported");
+    expect((await ledger.get({ stage: "dev", service: "chat", sequence: 3 }))?.githubReport).toBe(
+      "reported",
+    );
   });
 
   it("pays a report still owed when the re-check runs", async () => {
@@ -295,7 +304,9 @@ describe("deploy regressions", () => {
       state: "success",
       deploymentId: 5002,
     });
-    expect((await ledger.get({ stage: "dev", sequence: 2 }))?.githubReport).toBe("reported");
+    expect((await ledger.get({ stage: "dev", service: "chat", sequence: 2 }))?.githubReport).toBe(
+      "reported",
+    );
   });
 
   it("keeps an older build out after an operator's rollout undo lowered the guard (found by the simulation)", async () => {
@@ -341,7 +352,7 @@ describe("deploy regressions", () => {
     );
 
     expect(outcome).toMatchObject({ kind: "failed" });
-    expect(await ledger.get({ stage: "dev", sequence: 2 })).toMatchObject({
+    expect(await ledger.get({ stage: "dev", service: "chat", sequence: 2 })).toMatchObject({
       state: "failed",
       reason: expect.stringContaining("IMAGE_URI"),
     });
@@ -352,7 +363,10 @@ describe("deploy regressions", () => {
   it("deploys a build whose hold was recorded after the unpin (found by the simulation)", async () => {
     const { deps, ledger, seed, state } = await stage();
     const two = await seed(2);
-    await ledger.pin("dev", { reason: "incident", by: "ops", at: new Date() });
+    await ledger.pin(
+      { stage: "dev", service: "chat" },
+      { reason: "incident", by: "ops", at: new Date() },
+    );
     let unpinned = false;
     const racing = {
       ...deps,
@@ -362,7 +376,7 @@ describe("deploy regressions", () => {
           const [, change] = args;
           if (change.to === "held" && !unpinned) {
             unpinned = true;
-            await ledger.unpin("dev");
+            await ledger.unpin({ stage: "dev", service: "chat" });
           }
           return deps.ledger.transition(...args);
         },
@@ -379,9 +393,12 @@ describe("deploy regressions", () => {
     const { deps, ledger, seed, state } = await stage();
     const two = await seed(2);
     const three = await seed(3);
-    await ledger.pin("dev", { reason: "incident", by: "ops", at: new Date() });
+    await ledger.pin(
+      { stage: "dev", service: "chat" },
+      { reason: "incident", by: "ops", at: new Date() },
+    );
     await deployBuild(deps, finishedBuildOf(two));
-    await ledger.unpin("dev");
+    await ledger.unpin({ stage: "dev", service: "chat" });
 
     await deployBuild(deps, finishedBuildOf(three));
 
@@ -437,8 +454,7 @@ describe("deploy regressions", () => {
       ...deps,
       ledger: {
         ...deps.ledger,
-        history: async (stage: string, limit?: number) =>
-          reads++ === 0 ? [] : history(stage, limit),
+        history: async (lane: Lane, limit?: number) => (reads++ === 0 ? [] : history(lane, limit)),
       },
     };
 

@@ -13,17 +13,19 @@ async function seeded(state: "queued" | "succeeded" = "queued") {
   const record = await seedDeployment(ledger, { stage: "dev", sequence: 3, state });
   const build: BuildStart = {
     stage: "dev",
+    service: "chat",
     sequence: 3,
     deliveryId: record.deliveryId,
     buildId: record.buildId,
   };
-  return { ledger, build, deps: { ledger, now, target: { stage: "dev" } } };
+  return { ledger, build, deps: { ledger, now, target: { stage: "dev", service: "chat" } } };
 }
 
 describe("readStartedBuild", () => {
   it("reads stage, sequence, delivery and build id from a real IN_PROGRESS event", () => {
     expect(readStartedBuild(detail())).toEqual({
       stage: "dev",
+      service: "chat",
       sequence: 7,
       deliveryId: "72d3162e-cc78-11e3-81ab-4c9367dc0958",
       buildId: "slipway-dev-BuildProject:8745a7a9-c340-456a-9166-edf953571b3e",
@@ -44,7 +46,7 @@ describe("markBuilding", () => {
     const { ledger, build, deps } = await seeded();
 
     expect(await markBuilding(deps, build)).toEqual({ kind: "building" });
-    const record = await ledger.get({ stage: "dev", sequence: 3 });
+    const record = await ledger.get({ stage: "dev", service: "chat", sequence: 3 });
     expect(record?.state).toBe("building");
     expect(record?.transitions.at(-1)).toEqual({ state: "building", at: now().toISOString() });
   });
@@ -59,12 +61,16 @@ describe("markBuilding", () => {
       kind: "duplicate",
       state: "succeeded",
     });
-    expect((await ledger.get({ stage: "dev", sequence: 3 }))?.transitions).toHaveLength(2);
+    expect(
+      (await ledger.get({ stage: "dev", service: "chat", sequence: 3 }))?.transitions,
+    ).toHaveLength(2);
   });
 
   it("ignores another stage's build and a build that does not match the ledger", async () => {
     const { build, deps } = await seeded();
-    expect(await markBuilding({ ...deps, target: { stage: "production" } }, build)).toMatchObject({
+    expect(
+      await markBuilding({ ...deps, target: { stage: "production", service: "chat" } }, build),
+    ).toMatchObject({
       kind: "ignored",
     });
     expect(await markBuilding(deps, { ...build, buildId: "other:build" })).toEqual({

@@ -1,10 +1,17 @@
 import { DeploymentState } from "../model/deployment-state.ts";
+import { type Lane, laneName } from "../model/stage-config.ts";
 import type { Ledger } from "../ports/ledger.ts";
 import { BuildEnv } from "../push/build-plan.ts";
 import { type BuildStateChange, buildIdFromArn } from "./build-event.ts";
 
 /** A build CodeBuild has started, in the deployer's words. */
-export type BuildStart = { stage: string; sequence: number; deliveryId: string; buildId: string };
+export type BuildStart = {
+  stage: string;
+  service: string;
+  sequence: number;
+  deliveryId: string;
+  buildId: string;
+};
 
 export type MarkBuildingOutcome =
   | { kind: "building" }
@@ -23,9 +30,12 @@ export function readStartedBuild(event: BuildStateChange): BuildStart | undefine
   );
   const sequence = Number(env.get(BuildEnv.sequence));
   const stage = env.get(BuildEnv.stage);
+  const service = env.get(BuildEnv.service);
   const deliveryId = env.get(BuildEnv.deliveryId);
-  if (!stage || !deliveryId || !Number.isSafeInteger(sequence) || sequence < 1) return undefined;
-  return { stage, sequence, deliveryId, buildId: buildIdFromArn(event["build-id"]) };
+  if (!stage || !service || !deliveryId || !Number.isSafeInteger(sequence) || sequence < 1) {
+    return undefined;
+  }
+  return { stage, service, sequence, deliveryId, buildId: buildIdFromArn(event["build-id"]) };
 }
 
 /**
@@ -34,16 +44,16 @@ export function readStartedBuild(event: BuildStateChange): BuildStart | undefine
  * start event that arrives after the build finished, or twice, changes nothing.
  */
 export async function markBuilding(
-  deps: { ledger: Ledger; now: () => Date; target: { stage: string } },
+  deps: { ledger: Ledger; now: () => Date; target: Lane },
   build: BuildStart,
 ): Promise<MarkBuildingOutcome> {
-  if (build.stage !== deps.target.stage) {
+  if (build.stage !== deps.target.stage || build.service !== deps.target.service) {
     return {
       kind: "ignored",
-      reason: `build is for stage ${build.stage}, not ${deps.target.stage}`,
+      reason: `build is for ${laneName(build)}, not ${laneName(deps.target)}`,
     };
   }
-  const key = { stage: build.stage, sequence: build.sequence };
+  const key = { stage: build.stage, service: build.service, sequence: build.sequence };
   const record = await deps.ledger.get(key);
   if (record === undefined) return { kind: "ignored", reason: "no such deployment in the ledger" };
   if (record.deliveryId !== build.deliveryId || record.buildId !== build.buildId) {

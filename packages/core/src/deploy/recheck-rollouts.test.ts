@@ -45,7 +45,9 @@ describe("recheckRollouts", () => {
     const results = await recheckRollouts(deps);
 
     expect(results).toMatchObject([{ sequence: 4, outcome: { kind: "succeeded" } }]);
-    expect(await ledger.get({ stage: "dev", sequence: 4 })).toMatchObject({ state: "succeeded" });
+    expect(await ledger.get({ stage: "dev", service: "chat", sequence: 4 })).toMatchObject({
+      state: "succeeded",
+    });
     expect(github.deploymentStatuses.at(-1)).toMatchObject({ state: "success" });
   });
 
@@ -59,6 +61,8 @@ describe("recheckRollouts", () => {
 
     expect(results).toMatchObject([{ sequence: 4, outcome: { kind: "rolled-back" } }]);
     expect(workloads.state(server).image).toBe(digestImage(0xb007));
-    expect(await ledger.get({ stage: "dev", sequence: 4 })).toMatchObject({ state: "rolled_back" });
+    expect(await ledger.get({ stage: "dev", service: "chat", sequence: 4 })).toMatchObject({
+      state: "rolled_back",
+    });
   });
 });

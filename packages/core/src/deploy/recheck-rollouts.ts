@@ -21,7 +21,7 @@ export type RecheckDeps = DeployDeps & {
   maxRolloutMs?: number;
 };
 
-export type RecheckResult = { sequence: number; outcome: DeployOutcome };
+export type RecheckResult = { service: string; sequence: number; outcome: DeployOutcome };
 
 const defaultMaxRolloutMs = 30 * 60_000;
 
@@ -36,7 +36,7 @@ const defaultMaxRolloutMs = 30 * 60_000;
  */
 export async function recheckRollouts(deps: RecheckDeps): Promise<RecheckResult[]> {
   const now = deps.now().getTime();
-  const history = await deps.ledger.history(deps.target.stage, 50);
+  const history = await deps.ledger.history(deps.target, 50);
   const maxMs = deps.maxRolloutMs ?? defaultMaxRolloutMs;
   const stale = history
     .flatMap((record) => {
@@ -57,7 +57,7 @@ export async function recheckRollouts(deps: RecheckDeps): Promise<RecheckResult[
       record.state === DeploymentState.rollingBack
         ? await restoreStage(deps, record, { expired })
         : await rollOut(deps, record, { sequence: record.sequence, image }, { expired });
-    results.push({ sequence: record.sequence, outcome });
+    results.push({ service: record.service, sequence: record.sequence, outcome });
   }
   return results;
 }

@@ -70,6 +70,7 @@ export function stateAfter(
 
 export const key = (record: DeploymentRecord) => ({
   stage: record.stage,
+  service: record.service,
   sequence: record.sequence,
 });
 export const short = (text: string) => text.slice(0, 7);

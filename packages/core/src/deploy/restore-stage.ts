@@ -28,7 +28,7 @@ export async function beginRestore(
   options: FollowOptions = {},
 ): Promise<DeployOutcome> {
   const history = await retryTransient(deps, transientRetryPolicy, () =>
-    deps.ledger.history(record.stage, 50),
+    deps.ledger.history(record, 50),
   );
   const previousDigest = lastSucceededImage(history, record) ?? record.previousDigest;
   const decided = await deps.ledger.transition(key(record), {
@@ -197,7 +197,7 @@ export async function withdrawImage(
   by: number,
 ): Promise<void> {
   const history = await retryTransient(deps, transientRetryPolicy, () =>
-    deps.ledger.history(record.stage, 50),
+    deps.ledger.history(record, 50),
   );
   const to = lastSucceededImage(history, record);
   if (to === undefined) return;

@@ -1,17 +1,21 @@
-import { WorkloadTarget } from "./stage-config.ts";
+import { DnsLabel, WorkloadTarget } from "./stage-config.ts";
 import * as z from "./zod.ts";
 
 /**
- * What one stage's deployer rolls out to: every Deployment that runs the stage's single image
- * (DESIGN rule 4), and what GitHub is told about the environment.
+ * What one stage's deployer rolls out for one service: every Deployment that runs the
+ * service's single image (DESIGN rule 4), and what GitHub is told about the environment.
  *
  * @example
- * { "stage": "dev", "environmentUrl": "https://chat.example.com", "production": false,
+ * { "stage": "dev", "service": "chat", "codebuildProject": "slipway-dev-chat",
+ *   "environmentUrl": "https://chat.example.com", "production": false,
  *   "deployments": [{ "namespace": "chat", "name": "chat-server", "container": "server" },
  *                   { "namespace": "chat", "name": "chat-web", "container": "web" }] }
  */
 export const DeployTarget = z.object({
   stage: z.string().check(z.minLength(1)),
+  service: DnsLabel,
+  /** The CodeBuild project that builds this service: a build of any other is not its. */
+  codebuildProject: z.optional(z.string().check(z.minLength(2))),
   deployments: z.array(WorkloadTarget).check(z.minLength(1)),
   environmentUrl: z.optional(z.url()),
   production: z._default(z.boolean(), false),
@@ -23,8 +27,8 @@ export const DeployTarget = z.object({
 });
 export type DeployTarget = z.infer<typeof DeployTarget>;
 
-/** What an operator's rollback, pin and status act on: the stage's Deployments, no registry. */
-export type OperatedStage = Pick<DeployTarget, "stage" | "deployments">;
+/** What an operator's rollback, pin and status act on: one service's lane and its Deployments, no registry. */
+export type OperatedStage = Pick<DeployTarget, "stage" | "service" | "deployments">;
 
 /**
  * Parses `chat-server:server,chat-web:web` (Deployment:container pairs) in one namespace.

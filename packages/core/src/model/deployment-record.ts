@@ -2,8 +2,8 @@ import { DeploymentState } from "./deployment-state.ts";
 import { CommitSha } from "./push-event.ts";
 import * as z from "./zod.ts";
 
-/** A deployment is named by its stage and its per-stage sequence number. */
-export type DeploymentKey = { stage: string; sequence: number };
+/** A deployment is named by its stage, its service and its per-lane sequence number. */
+export type DeploymentKey = { stage: string; service: string; sequence: number };
 
 /** Whether GitHub has been told about the deployment; `pending` means a report is owed. */
 export const GitHubReport = { reported: "reported", pending: "pending" } as const;
@@ -15,7 +15,7 @@ const isoTime = z.iso.datetime({ offset: true });
  * One accepted push and everything that happened to it: the ledger's unit of history.
  *
  * @example
- * { "stage": "production", "sequence": 42, "deliveryId": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+ * { "stage": "production", "service": "chat", "sequence": 42, "deliveryId": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
  *   "state": "queued", "repository": { "owner": "Codertocat", "name": "Hello-World" },
  *   "ref": "refs/heads/main", "commit": "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
  *   "commitTitle": "Initial commit", "project": "slipway-production",
@@ -25,6 +25,8 @@ const isoTime = z.iso.datetime({ offset: true });
  */
 export const DeploymentRecord = z.object({
   stage: z.string().check(z.minLength(1)),
+  /** The service deployed; with the stage, the lane whose sequence, pin and history this is in. */
+  service: z.string().check(z.minLength(1)),
   sequence: z.int().check(z.positive()),
   deliveryId: z.string().check(z.minLength(1)),
   state: z.enum(DeploymentState),

@@ -4,6 +4,7 @@ import { LifecycleDetail } from "./lifecycle-event.ts";
 const succeeded: LifecycleDetail = {
   status: "succeeded",
   stage: "production",
+  service: "chat",
   repository: "acme/chat",
   commit: "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
   sequence: 42,

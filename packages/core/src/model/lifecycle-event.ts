@@ -15,7 +15,7 @@ export type LifecycleStatus = (typeof LifecycleStatus)[keyof typeof LifecycleSta
  * schema, so publisher and subscribers cannot drift apart.
  *
  * @example
- * { "status": "succeeded", "stage": "production", "repository": "acme/chat",
+ * { "status": "succeeded", "stage": "production", "service": "chat", "repository": "acme/chat",
  *   "commit": "6113728f27ae82c7b1a177c8d03f9e96e0adf246", "sequence": 42,
  *   "deliveryId": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
  *   "buildId": "slipway-production:0b0f…", "imageDigest": "…/chat@sha256:4f4f…",
@@ -26,6 +26,8 @@ export type LifecycleStatus = (typeof LifecycleStatus)[keyof typeof LifecycleSta
 export const LifecycleDetail = z.object({
   status: z.enum(LifecycleStatus),
   stage: z.string().check(z.minLength(1)),
+  /** The service deployed: subscribers filter one service's events by it. */
+  service: z.string().check(z.minLength(1)),
   /** `owner/name`. */
   repository: z.string().check(z.minLength(3)),
   commit: z.string().check(z.minLength(7)),

@@ -47,5 +47,20 @@ export const PushEvent = z.object({
     }),
   ),
   pusher: z.object({ name: z.string() }),
+  /**
+   * The pushed commits with the files each added, modified and removed: what a service's path
+   * filter reads. GitHub caps the list (and each list of files), so a long push is built
+   * for every service (see `changedPaths`).
+   */
+  commits: z._default(
+    z.array(
+      z.object({
+        added: z._default(z.array(z.string()), []),
+        modified: z._default(z.array(z.string()), []),
+        removed: z._default(z.array(z.string()), []),
+      }),
+    ),
+    [],
+  ),
 });
 export type PushEvent = z.infer<typeof PushEvent>;

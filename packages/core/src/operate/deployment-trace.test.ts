@@ -4,6 +4,7 @@ import { formatDuration, matchTraceQuery, traceDeployment } from "./deployment-t
 
 const record: DeploymentRecord = {
   stage: "dev",
+  service: "chat",
   sequence: 4,
   deliveryId: "72d3162e-cc78-11e3-81ab-4c9367dc0958",
   state: "succeeded",
@@ -59,7 +60,7 @@ describe("traceDeployment", () => {
     ]);
     expect(trace.links).toEqual({
       buildLog: "https://builds.example.test/4",
-      githubDeployment: "https://github.com/acme/chat/deployments/dev",
+      githubDeployment: "https://github.com/acme/chat/deployments/dev%2Fchat",
     });
   });
 

@@ -1,5 +1,6 @@
 import type { DeploymentRecord } from "../model/deployment-record.ts";
 import { DeploymentState } from "../model/deployment-state.ts";
+import { githubEnvironment } from "../report/report-state.ts";
 
 /** The steps of one push's way to a verdict, in the order they happen. */
 export const TraceStep = {
@@ -28,6 +29,7 @@ export type TraceEntry = {
 
 export type DeploymentTrace = {
   stage: string;
+  service: string;
   sequence: number;
   deliveryId: string;
   commit: string;
@@ -90,6 +92,7 @@ export function traceDeployment(
   const { owner, name } = record.repository;
   return {
     stage: record.stage,
+    service: record.service,
     sequence: record.sequence,
     deliveryId: record.deliveryId,
     commit: record.commit,
@@ -105,7 +108,7 @@ export function traceDeployment(
       ...(record.githubDeploymentId === undefined
         ? {}
         : {
-            githubDeployment: `${github}/${owner}/${name}/deployments/${encodeURIComponent(record.stage)}`,
+            githubDeployment: `${github}/${owner}/${name}/deployments/${encodeURIComponent(githubEnvironment(record))}`,
           }),
     },
   };

@@ -20,7 +20,7 @@ async function deployed(n: number) {
   };
   const records = [];
   for (let sequence = 1; sequence <= n; sequence++) {
-    const record = await seedDeployment(ledger, { stage: "dev", sequence });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence });
     await deployBuild(deps, finishedBuildOf(record));
     records.push(record);
   }

@@ -109,11 +109,11 @@ async function recordRollback(
   if (deps.now === undefined || replaced === undefined) return;
   const at = deps.now();
   try {
-    const history = await deps.ledger.history(deps.target.stage, 200);
+    const history = await deps.ledger.history(deps.target, 200);
     const from = history.find((r) => r.imageDigest === replaced && r.state !== "held");
     if (from === undefined) return;
     await deps.ledger.annotate(
-      { stage: from.stage, sequence: from.sequence },
+      { stage: from.stage, service: from.service, sequence: from.sequence },
       {
         operatorRollback: {
           at: at.toISOString(),
@@ -143,9 +143,15 @@ async function chooseRollback(
     const records =
       wanted.length >= 40
         ? await deps.ledger.byCommit(wanted)
-        : await deps.ledger.history(stage, 200);
+        : await deps.ledger.history(deps.target, 200);
     const built = records
-      .filter((r) => r.stage === stage && r.imageDigest && r.commit.startsWith(wanted))
+      .filter(
+        (r) =>
+          r.stage === stage &&
+          r.service === deps.target.service &&
+          r.imageDigest &&
+          r.commit.startsWith(wanted),
+      )
       .sort((a, b) => b.sequence - a.sequence);
     if (new Set(built.map((r) => r.commit)).size > 1) {
       return { kind: "none", reason: `${toCommit} names more than one commit; give more of it` };
@@ -156,7 +162,7 @@ async function chooseRollback(
       : { kind: "none", reason: `no build of ${toCommit} with an image in ${stage}'s ledger` };
   }
   const running = new Set(states.map((s) => s.image));
-  const history = await deps.ledger.history(stage, 200);
+  const history = await deps.ledger.history(deps.target, 200);
   const previous = history.find(
     (r) => r.state === DeploymentState.succeeded && r.imageDigest && !running.has(r.imageDigest),
   );

@@ -16,13 +16,13 @@ describe("stage pin", () => {
   it("holds a successful build while pinned and tells GitHub it is inactive with the reason", async () => {
     const { deps, ledger, github, workloads } = kit();
     await pinStage(deps, { reason: "incident 42", by: "ana" });
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 1 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 1 });
 
     const outcome = await deployBuild(deps, finishedBuildOf(record));
 
     expect(outcome).toEqual({ kind: "held", reason: "stage dev is pinned by ana: incident 42" });
     expect(workloads.state(server).image).toBe(bootImage);
-    expect(await ledger.get({ stage: "dev", sequence: 1 })).toMatchObject({
+    expect(await ledger.get({ stage: "dev", service: "chat", sequence: 1 })).toMatchObject({
       state: "held",
       imageDigest: finishedBuildOf(record).image,
     });
@@ -35,7 +35,7 @@ describe("stage pin", () => {
   it("rolls out the newest held build on unpin with deployLatest", async () => {
     const { deps, ledger, workloads } = kit();
     await pinStage(deps, { reason: "freeze", by: "ana" });
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 2 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 2 });
     await deployBuild(deps, finishedBuildOf(record));
 
     const outcome = await unpinStage(deps, { deployLatest: true });
@@ -45,38 +45,42 @@ describe("stage pin", () => {
       deployed: { sequence: 2, outcome: { kind: "succeeded" } },
     });
     expect(workloads.state(server).image).toBe(finishedBuildOf(record).image);
-    expect(await ledger.pinOf("dev")).toBeUndefined();
+    expect(await ledger.pinOf({ stage: "dev", service: "chat" })).toBeUndefined();
   });
 
   it("supersedes the older held builds when unpinning deploys the newest", async () => {
     const { deps, ledger } = kit();
     await pinStage(deps, { reason: "freeze", by: "ana" });
-    const two = await seedDeployment(ledger, { stage: "dev", sequence: 2 });
-    const three = await seedDeployment(ledger, { stage: "dev", sequence: 3 });
+    const two = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 2 });
+    const three = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 3 });
     await deployBuild(deps, finishedBuildOf(three));
     await deployBuild(deps, finishedBuildOf(two));
 
     await unpinStage(deps, { deployLatest: true });
 
-    expect(await ledger.get({ stage: "dev", sequence: 2 })).toMatchObject({
+    expect(await ledger.get({ stage: "dev", service: "chat", sequence: 2 })).toMatchObject({
       state: "superseded",
       supersededBy: 3,
     });
-    expect((await ledger.get({ stage: "dev", sequence: 3 }))?.state).toBe("succeeded");
+    expect((await ledger.get({ stage: "dev", service: "chat", sequence: 3 }))?.state).toBe(
+      "succeeded",
+    );
   });
 
   it("rolls back after pinning and records the rollback on the deployment it replaced", async () => {
     const { deps, ledger, workloads } = kit();
-    const first = await seedDeployment(ledger, { stage: "dev", sequence: 1 });
+    const first = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 1 });
     await deployBuild(deps, finishedBuildOf(first));
-    const second = await seedDeployment(ledger, { stage: "dev", sequence: 2 });
+    const second = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 2 });
     await deployBuild(deps, finishedBuildOf(second));
 
     const outcome = await pinStage(deps, { reason: "bad release", by: "ana", rollback: {} });
 
     expect(outcome).toMatchObject({ kind: "pinned", rollback: { kind: "rolled-back" } });
     expect(workloads.state(server).image).toBe(finishedBuildOf(first).image);
-    expect((await ledger.get({ stage: "dev", sequence: 2 }))?.operatorRollback).toMatchObject({
+    expect(
+      (await ledger.get({ stage: "dev", service: "chat", sequence: 2 }))?.operatorRollback,
+    ).toMatchObject({
       by: "ana",
       toSequence: 1,
       toImage: finishedBuildOf(first).image,

@@ -23,7 +23,7 @@ export async function pinStage(
     at: deps.now(),
     ...(toCommit ? { toCommit } : {}),
   };
-  const pinned = await deps.ledger.pin(deps.target.stage, pin);
+  const pinned = await deps.ledger.pin(deps.target, pin);
   if (request.rollback === undefined) return pinned;
   const rollback = await rollbackStage(deps, {
     ...(toCommit ? { toCommit } : {}),
@@ -45,9 +45,9 @@ export async function unpinStage(
   deps: DeployDeps,
   request: { deployLatest: boolean },
 ): Promise<UnpinStageOutcome> {
-  const released = await deps.ledger.unpin(deps.target.stage);
+  const released = await deps.ledger.unpin(deps.target);
   if (released.kind === "not-pinned" || !request.deployLatest) return released;
-  const allHeld = (await deps.ledger.inFlight(deps.target.stage)).filter(
+  const allHeld = (await deps.ledger.inFlight(deps.target)).filter(
     (r) => r.state === DeploymentState.held && r.imageDigest !== undefined,
   );
   const held = allHeld.at(-1);
@@ -58,6 +58,7 @@ export async function unpinStage(
   }
   const outcome = await deployBuild(deps, {
     stage: held.stage,
+    service: held.service,
     sequence: held.sequence,
     deliveryId: held.deliveryId,
     buildId: held.buildId,

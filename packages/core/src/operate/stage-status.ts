@@ -23,7 +23,7 @@ export async function stageStatus(
   deps: RetryDeps & { ledger: Ledger; workloads: Workloads; target: OperatedStage },
 ): Promise<StageStatus> {
   const [latest, states] = await Promise.all([
-    deps.ledger.latest(deps.target.stage),
+    deps.ledger.latest(deps.target),
     Promise.all(
       deps.target.deployments.map((t) =>
         retryTransient(deps, transientRetryPolicy, () => deps.workloads.read(t)),

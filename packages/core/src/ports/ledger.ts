@@ -4,6 +4,7 @@ import type {
   DeploymentRecord,
 } from "../model/deployment-record.ts";
 import type { DeploymentState } from "../model/deployment-state.ts";
+import type { Lane } from "../model/stage-config.ts";
 
 /**
  * A claim on one GitHub delivery. The claim is a lease: if the claimant dies before it
@@ -12,6 +13,11 @@ import type { DeploymentState } from "../model/deployment-state.ts";
  */
 export type DeliveryClaim = {
   deliveryId: string;
+  /**
+   * The service the delivery builds: a monorepo's push may build several, each claimed (and
+   * numbered, and recorded) on its own, so one service's retry never repeats another's build.
+   */
+  service: string;
   claimedAt: Date;
   leaseUntil: Date;
   /** When the record may expire; GitHub redelivers for 3 days, so it must be later than that. */
@@ -76,7 +82,8 @@ export type UnpinOutcome = { kind: "unpinned"; pin: StagePin } | { kind: "not-pi
 export const githubRedeliveryWindowMs = 3 * 24 * 60 * 60 * 1000;
 
 /**
- * The deployment ledger: durable dedupe of deliveries, per-stage sequence numbers, and each
+ * The deployment ledger: durable dedupe of deliveries, per-lane (stage × service) sequence
+ * numbers, pins and history, and each
  * deployment's lifecycle. Every write is conditional, so concurrent handlers cannot both win.
  * Only what core's use cases call; an adapter may offer more to its own tests and tools.
  */
@@ -92,7 +99,7 @@ export interface Ledger {
    * The delivery's sequence number, allocated on first call and then the same on every retry,
    * so a re-claimed delivery sends CodeBuild an identical request.
    */
-  assignSequence(deliveryId: string, stage: string): Promise<number>;
+  assignSequence(deliveryId: string, lane: Lane): Promise<number>;
   /** Stores a new deployment and marks its delivery started, atomically. */
   recordDeployment(record: DeploymentRecord): Promise<RecordOutcome>;
   /** Compare-and-set on the state: applies only if the current state is one of `from`. */
@@ -100,23 +107,23 @@ export interface Ledger {
   /** Sets fields without changing the state (GitHub ids, report status). */
   annotate(key: DeploymentKey, fields: DeploymentFields, at: Date): Promise<void>;
   get(key: DeploymentKey): Promise<DeploymentRecord | undefined>;
-  /** The stage's deployment with the highest sequence. */
-  latest(stage: string): Promise<DeploymentRecord | undefined>;
-  /** The stage's deployments, newest first. */
-  history(stage: string, limit?: number): Promise<DeploymentRecord[]>;
-  /** The stage's deployments whose build may still run (queued, building, held), oldest first. */
-  inFlight(stage: string): Promise<DeploymentRecord[]>;
+  /** The lane's deployment with the highest sequence. */
+  latest(lane: Lane): Promise<DeploymentRecord | undefined>;
+  /** The lane's deployments, newest first. */
+  history(lane: Lane, limit?: number): Promise<DeploymentRecord[]>;
+  /** The lane's deployments whose build may still run (queued, building, held), oldest first. */
+  inFlight(lane: Lane): Promise<DeploymentRecord[]>;
   /** Every deployment of a commit, across stages, oldest first. */
   byCommit(commit: string): Promise<DeploymentRecord[]>;
   /**
-   * Pins the stage unless it is pinned already (a conditional write). Why in the ledger and
+   * Pins the lane (one service on one stage; the others keep deploying) unless it is pinned already (a conditional write). Why in the ledger and
    * not as an annotation on each Deployment: a stage has several Deployments, and per-object
    * pins racing per-object patches could leave a stage half on the new image. One stage-wide
    * item, written by the pin and checked-and-marked by `transition({ unlessPinned })` in the
    * same transaction as the move to `deploying`, serializes the two: a build either passed
    * the guard before the pin (and `lastGuarded` says so) or is recorded `held`.
    */
-  pin(stage: string, pin: StagePin): Promise<PinOutcome>;
-  /** Releases the stage's pin, if any. */
-  unpin(stage: string): Promise<UnpinOutcome>;
+  pin(lane: Lane, pin: StagePin): Promise<PinOutcome>;
+  /** Releases the lane's pin, if any. */
+  unpin(lane: Lane): Promise<UnpinOutcome>;
 }

@@ -51,10 +51,11 @@ describe("acceptPush", () => {
       {
         projectName: "slipway-production",
         sourceVersion: sha,
-        idempotencyToken: "d-1",
+        idempotencyToken: "d-1/chat",
         environment: {
           [BuildEnv.commit]: sha,
           [BuildEnv.stage]: "production",
+          [BuildEnv.service]: "chat",
           [BuildEnv.deliveryId]: "d-1",
           [BuildEnv.sequence]: "1",
         },
@@ -68,7 +69,11 @@ describe("acceptPush", () => {
     const outcome = await accept(deps, { deliveryId: "d-1", push: push() });
 
     if (outcome.kind !== "accepted") throw new Error(`unexpected ${outcome.kind}`);
-    const record = await deps.ledger.get({ stage: outcome.stage, sequence: outcome.sequence });
+    const record = await deps.ledger.get({
+      stage: outcome.stage,
+      service: "chat",
+      sequence: outcome.sequence,
+    });
     expect(record?.buildId).toBe(outcome.buildId);
     expect(record).toMatchObject({
       stage: "production",
@@ -94,7 +99,7 @@ describe("acceptPush", () => {
       {
         repository,
         sha,
-        environment: "production",
+        environment: "production/chat",
         description: "Build #1 queued",
         production: true,
         payload: { deliveryId: "d-1", sequence: 1, buildId: outcome.buildId },
@@ -115,7 +120,7 @@ describe("acceptPush", () => {
         repository,
         sha,
         state: "pending",
-        context: "slipway/production",
+        context: "slipway/production/chat",
         description: "Build #1 queued",
         targetUrl: outcome.logUrl,
       },
@@ -132,7 +137,7 @@ describe("acceptPush", () => {
 
     expect(outcome).toEqual({ kind: "skipped", reason: SkipReason.unmappedBranch });
     expect(deps.builds.started).toEqual([]);
-    expect(await ledger.nextSequence("production")).toBe(1);
+    expect(await ledger.nextSequence({ stage: "production", service: "chat" })).toBe(1);
     expect(deps.github.deployments).toEqual([]);
   });
 
@@ -169,11 +174,15 @@ describe("acceptPush", () => {
     const { deps, advance } = setup();
     await deps.ledger.claimDelivery({
       deliveryId: "d-1",
+      service: "chat",
       claimedAt: deps.now(),
       leaseUntil: new Date(deps.now().getTime() + 60_000),
       retainUntil: new Date(deps.now().getTime() + 7 * 86_400_000),
     });
-    const sequence = await deps.ledger.assignSequence("d-1", "production");
+    const sequence = await deps.ledger.assignSequence("d-1", {
+      stage: "production",
+      service: "chat",
+    });
     advance(61_000);
 
     // Act
@@ -192,7 +201,7 @@ describe("acceptPush", () => {
 
     expect(outcome).toMatchObject({ kind: "accepted", githubReport: "pending" });
     expect(deps.builds.started).toHaveLength(1);
-    expect(await deps.ledger.latest("production")).toMatchObject({
+    expect(await deps.ledger.latest({ stage: "production", service: "chat" })).toMatchObject({
       githubReport: "pending",
       state: "queued",
     });
@@ -208,7 +217,7 @@ describe("acceptPush", () => {
     await expect(accept(deps, { deliveryId: "d-1", push: push() })).rejects.toThrow(
       "AccountLimitExceededException",
     );
-    expect(await deps.ledger.latest("production")).toBeUndefined();
+    expect(await deps.ledger.latest({ stage: "production", service: "chat" })).toBeUndefined();
     expect(deps.github.deployments).toEqual([]);
   });
 
@@ -238,7 +247,9 @@ describe("acceptPush superseding", () => {
     const newer = await accept(deps, { deliveryId: "d-2", push: pushOf(2) });
 
     expect(newer).toMatchObject({ kind: "accepted", sequence: 2, superseded: [1] });
-    expect(await deps.ledger.get({ stage: "production", sequence: 1 })).toMatchObject({
+    expect(
+      await deps.ledger.get({ stage: "production", service: "chat", sequence: 1 }),
+    ).toMatchObject({
       state: "superseded",
       supersededBy: 2,
     });
@@ -261,7 +272,7 @@ describe("acceptPush superseding", () => {
     );
     expect(deps.github.commitStatuses.at(-1)).toMatchObject({
       state: "error",
-      context: "slipway/production",
+      context: "slipway/production/chat",
       description: "Superseded by #2",
     });
   });
@@ -278,21 +289,25 @@ describe("acceptPush superseding", () => {
     expect([...sequences].sort((a, b) => a - b)).toEqual(
       Array.from({ length: 20 }, (_, i) => i + 1),
     );
-    expect((await deps.ledger.inFlight("production")).map((r) => r.sequence)).toEqual([20]);
+    expect(
+      (await deps.ledger.inFlight({ stage: "production", service: "chat" })).map((r) => r.sequence),
+    ).toEqual([20]);
   });
 
   it("leaves a deployment that is already deploying alone", async () => {
     const { deps } = setup();
     await accept(deps, { deliveryId: "d-1", push: pushOf(1) });
     await deps.ledger.transition(
-      { stage: "production", sequence: 1 },
+      { stage: "production", service: "chat", sequence: 1 },
       { from: ["queued"], to: "deploying", at: deps.now() },
     );
 
     const newer = await accept(deps, { deliveryId: "d-2", push: pushOf(2) });
 
     expect(newer).toMatchObject({ superseded: [] });
-    expect(await deps.ledger.get({ stage: "production", sequence: 1 })).toMatchObject({
+    expect(
+      await deps.ledger.get({ stage: "production", service: "chat", sequence: 1 }),
+    ).toMatchObject({
       state: "deploying",
     });
   });
@@ -331,11 +346,11 @@ describe("acceptPush trust checks", () => {
     ]);
     expect(outcomes[0]).toMatchObject({
       detail: expect.stringContaining(
-        "builds Codertocat/Hello-World (id 186853002), not attacker/Hello-World (id 99)",
+        "no service is declared in attacker/Hello-World (id 99); this webhook builds Codertocat/Hello-World (id 186853002)",
       ),
     });
     expect(deps.builds.started).toEqual([]);
-    expect(await deps.ledger.latest("production")).toBeUndefined();
+    expect(await deps.ledger.latest({ stage: "production", service: "chat" })).toBeUndefined();
   });
 
   it("refuses an old body replayed under a new delivery id, while GitHub's own redelivery is a duplicate", async () => {
@@ -373,8 +388,87 @@ describe("acceptPush trust checks", () => {
       "b".repeat(40),
       oldCommit,
     ]);
-    expect(await deps.ledger.latest("production")).toMatchObject({
+    expect(await deps.ledger.latest({ stage: "production", service: "chat" })).toMatchObject({
       pushedAt: "1970-01-01T00:50:00.000Z",
     });
+  });
+});
+
+describe("acceptPush with several services", () => {
+  const greeterRepository = { fullName: "acme/greeter", id: 4242 };
+  /** The chat in GitHub's example repository, and a greeter in a repository of its own. */
+  function twoRepositories() {
+    const kit = setup();
+    const chat = kit.deps.config.stages[0];
+    if (chat === undefined) throw new Error("no chat lane");
+    const greeter = {
+      ...chat,
+      service: "greeter",
+      repository: greeterRepository,
+      codebuildProject: "slipway-production-greeter",
+    };
+    return { ...kit, deps: { ...kit.deps, config: { stages: [chat, greeter] } }, chat, greeter };
+  }
+  const greeterPush = (overrides: Record<string, unknown> = {}) =>
+    push({
+      repository: {
+        ...githubPayload("push-branch").repository,
+        id: greeterRepository.id,
+        full_name: greeterRepository.fullName,
+      },
+      ...overrides,
+    });
+
+  it("routes a push by its repository to that repository's service only", async () => {
+    const { deps } = twoRepositories();
+
+    const outcome = await accept(deps, { deliveryId: "d-1", push: greeterPush() });
+
+    expect(outcome).toMatchObject({ kind: "accepted", service: "greeter", sequence: 1 });
+    expect(deps.builds.started.map((b) => b.projectName)).toEqual(["slipway-production-greeter"]);
+    expect(deps.github.commitStatuses.map((s) => s.context)).toEqual([
+      "slipway/production/greeter",
+    ]);
+    expect(await deps.ledger.latest({ stage: "production", service: "chat" })).toBeUndefined();
+  });
+
+  it("numbers each service's pushes on its own and never supersedes another service's build", async () => {
+    const { deps } = twoRepositories();
+
+    await accept(deps, { deliveryId: "d-1", push: greeterPush() });
+    const chat = await accept(deps, { deliveryId: "d-2", push: pushOf(2) });
+    const chatAgain = await accept(deps, { deliveryId: "d-3", push: pushOf(3) });
+
+    expect(chat).toMatchObject({ kind: "accepted", service: "chat", sequence: 1 });
+    expect(chatAgain).toMatchObject({ kind: "accepted", sequence: 2, superseded: [1] });
+    const greeter = await deps.ledger.latest({ stage: "production", service: "greeter" });
+    expect(greeter?.state).toBe("queued");
+  });
+
+  it("builds each service of a monorepo push once, and a redelivery builds none again", async () => {
+    const { deps } = setup();
+    const [chat] = deps.config.stages;
+    if (chat === undefined) throw new Error("no chat lane");
+    const greeter = { ...chat, service: "greeter", codebuildProject: "p-greeter" };
+    const both = { ...deps, config: { stages: [chat, greeter] } };
+
+    const first = await accept(both, { deliveryId: "d-1", push: push() });
+    const again = await accept(both, { deliveryId: "d-1", push: push() });
+
+    expect(first).toMatchObject({
+      kind: "services",
+      outcomes: [
+        { service: "chat", outcome: { kind: "accepted", sequence: 1 } },
+        { service: "greeter", outcome: { kind: "accepted", sequence: 1 } },
+      ],
+    });
+    expect(again).toMatchObject({
+      kind: "services",
+      outcomes: [
+        { service: "chat", outcome: { kind: "duplicate" } },
+        { service: "greeter", outcome: { kind: "duplicate" } },
+      ],
+    });
+    expect(both.builds.started).toHaveLength(2);
   });
 });

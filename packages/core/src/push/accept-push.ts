@@ -6,38 +6,33 @@ import {
 } from "../model/deployment-record.ts";
 import { DeploymentState } from "../model/deployment-state.ts";
 import type { PushEvent } from "../model/push-event.ts";
-import type { StageConfig } from "../model/stage-config.ts";
+import type { Stage, StageConfig } from "../model/stage-config.ts";
 import type { StartedBuild } from "../ports/builds.ts";
 import { type RetryDeps, type RetryPolicy, retryTransient } from "../ports/retry.ts";
 import { reportState } from "../report/report-state.ts";
 import { type SupersedeDeps, supersedeOlder } from "../report/supersede.ts";
-import { type BuildPlan, planBuild, type SkipReason, withSequence } from "./build-plan.ts";
+import { type BuildPlan, planBuilds, type SkipReason, withSequence } from "./build-plan.ts";
 import { type DeliveryRefusal, RefusalReason } from "./delivery-refusal.ts";
-import {
-  foreignRepository,
-  type GitHubRepository,
-  pushedAt as pushedAtOf,
-  stalePush,
-} from "./push-origin.ts";
+import { pushedAt as pushedAtOf, routePush, stalePush } from "./push-origin.ts";
 
 export type AcceptPushDeps = SupersedeDeps &
   RetryDeps & {
+    /** Every lane this webhook serves; a push is routed by its repository to that repository's services. */
     config: StageConfig;
-    /** The repository this stage builds; pushes of any other are refused. */
-    repository: GitHubRepository;
     /** How long a claim blocks redeliveries before it may be taken over; above the handler's timeout. */
     claimLeaseMs?: number;
     /** How long delivery records are kept; more than GitHub's 3-day redelivery window. */
     deliveryRetentionMs?: number;
   };
 
-export type PushOutcome =
+/** How a push ended for one service it builds. */
+export type ServiceOutcome =
   | DeliveryRefusal
-  | { kind: "skipped"; reason: SkipReason }
   | { kind: "duplicate"; buildId: string | undefined }
   | {
       kind: "accepted";
       stage: string;
+      service: string;
       sequence: number;
       buildId: string;
       logUrl: string;
@@ -46,6 +41,12 @@ export type PushOutcome =
       superseded: number[];
     };
 
+export type PushOutcome =
+  | ServiceOutcome
+  | { kind: "skipped"; reason: SkipReason }
+  /** A monorepo's push that builds several services: each one's outcome, by service. */
+  | { kind: "services"; outcomes: Array<{ service: string; outcome: ServiceOutcome }> };
+
 /** Within the webhook's 10 s: at most about 0.5 s of waiting before the error escapes. */
 export const pushRetryPolicy: RetryPolicy = { attempts: 3, baseDelayMs: 100, maxDelayMs: 400 };
 
@@ -53,21 +54,46 @@ export const defaultClaimLeaseMs = 60_000;
 export const defaultDeliveryRetentionMs = 7 * 24 * 60 * 60 * 1000;
 
 /**
- * Turns one verified push delivery into at most one build: policy, durable dedupe, sequence,
- * StartBuild, ledger record, GitHub report, then supersede older builds of the stage.
- * Skips write nothing; only infrastructure failures before the build is recorded throw.
+ * Turns one verified push delivery into at most one build per service it touches: routing by
+ * repository, policy, then for each service on its own lane: durable dedupe, sequence,
+ * StartBuild, ledger record, GitHub report, and supersede older builds of that lane.
+ * Skips write nothing; only infrastructure failures before a build is recorded throw.
  */
 export async function acceptPush(
   deps: AcceptPushDeps,
   input: { deliveryId: string; push: PushEvent; bodyDigest: string },
 ): Promise<PushOutcome> {
-  const foreign = foreignRepository(input.push, deps.repository);
-  if (foreign) return foreign;
-  const plan = planBuild(input.push, deps.config, input.deliveryId);
-  if (plan.kind === "skip") return { kind: "skipped", reason: plan.reason };
+  const routed = routePush(input.push, deps.config);
+  if (routed.kind === "refused") return routed;
+  const planned = planBuilds(input.push, routed.lanes, input.deliveryId);
+  if (planned.kind === "skip") return { kind: "skipped", reason: planned.reason };
+  const [only, ...more] = planned.plans;
+  if (only !== undefined && more.length === 0) return acceptLane(deps, input, only);
+  // Each service's lane is independent; every one is tried, and a failure of any is the
+  // delivery's (GitHub redelivers, and the lanes already done answer duplicate).
+  const settled = await Promise.allSettled(
+    planned.plans.map((plan) => acceptLane(deps, input, plan)),
+  );
+  const failure = settled.find((r) => r.status === "rejected");
+  if (failure !== undefined) throw failure.reason;
+  return {
+    kind: "services",
+    outcomes: settled.map((r, i) => ({
+      service: planned.plans[i]?.stage.service ?? "",
+      outcome: (r as PromiseFulfilledResult<ServiceOutcome>).value,
+    })),
+  };
+}
+
+async function acceptLane(
+  deps: AcceptPushDeps,
+  input: { deliveryId: string; push: PushEvent; bodyDigest: string },
+  plan: Extract<BuildPlan, { kind: "build" }>,
+): Promise<ServiceOutcome> {
+  const lane = laneOf(plan.stage);
   // Ordered by what GitHub signed, not by arrival: an old body replayed later stays old.
   const pushedAt = pushedAtOf(input.push);
-  const stale = stalePush(pushedAt, (await deps.ledger.latest(plan.stage.name))?.pushedAt);
+  const stale = stalePush(pushedAt, (await deps.ledger.latest(lane))?.pushedAt);
   if (stale) return stale;
 
   const claimedAt = deps.now();
@@ -76,6 +102,7 @@ export async function acceptPush(
   );
   const claim = await deps.ledger.claimDelivery({
     deliveryId: input.deliveryId,
+    service: lane.service,
     claimedAt,
     leaseUntil: new Date(claimedAt.getTime() + (deps.claimLeaseMs ?? defaultClaimLeaseMs)),
     retainUntil,
@@ -96,7 +123,7 @@ export async function acceptPush(
     };
   }
 
-  const sequence = await deps.ledger.assignSequence(input.deliveryId, plan.stage.name);
+  const sequence = await deps.ledger.assignSequence(input.deliveryId, lane);
   // StartBuild is idempotent (the delivery id is its token), so a throttled call is retried,
   // briefly: GitHub waits 10 s for the answer, and redelivers a failure anyway.
   const build = await retryTransient(deps, pushRetryPolicy, () =>
@@ -126,7 +153,8 @@ export async function acceptPush(
   ]);
   return {
     kind: "accepted",
-    stage: plan.stage.name,
+    stage: lane.stage,
+    service: lane.service,
     sequence,
     buildId: build.buildId,
     logUrl: build.logUrl,
@@ -134,6 +162,8 @@ export async function acceptPush(
     superseded,
   };
 }
+
+const laneOf = (stage: Stage) => ({ stage: stage.name, service: stage.service });
 
 function newRecord(
   plan: Extract<BuildPlan, { kind: "build" }>,
@@ -145,6 +175,7 @@ function newRecord(
   const now = at.toISOString();
   return {
     stage: plan.stage.name,
+    service: plan.stage.service,
     sequence,
     deliveryId,
     state: DeploymentState.queued,

@@ -1,6 +1,7 @@
 import { matchesAnyBranch } from "../model/branch-glob.ts";
 import { type PushEvent, zeroSha } from "../model/push-event.ts";
 import type { Stage, StageConfig } from "../model/stage-config.ts";
+import { changedPaths, touchesService } from "./changed-paths.ts";
 
 /** Why a delivery starts no build; each value is what the webhook answers in its 202. */
 export const SkipReason = {
@@ -9,6 +10,8 @@ export const SkipReason = {
   notABranch: "not-a-branch",
   branchDeleted: "branch-deleted",
   unmappedBranch: "unmapped-branch",
+  /** The branch is mapped, but the push changed none of the service's paths (monorepos). */
+  noServicePaths: "no-service-paths",
   skipCi: "skip-ci",
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
@@ -20,11 +23,16 @@ export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
 export const BuildEnv = {
   commit: "SLIPWAY_COMMIT",
   stage: "SLIPWAY_STAGE",
+  service: "SLIPWAY_SERVICE",
   deliveryId: "SLIPWAY_DELIVERY_ID",
   sequence: "SLIPWAY_SEQUENCE",
 } as const;
 
-/** What StartBuild is asked for; `idempotencyToken` is the delivery id. */
+/**
+ * What StartBuild is asked for; `idempotencyToken` is the delivery id and the service: a
+ * monorepo's one delivery starts one build per service, and CodeBuild refuses a token reused
+ * with other parameters.
+ */
 export type BuildRequest = {
   projectName: string;
   /** The full commit SHA, never a branch name, so the build is of exactly the pushed commit. */
@@ -50,7 +58,36 @@ const branchPrefix = "refs/heads/";
 // GitHub Actions honours these markers too; matching case-insensitively is the forgiving choice.
 const skipCiMarker = /\[(?:skip ci|ci skip)\]/i;
 
-/** Decides whether a push builds, for which stage and with which request, or why it does not. */
+export type BuildPlans =
+  | { kind: "build"; plans: Array<Extract<BuildPlan, { kind: "build" }>> }
+  | { kind: "skip"; reason: SkipReason };
+
+/**
+ * Decides which services a push builds, each on which stage and with which request, or why
+ * it builds none. `lanes` are the lanes of the pushed repository only (see routePush); per
+ * service, the first of its stages whose globs match the branch wins, and a service declared
+ * with paths builds only when the push changed one of them.
+ */
+export function planBuilds(
+  push: PushEvent,
+  lanes: StageConfig["stages"],
+  deliveryId: string,
+): BuildPlans {
+  const services = [...new Set(lanes.map((lane) => lane.service))];
+  const plans = services.map((service) =>
+    planBuild(push, { stages: lanes.filter((lane) => lane.service === service) }, deliveryId),
+  );
+  const builds = plans.filter((plan) => plan.kind === "build");
+  if (builds.length > 0) return { kind: "build", plans: builds };
+  const reasons = plans.flatMap((plan) => (plan.kind === "skip" ? [plan.reason] : []));
+  // The most telling reason: a mapped branch whose paths were untouched says more than unmapped.
+  const reason = reasons.includes(SkipReason.noServicePaths)
+    ? SkipReason.noServicePaths
+    : (reasons[0] ?? SkipReason.unmappedBranch);
+  return { kind: "skip", reason };
+}
+
+/** Decides whether a push builds one service, for which stage and with which request, or why not. */
 export function planBuild(push: PushEvent, config: StageConfig, deliveryId: string): BuildPlan {
   if (push.ref.startsWith("refs/tags/")) return skip(SkipReason.tag);
   if (!push.ref.startsWith(branchPrefix)) return skip(SkipReason.notABranch);
@@ -60,6 +97,7 @@ export function planBuild(push: PushEvent, config: StageConfig, deliveryId: stri
   if (stage === undefined) return skip(SkipReason.unmappedBranch);
   const message = push.head_commit?.message ?? "";
   if (skipCiMarker.test(message)) return skip(SkipReason.skipCi);
+  if (!touchesService(changedPaths(push), stage.paths)) return skip(SkipReason.noServicePaths);
   return {
     kind: "build",
     stage,
@@ -73,10 +111,11 @@ export function planBuild(push: PushEvent, config: StageConfig, deliveryId: stri
     request: {
       projectName: stage.codebuildProject,
       sourceVersion: push.after,
-      idempotencyToken: deliveryId,
+      idempotencyToken: `${deliveryId}/${stage.service}`,
       environment: {
         [BuildEnv.commit]: push.after,
         [BuildEnv.stage]: stage.name,
+        [BuildEnv.service]: stage.service,
         [BuildEnv.deliveryId]: deliveryId,
       },
     },

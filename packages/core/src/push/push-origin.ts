@@ -1,8 +1,35 @@
 import type { PushEvent } from "../model/push-event.ts";
+import type { StageConfig } from "../model/stage-config.ts";
 import { type DeliveryRefusal, RefusalReason } from "./delivery-refusal.ts";
 
-/** The one repository a stage builds, as the stage's settings name it. */
+/** A repository as a service declares it: its full name and its numeric id. */
 export type GitHubRepository = { fullName: string; id: number };
+
+/**
+ * Routes a push by the repository it names: the lanes of every service declared in that
+ * repository (id and name both match), or a refusal when no service is: one webhook serves
+ * many repositories, and an unknown one builds nothing however it was signed.
+ */
+export function routePush(
+  push: PushEvent,
+  config: StageConfig,
+): { kind: "routed"; lanes: StageConfig["stages"] } | DeliveryRefusal {
+  const lanes = config.stages.filter(
+    (lane) => foreignRepository(push, lane.repository) === undefined,
+  );
+  if (lanes.length > 0) return { kind: "routed", lanes };
+  const { id, full_name: fullName } = push.repository;
+  const known = [
+    ...new Set(config.stages.map((l) => `${l.repository.fullName} (id ${l.repository.id})`)),
+  ];
+  return {
+    kind: "refused",
+    reason: RefusalReason.foreignRepository,
+    detail:
+      `no service is declared in ${fullName} (id ${id}); this webhook builds ` +
+      `${known.join(", ")}: declare a service for it, or point its hook elsewhere`,
+  };
+}
 
 /**
  * Refuses a push that is not this repository's: its id and its full name must both match

@@ -23,7 +23,7 @@ function kit() {
 describe("withLifecycleEvents", () => {
   it("publishes each state change of a deployment with the push's correlation id and links", async () => {
     const { deps, ledger, publisher } = kit();
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 3 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 3 });
 
     await deployBuild(deps, finishedBuildOf(record));
     await ledger.settled();
@@ -52,7 +52,7 @@ describe("withLifecycleEvents", () => {
 
   it("reports a failed build as build_failed", async () => {
     const { deps, ledger, publisher } = kit();
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 4 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 4 });
 
     await deployBuild(deps, { ...finishedBuildOf(record), status: "failed", image: undefined });
     await ledger.settled();
@@ -68,13 +68,15 @@ describe("withLifecycleEvents", () => {
     publisher.publish = async () => {
       throw new Error("bus gone");
     };
-    const record = await seedDeployment(ledger, { stage: "dev", sequence: 5 });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 5 });
 
     const outcome = await deployBuild(deps, finishedBuildOf(record));
     await ledger.settled();
 
     expect(outcome.kind).toBe("succeeded");
     expect(workloads.state(server).image).toBe(finishedBuildOf(record).image);
-    expect((await ledger.get({ stage: "dev", sequence: 5 }))?.state).toBe("succeeded");
+    expect((await ledger.get({ stage: "dev", service: "chat", sequence: 5 }))?.state).toBe(
+      "succeeded",
+    );
   });
 });

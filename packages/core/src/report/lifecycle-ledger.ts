@@ -8,6 +8,7 @@ import type {
 } from "../model/lifecycle-event.ts";
 import type { DiagnosticLog } from "../ports/diagnostic-log.ts";
 import type { Ledger } from "../ports/ledger.ts";
+import { githubEnvironment } from "./report-state.ts";
 
 export type LifecycleLinks = {
   /** The stage's app URL, when it has one. */
@@ -87,6 +88,7 @@ export function lifecycleDetailOf(
   return {
     status,
     stage: record.stage,
+    service: record.service,
     repository: `${record.repository.owner}/${record.repository.name}`,
     commit: record.commit,
     sequence: record.sequence,
@@ -102,7 +104,7 @@ export function lifecycleDetailOf(
         ? {}
         : {
             // GitHub has no web page per deployment id; the environment's deployments list it.
-            githubDeployment: `${github}/${record.repository.owner}/${record.repository.name}/deployments/${encodeURIComponent(record.stage)}`,
+            githubDeployment: `${github}/${record.repository.owner}/${record.repository.name}/deployments/${encodeURIComponent(githubEnvironment(record))}`,
           }),
       ...optional("appUrl", links.appUrl),
     },

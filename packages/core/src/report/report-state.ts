@@ -57,7 +57,9 @@ export async function reportState(
         await deps.github.createDeployment({
           repository,
           sha: record.commit,
-          environment: record.stage,
+          // One environment per service: GitHub marks a success's predecessors in the same
+          // environment inactive, and one service's deploy must not do that to another's.
+          environment: githubEnvironment(record),
           description,
           production: deps.target.production,
           payload: {
@@ -84,7 +86,7 @@ export async function reportState(
           repository,
           sha: record.commit,
           state: report.commitState,
-          context: `slipway/${record.stage}`,
+          context: `slipway/${record.stage}/${record.service}`,
           description,
           targetUrl: report.logUrl,
         });
@@ -94,6 +96,7 @@ export async function reportState(
   if (failures.length > 0) {
     deps.log.warn("GitHub report failed; the ledger marks it owed", {
       stage: record.stage,
+      service: record.service,
       sequence: record.sequence,
       state: report.state,
       errors: failures,
@@ -104,7 +107,7 @@ export async function reportState(
   if (githubReport === record.githubReport && newId === undefined) return githubReport;
   try {
     await deps.ledger.annotate(
-      { stage: record.stage, sequence: record.sequence },
+      { stage: record.stage, service: record.service, sequence: record.sequence },
       { githubReport, ...(newId === undefined ? {} : { githubDeploymentId: newId }) },
       deps.now(),
     );
@@ -113,6 +116,11 @@ export async function reportState(
     deps.log.warn("could not store the GitHub report state", { error: describeError(error) });
   }
   return githubReport;
+}
+
+/** The GitHub Deployment environment of a lane: `<stage>/<service>`, like its commit status context. */
+export function githubEnvironment(lane: { stage: string; service: string }): string {
+  return `${lane.stage}/${lane.service}`;
 }
 
 /**

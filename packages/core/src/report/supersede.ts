@@ -20,7 +20,7 @@ export async function supersede(
   alongside?: () => Promise<void>,
 ): Promise<TransitionOutcome> {
   const done = await deps.ledger.transition(
-    { stage: record.stage, sequence: record.sequence },
+    { stage: record.stage, service: record.service, sequence: record.sequence },
     { from, to: DeploymentState.superseded, at: deps.now(), fields: { ...owed, supersededBy: by } },
   );
   if (done.kind !== "applied") return done;
@@ -49,7 +49,7 @@ export async function supersede(
 export type SupersedeDeps = Omit<ReportDeps, "target"> & { builds: Builds };
 
 /**
- * Supersedes every in-flight deployment of the stage older than the newest one and (if the
+ * Supersedes every in-flight deployment of the lane (the stage's one service) older than the newest one and (if the
  * stage says so) stops its build. Every concurrent push runs this after recording itself,
  * and the ledger's reads are consistent, so whichever push records last sees all others: no
  * older build survives a race. Returns the sequences this call superseded.
@@ -59,7 +59,7 @@ export async function supersedeOlder(
   stage: Stage,
   ownSequence: number,
 ): Promise<number[]> {
-  const active = await deps.ledger.inFlight(stage.name);
+  const active = await deps.ledger.inFlight({ stage: stage.name, service: stage.service });
   const newest = Math.max(ownSequence, ...active.map((r) => r.sequence));
   const older = active.filter((r) => r.sequence < newest);
   const outcomes = await Promise.all(

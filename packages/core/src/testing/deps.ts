@@ -16,6 +16,8 @@ export const server: WorkloadTarget = {
 export const web: WorkloadTarget = { namespace: "chat", name: "chat-web", container: "web" };
 /** The stage's image repository: digestImage's default, so every test image is the stage's own. */
 export const imageRepository = "registry.example.test/slipway-chat";
+/** The repository of GitHub's own push examples (test/events/github). */
+export const repository = { fullName: "Codertocat/Hello-World", id: 186853002 };
 /** What every Deployment runs before a test deploys anything. */
 export const bootImage = digestImage(0xb007);
 
@@ -49,6 +51,7 @@ export function deps(options: DepsOptions = {}) {
   const memory = createMemoryLedger();
   const target: DeployTarget = {
     stage: "dev",
+    service: "chat",
     deployments: [server, web],
     production: false,
     imageRepository,
@@ -70,6 +73,9 @@ export function deps(options: DepsOptions = {}) {
       stages: [
         {
           name: "production",
+          service: "chat",
+          // The repository of GitHub's own push examples (test/events/github).
+          repository,
           branches: ["master"],
           codebuildProject: "slipway-production",
           deployments: [server],
@@ -78,8 +84,6 @@ export function deps(options: DepsOptions = {}) {
         },
       ],
     }),
-    // The repository of GitHub's own push examples (test/events/github).
-    repository: { fullName: "Codertocat/Hello-World", id: 186853002 },
     log,
     now: () => new Date(clock),
     sleep: async () => {},

@@ -13,9 +13,10 @@ const t0 = Date.parse("2026-11-25T10:00:00.000Z");
 const at = (ms: number) => new Date(t0 + ms);
 const sha = (n: number) => n.toString(16).padStart(40, "a");
 
-function claim(deliveryId: string, offsetMs = 0, leaseMs = 60_000) {
+function claim(deliveryId: string, offsetMs = 0, leaseMs = 60_000, service = "chat") {
   return {
     deliveryId,
+    service,
     claimedAt: at(offsetMs),
     leaseUntil: at(offsetMs + leaseMs),
     retainUntil: at(offsetMs + 7 * day),
@@ -26,11 +27,13 @@ function claim(deliveryId: string, offsetMs = 0, leaseMs = 60_000) {
 export function deploymentRecord(overrides: Partial<DeploymentRecord> = {}): DeploymentRecord {
   const sequence = overrides.sequence ?? 1;
   const stage = overrides.stage ?? "production";
+  const service = overrides.service ?? "chat";
   const createdAt = at(sequence * 1000).toISOString();
   return {
     stage,
+    service,
     sequence,
-    deliveryId: `delivery-${stage}-${sequence}`,
+    deliveryId: `delivery-${stage}-${service}-${sequence}`,
     state: "queued",
     repository: { owner: "Codertocat", name: "Hello-World" },
     ref: "refs/heads/main",
@@ -50,7 +53,7 @@ export function deploymentRecord(overrides: Partial<DeploymentRecord> = {}): Dep
 /** Claims the delivery and records the deployment, as acceptPush does. */
 async function recorded(ledger: Ledger, overrides: Partial<DeploymentRecord> = {}) {
   const record = deploymentRecord(overrides);
-  await ledger.claimDelivery(claim(record.deliveryId));
+  await ledger.claimDelivery(claim(record.deliveryId, 0, 60_000, record.service));
   await ledger.recordDeployment(record);
   return record;
 }
@@ -96,14 +99,19 @@ export function describeLedgerContract(
       it("lets a claim be taken over once its lease has run out, keeping its sequence", async () => {
         const ledger = await create();
         await ledger.claimDelivery(claim("d-1", 0, 30_000));
-        const sequence = await ledger.assignSequence("d-1", "production");
+        const sequence = await ledger.assignSequence("d-1", {
+          stage: "production",
+          service: "chat",
+        });
 
         const during = await ledger.claimDelivery(claim("d-1", 29_000));
         const after = await ledger.claimDelivery(claim("d-1", 31_000));
 
         expect(during.kind).toBe("duplicate");
         expect(after).toEqual({ kind: "claimed" });
-        expect(await ledger.assignSequence("d-1", "production")).toBe(sequence);
+        expect(await ledger.assignSequence("d-1", { stage: "production", service: "chat" })).toBe(
+          sequence,
+        );
       });
 
       it("never lets a started delivery be taken over, however late", async () => {
@@ -179,9 +187,9 @@ export function describeLedgerContract(
         const ledger = await create();
 
         const numbers = [
-          await ledger.nextSequence("production"),
-          await ledger.nextSequence("production"),
-          await ledger.nextSequence("staging"),
+          await ledger.nextSequence({ stage: "production", service: "chat" }),
+          await ledger.nextSequence({ stage: "production", service: "chat" }),
+          await ledger.nextSequence({ stage: "staging", service: "chat" }),
         ];
 
         expect(numbers).toEqual([1, 2, 1]);
@@ -191,13 +199,15 @@ export function describeLedgerContract(
         const ledger = await create();
 
         const numbers = await Promise.all(
-          Array.from({ length: 20 }, () => ledger.nextSequence("production")),
+          Array.from({ length: 20 }, () =>
+            ledger.nextSequence({ stage: "production", service: "chat" }),
+          ),
         );
 
         expect([...numbers].sort((a, b) => a - b)).toEqual(
           Array.from({ length: 20 }, (_, i) => i + 1),
         );
-        expect(await ledger.nextSequence("production")).toBe(21);
+        expect(await ledger.nextSequence({ stage: "production", service: "chat" })).toBe(21);
       });
 
       it("loses no increment when 100 callers race on two stages", async () => {
@@ -205,21 +215,23 @@ export function describeLedgerContract(
         const stages = ["production", "staging"];
 
         const numbers = await Promise.all(
-          Array.from({ length: 100 }, (_, i) => ledger.nextSequence(stages[i % 2] ?? "")),
+          Array.from({ length: 100 }, (_, i) =>
+            ledger.nextSequence({ stage: stages[i % 2] ?? "", service: "chat" }),
+          ),
         );
 
         expect(new Set(numbers.filter((_, i) => i % 2 === 0)).size).toBe(50);
         expect(new Set(numbers.filter((_, i) => i % 2 === 1)).size).toBe(50);
-        expect(await ledger.nextSequence("production")).toBe(51);
-        expect(await ledger.nextSequence("staging")).toBe(51);
+        expect(await ledger.nextSequence({ stage: "production", service: "chat" })).toBe(51);
+        expect(await ledger.nextSequence({ stage: "staging", service: "chat" })).toBe(51);
       });
 
       it("assigns a delivery the same sequence on every call", async () => {
         const ledger = await create();
         await ledger.claimDelivery(claim("d-1"));
 
-        const first = await ledger.assignSequence("d-1", "production");
-        const second = await ledger.assignSequence("d-1", "production");
+        const first = await ledger.assignSequence("d-1", { stage: "production", service: "chat" });
+        const second = await ledger.assignSequence("d-1", { stage: "production", service: "chat" });
 
         expect(second).toBe(first);
       });
@@ -229,18 +241,22 @@ export function describeLedgerContract(
         const ids = Array.from({ length: 20 }, (_, i) => `d-${i}`);
         await Promise.all(ids.map((id) => ledger.claimDelivery(claim(id))));
 
-        const numbers = await Promise.all(ids.map((id) => ledger.assignSequence(id, "production")));
+        const numbers = await Promise.all(
+          ids.map((id) => ledger.assignSequence(id, { stage: "production", service: "chat" })),
+        );
 
         expect(new Set(numbers).size).toBe(20);
-        expect(Math.max(...numbers)).toBeLessThan(await ledger.nextSequence("production"));
+        expect(Math.max(...numbers)).toBeLessThan(
+          await ledger.nextSequence({ stage: "production", service: "chat" }),
+        );
       });
 
       it("refuses a sequence for a delivery nobody claimed", async () => {
         const ledger = await create();
 
-        await expect(ledger.assignSequence("nobody", "production")).rejects.toThrow(
-          UnclaimedDeliveryError,
-        );
+        await expect(
+          ledger.assignSequence("nobody", { stage: "production", service: "chat" }),
+        ).rejects.toThrow(UnclaimedDeliveryError);
       });
     });
 
@@ -264,7 +280,7 @@ export function describeLedgerContract(
         await expect(ledger.recordDeployment(deploymentRecord())).rejects.toThrow(
           UnclaimedDeliveryError,
         );
-        expect(await ledger.latest("production")).toBeUndefined();
+        expect(await ledger.latest({ stage: "production", service: "chat" })).toBeUndefined();
       });
 
       it("moves a deployment only from an expected state, and keeps its lifecycle", async () => {
@@ -328,7 +344,7 @@ export function describeLedgerContract(
         );
 
         expect(outcomes.filter((o) => o.kind === "applied")).toHaveLength(10);
-        const stored = await ledger.history("production");
+        const stored = await ledger.history({ stage: "production", service: "chat" });
         expect(stored.map((r) => r.transitions.length)).toEqual(Array(10).fill(2));
       });
 
@@ -336,7 +352,7 @@ export function describeLedgerContract(
         const ledger = await create();
 
         const outcome = await ledger.transition(
-          { stage: "production", sequence: 9 },
+          { stage: "production", service: "chat", sequence: 9 },
           { from: ["queued"], to: "building", at: at(0) },
         );
 
@@ -376,7 +392,7 @@ export function describeLedgerContract(
 
         await expect(
           ledger.annotate(
-            { stage: "production", sequence: 1 },
+            { stage: "production", service: "chat", sequence: 1 },
             { githubReport: "reported" },
             at(0),
           ),
@@ -388,32 +404,32 @@ export function describeLedgerContract(
       it("lists a stage's history newest first, and its latest", async () => {
         const ledger = await create();
         for (const sequence of [1, 2, 3, 10]) await recorded(ledger, { sequence });
-        await recorded(ledger, { stage: "staging", sequence: 11 });
+        await recorded(ledger, { stage: "staging", service: "chat", sequence: 11 });
 
-        const history = await ledger.history("production", 3);
+        const history = await ledger.history({ stage: "production", service: "chat" }, 3);
 
         expect(history.map((r) => r.sequence)).toEqual([10, 3, 2]);
-        expect((await ledger.latest("production"))?.sequence).toBe(10);
-        expect(await ledger.latest("nowhere")).toBeUndefined();
+        expect((await ledger.latest({ stage: "production", service: "chat" }))?.sequence).toBe(10);
+        expect(await ledger.latest({ stage: "nowhere", service: "chat" })).toBeUndefined();
       });
 
       it("lists only deployments whose build may still run, oldest first", async () => {
         const ledger = await create();
         for (const sequence of [1, 2, 3, 4]) await recorded(ledger, { sequence });
         await ledger.transition(
-          { stage: "production", sequence: 1 },
+          { stage: "production", service: "chat", sequence: 1 },
           { from: ["queued"], to: "failed", at: at(0) },
         );
         await ledger.transition(
-          { stage: "production", sequence: 3 },
+          { stage: "production", service: "chat", sequence: 3 },
           { from: ["queued"], to: "building", at: at(0) },
         );
         await ledger.transition(
-          { stage: "production", sequence: 4 },
+          { stage: "production", service: "chat", sequence: 4 },
           { from: ["queued"], to: "deploying", at: at(0) },
         );
 
-        const inFlight = await ledger.inFlight("production");
+        const inFlight = await ledger.inFlight({ stage: "production", service: "chat" });
 
         expect(inFlight.map((r) => [r.sequence, r.state])).toEqual([
           [2, "queued"],
@@ -434,6 +450,42 @@ export function describeLedgerContract(
       });
     });
 
+    describe("services", () => {
+      it("gives each service of a stage its own sequence, history and in-flight list", async () => {
+        const ledger = await create();
+        await ledger.claimDelivery(claim("d-1"));
+        await ledger.claimDelivery(claim("d-1", 0, 60_000, "greeter"));
+
+        const chat = await ledger.assignSequence("d-1", { stage: "production", service: "chat" });
+        const greeter = await ledger.assignSequence("d-1", {
+          stage: "production",
+          service: "greeter",
+        });
+        await recorded(ledger, { sequence: 4 });
+        await recorded(ledger, { sequence: 4, service: "greeter", commit: sha(44) });
+
+        expect([chat, greeter]).toEqual([1, 1]);
+        const history = await ledger.history({ stage: "production", service: "greeter" });
+        expect(history.map((r) => [r.service, r.commit])).toEqual([["greeter", sha(44)]]);
+        expect(
+          (await ledger.inFlight({ stage: "production", service: "chat" })).map((r) => r.service),
+        ).toEqual(["chat"]);
+        expect((await ledger.latest({ stage: "production", service: "chat" }))?.commit).toBe(
+          sha(4),
+        );
+      });
+
+      it("claims one delivery once per service: a monorepo push builds each service once", async () => {
+        const ledger = await create();
+
+        const chat = await ledger.claimDelivery(claim("d-1"));
+        const greeter = await ledger.claimDelivery(claim("d-1", 0, 60_000, "greeter"));
+        const again = await ledger.claimDelivery(claim("d-1", 1000, 60_000, "greeter"));
+
+        expect([chat.kind, greeter.kind, again.kind]).toEqual(["claimed", "claimed", "duplicate"]);
+      });
+    });
+
     describe("stage pin", () => {
       const pin = { reason: "incident 42", by: "ana", at: at(5000), toCommit: sha(3) };
       const toDeploying = () => ({
@@ -446,25 +498,28 @@ export function describeLedgerContract(
       it("pins once, reads the pin back, and refuses a second pin until unpinned", async () => {
         const ledger = await create();
 
-        const first = await ledger.pin("production", pin);
-        const second = await ledger.pin("production", { ...pin, reason: "other" });
-        const read = await ledger.pinOf("production");
-        const released = await ledger.unpin("production");
-        const again = await ledger.unpin("production");
+        const first = await ledger.pin({ stage: "production", service: "chat" }, pin);
+        const second = await ledger.pin(
+          { stage: "production", service: "chat" },
+          { ...pin, reason: "other" },
+        );
+        const read = await ledger.pinOf({ stage: "production", service: "chat" });
+        const released = await ledger.unpin({ stage: "production", service: "chat" });
+        const again = await ledger.unpin({ stage: "production", service: "chat" });
 
         expect(first).toEqual({ kind: "pinned", pin, lastGuarded: 0 });
         expect(second).toEqual({ kind: "already", pin });
         expect(read).toEqual(pin);
         expect(released).toEqual({ kind: "unpinned", pin });
         expect(again).toEqual({ kind: "not-pinned" });
-        expect(await ledger.pinOf("production")).toBeUndefined();
-        expect(await ledger.pinOf("staging")).toBeUndefined();
+        expect(await ledger.pinOf({ stage: "production", service: "chat" })).toBeUndefined();
+        expect(await ledger.pinOf({ stage: "staging", service: "chat" })).toBeUndefined();
       });
 
       it("refuses a guarded transition while pinned and changes nothing", async () => {
         const ledger = await create();
         const record = await recorded(ledger, { sequence: 1 });
-        await ledger.pin("production", pin);
+        await ledger.pin({ stage: "production", service: "chat" }, pin);
 
         const outcome = await ledger.transition(record, toDeploying());
 
@@ -477,10 +532,24 @@ export function describeLedgerContract(
         const record = await recorded(ledger, { sequence: 1 });
 
         const moved = await ledger.transition(record, toDeploying());
-        const pinned = await ledger.pin("production", pin);
+        const pinned = await ledger.pin({ stage: "production", service: "chat" }, pin);
 
         expect(moved.kind).toBe("applied");
         expect(pinned).toEqual({ kind: "pinned", pin, lastGuarded: 1 });
+      });
+
+      it("pins one service of a stage and leaves the other's deploys alone", async () => {
+        const ledger = await create();
+        const chat = await recorded(ledger, { sequence: 1 });
+        const greeter = await recorded(ledger, { sequence: 1, service: "greeter" });
+        await ledger.pin({ stage: "production", service: "chat" }, pin);
+
+        const held = await ledger.transition(chat, toDeploying());
+        const deployed = await ledger.transition(greeter, toDeploying());
+
+        expect(held).toEqual({ kind: "pinned", pin });
+        expect(deployed.kind).toBe("applied");
+        expect(await ledger.pinOf({ stage: "production", service: "greeter" })).toBeUndefined();
       });
 
       it("still reports a state conflict before the pin on a guarded transition", async () => {

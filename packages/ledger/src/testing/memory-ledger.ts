@@ -2,6 +2,7 @@ import type {
   DeploymentFields,
   DeploymentKey,
   DeploymentRecord,
+  Lane,
   Ledger,
   StagePin,
 } from "@slipway/core";
@@ -34,14 +35,19 @@ export function createMemoryLedger(): MemoryLedger {
   const counters = new Map<string, number>();
   const deployments = new Map<string, DeploymentRecord>();
   const pins = new Map<string, StagePin>();
-  /** Per stage, the highest sequence that passed the deploy guard (`unlessPinned`). */
+  /** Per lane, the highest sequence that passed the deploy guard (`unlessPinned`). */
   const guarded = new Map<string, number>();
-  const id = (key: DeploymentKey) => `${key.stage}#${key.sequence}`;
+  const lane = (key: Lane) => `${key.stage}#${key.service}`;
+  const inLane = (record: DeploymentRecord, key: Lane) =>
+    record.stage === key.stage && record.service === key.service;
+  // One claim per delivery and service: a monorepo's push builds each service on its own.
+  const claimId = (deliveryId: string, service: string) => `${deliveryId}#${service}`;
+  const id = (key: DeploymentKey) => `${lane(key)}#${key.sequence}`;
   const copy = <T>(value: T): T => structuredClone(value);
   const all = () => [...deployments.values()];
-  const nextSequence = (stage: string) => {
-    const next = (counters.get(stage) ?? 0) + 1;
-    counters.set(stage, next);
+  const nextSequence = (key: Lane) => {
+    const next = (counters.get(lane(key)) ?? 0) + 1;
+    counters.set(lane(key), next);
     return next;
   };
   const stored = (key: DeploymentKey) => {
@@ -72,14 +78,14 @@ export function createMemoryLedger(): MemoryLedger {
     async claimDelivery(claim) {
       assertRetention(claim.claimedAt, claim.retainUntil);
       const now = claim.claimedAt.getTime();
-      const existing = deliveries.get(claim.deliveryId);
+      const existing = deliveries.get(claimId(claim.deliveryId, claim.service));
       const free =
         existing === undefined ||
         existing.retainUntil <= now ||
         (existing.state === "claimed" && existing.leaseUntil <= now);
       if (!free) return { kind: "duplicate", buildId: existing.buildId };
       const expired = existing !== undefined && existing.retainUntil <= now;
-      deliveries.set(claim.deliveryId, {
+      deliveries.set(claimId(claim.deliveryId, claim.service), {
         state: "claimed",
         leaseUntil: claim.leaseUntil.getTime(),
         retainUntil: claim.retainUntil.getTime(),
@@ -88,18 +94,18 @@ export function createMemoryLedger(): MemoryLedger {
       });
       return { kind: "claimed" };
     },
-    async nextSequence(stage) {
-      return nextSequence(stage);
+    async nextSequence(key) {
+      return nextSequence(key);
     },
-    async assignSequence(deliveryId, stage) {
-      const delivery = deliveries.get(deliveryId);
+    async assignSequence(deliveryId, key) {
+      const delivery = deliveries.get(claimId(deliveryId, key.service));
       if (delivery === undefined) throw new UnclaimedDeliveryError(deliveryId);
-      delivery.sequence ??= nextSequence(stage);
+      delivery.sequence ??= nextSequence(key);
       return delivery.sequence;
     },
     async recordDeployment(record) {
       if (deployments.has(id(record))) return { kind: "exists" };
-      const delivery = deliveries.get(record.deliveryId);
+      const delivery = deliveries.get(claimId(record.deliveryId, record.service));
       if (delivery === undefined) throw new UnclaimedDeliveryError(record.deliveryId);
       deployments.set(id(record), copy(record));
       delivery.state = "started";
@@ -113,9 +119,9 @@ export function createMemoryLedger(): MemoryLedger {
         return { kind: "conflict", current: current && copy(current) };
       }
       if (change.unlessPinned) {
-        const pin = pins.get(key.stage);
+        const pin = pins.get(lane(key));
         if (pin !== undefined) return { kind: "pinned", pin: copy(pin) };
-        guarded.set(key.stage, Math.max(guarded.get(key.stage) ?? 0, key.sequence));
+        guarded.set(lane(key), Math.max(guarded.get(lane(key)) ?? 0, key.sequence));
       }
       const at = change.at.toISOString();
       const next: DeploymentRecord = {
@@ -136,24 +142,24 @@ export function createMemoryLedger(): MemoryLedger {
       const record = deployments.get(id(key));
       return record && copy(record);
     },
-    async latest(stage) {
+    async latest(key) {
       const newest = all()
-        .filter((r) => r.stage === stage)
+        .filter((r) => inLane(r, key))
         .sort((a, b) => b.sequence - a.sequence)[0];
       return newest && copy(newest);
     },
-    async history(stage, limit = 50) {
+    async history(key, limit = 50) {
       return copy(
         all()
-          .filter((r) => r.stage === stage)
+          .filter((r) => inLane(r, key))
           .sort((a, b) => b.sequence - a.sequence)
           .slice(0, limit),
       );
     },
-    async inFlight(stage) {
+    async inFlight(key) {
       return copy(
         all()
-          .filter((r) => r.stage === stage && inFlightStates.includes(r.state))
+          .filter((r) => inLane(r, key) && inFlightStates.includes(r.state))
           .sort((a, b) => a.sequence - b.sequence),
       );
     },
@@ -164,20 +170,20 @@ export function createMemoryLedger(): MemoryLedger {
           .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.sequence - b.sequence),
       );
     },
-    async pin(stage, pin) {
-      const existing = pins.get(stage);
+    async pin(key, pin) {
+      const existing = pins.get(lane(key));
       if (existing !== undefined) return { kind: "already", pin: copy(existing) };
-      pins.set(stage, copy(pin));
-      return { kind: "pinned", pin: copy(pin), lastGuarded: guarded.get(stage) ?? 0 };
+      pins.set(lane(key), copy(pin));
+      return { kind: "pinned", pin: copy(pin), lastGuarded: guarded.get(lane(key)) ?? 0 };
     },
-    async unpin(stage) {
-      const existing = pins.get(stage);
+    async unpin(key) {
+      const existing = pins.get(lane(key));
       if (existing === undefined) return { kind: "not-pinned" };
-      pins.delete(stage);
+      pins.delete(lane(key));
       return { kind: "unpinned", pin: existing };
     },
-    async pinOf(stage) {
-      const pin = pins.get(stage);
+    async pinOf(key) {
+      const pin = pins.get(lane(key));
       return pin && copy(pin);
     },
   };

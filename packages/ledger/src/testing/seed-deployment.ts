@@ -4,6 +4,8 @@ import type { LedgerInspection } from "../ledger-inspection.ts";
 
 export type SeedOptions = {
   stage: string;
+  /** The service; with the stage, the lane whose counter is advanced. @default "chat" */
+  service?: string;
   /** The sequence to record; the stage's counter is advanced to it. */
   sequence: number;
   commit?: string;
@@ -26,9 +28,13 @@ export async function seedDeployment(
 ): Promise<DeploymentRecord> {
   const at = options.now ?? new Date("2026-11-26T10:00:00.000Z");
   const { stage, sequence } = options;
-  const deliveryId = `delivery-${stage}-${sequence}`;
+  const service = options.service ?? "chat";
+  const lane = { stage, service };
+  const laneId = `${stage}#${service}`;
+  const deliveryId = `delivery-${stage}-${service}-${sequence}`;
   await ledger.claimDelivery({
     deliveryId,
+    service,
     claimedAt: at,
     leaseUntil: new Date(at.getTime() + 60_000),
     retainUntil: new Date(at.getTime() + 7 * 24 * 3600_000),
@@ -37,17 +43,18 @@ export async function seedDeployment(
   // asked for its counter, so remember how far seeding took it.
   const counters = seeded.get(ledger) ?? new Map<string, number>();
   seeded.set(ledger, counters);
-  for (let counter = counters.get(stage) ?? 0; counter < sequence - 1; ) {
-    counter = await ledger.nextSequence(stage);
+  for (let counter = counters.get(laneId) ?? 0; counter < sequence - 1; ) {
+    counter = await ledger.nextSequence(lane);
   }
-  counters.set(stage, sequence);
-  const assigned = await ledger.assignSequence(deliveryId, stage);
+  counters.set(laneId, sequence);
+  const assigned = await ledger.assignSequence(deliveryId, lane);
   if (assigned !== sequence)
     throw new Error(`${stage} counter is past ${sequence} (got ${assigned})`);
   const iso = at.toISOString();
   const commit = options.commit ?? `${sequence.toString(16).padStart(6, "0")}${"a".repeat(34)}`;
   const record: DeploymentRecord = {
     stage,
+    service,
     sequence,
     deliveryId,
     state: DeploymentState.queued,
@@ -55,8 +62,8 @@ export async function seedDeployment(
     ref: "refs/heads/main",
     commit,
     commitTitle: `Change number ${sequence}`,
-    project: `slipway-${stage}`,
-    buildId: `slipway-${stage}:build-${sequence}`,
+    project: `slipway-${stage}-${service}`,
+    buildId: `slipway-${stage}-${service}:build-${sequence}`,
     logUrl: `https://builds.example.test/slipway-${stage}/${sequence}`,
     githubReport: options.githubDeploymentId === null ? "pending" : "reported",
     ...(options.githubDeploymentId === null
@@ -85,13 +92,16 @@ export async function seedDeployment(
         to === DeploymentState.deploying && options.imageDigest
           ? { imageDigest: options.imageDigest }
           : {};
-      const moved = await ledger.transition({ stage, sequence }, { from: [from], to, at, fields });
+      const moved = await ledger.transition(
+        { stage, service, sequence },
+        { from: [from], to, at, fields },
+      );
       if (moved.kind === "conflict")
         throw new Error(`cannot seed ${stage}#${sequence} as ${target}`);
       from = to;
     }
   }
-  const stored = await ledger.get({ stage, sequence });
+  const stored = await ledger.get({ stage, service, sequence });
   if (stored === undefined) throw new Error(`seeded ${stage}#${sequence} is missing`);
   return stored;
 }
@@ -104,6 +114,7 @@ export function finishedBuildOf(
   return {
     status: "succeeded",
     stage: record.stage,
+    service: record.service,
     sequence: record.sequence,
     commit: record.commit,
     deliveryId: record.deliveryId,
