@@ -50,4 +50,20 @@ describe("present", () => {
     }
     expect(JSON.parse(outputs[1] ?? "")[0].commitTitle).toBe(hostile.commitTitle);
   });
+
+  it("says what an unpin of a stage no longer pinned deployed", () => {
+    const value = {
+      kind: "not-pinned" as const,
+      deployed: {
+        sequence: 4,
+        outcome: { kind: "held" as const, reason: "stage dev is pinned by ana: freeze" },
+      },
+    };
+
+    const text = present({ command: "unpin", stage: "dev", value }, false);
+
+    expect(text).toBe(
+      "dev was not pinned\ndeployed held #4: held (stage dev is pinned by ana: freeze)",
+    );
+  });
 });

@@ -58,11 +58,7 @@ export function exitCodeOf(result: CommandResult): number {
       return result.value.rollback === undefined || rolledBack(result.value.rollback) ? 0 : 1;
     case "unpin": {
       const { value } = result;
-      return value.kind === "unpinned" &&
-        value.deployed !== undefined &&
-        value.deployed.outcome.kind !== "succeeded"
-        ? 1
-        : 0;
+      return value.deployed !== undefined && value.deployed.outcome.kind !== "succeeded" ? 1 : 0;
     }
   }
 }
@@ -132,8 +128,10 @@ function pinText(stage: string, outcome: PinStageOutcome): string {
 }
 
 function unpinText(stage: string, outcome: UnpinStageOutcome): string {
-  if (outcome.kind === "not-pinned") return `${stage} was not pinned`;
-  const released = `unpinned ${stage} (pinned by ${outcome.pin.by}: ${outcome.pin.reason})`;
+  const released =
+    outcome.kind === "not-pinned"
+      ? `${stage} was not pinned`
+      : `unpinned ${stage} (pinned by ${outcome.pin.by}: ${outcome.pin.reason})`;
   if (outcome.deployed === undefined) return released;
   const { sequence, outcome: deployed } = outcome.deployed;
   return `${released}\ndeployed held #${sequence}: ${deployed.kind}${"reason" in deployed ? ` (${deployed.reason})` : ""}`;

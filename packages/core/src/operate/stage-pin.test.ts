@@ -48,6 +48,37 @@ describe("stage pin", () => {
     expect(await ledger.pinOf({ stage: "dev", service: "chat" })).toBeUndefined();
   });
 
+  // Found by the deploy simulation (seed 9101): an unpin that released the pin but died before
+  // deploying (or an unpin without deployLatest) left the build held for ever, because a second
+  // `unpin --deploy-latest` answered "not pinned" and deployed nothing.
+  it("rolls out the newest held build on unpin with deployLatest when the pin is already gone", async () => {
+    const { deps, ledger, workloads } = kit();
+    await pinStage(deps, { reason: "freeze", by: "ana" });
+    const record = await seedDeployment(ledger, { stage: "dev", service: "chat", sequence: 2 });
+    await deployBuild(deps, finishedBuildOf(record));
+    await unpinStage(deps, { deployLatest: false });
+
+    const outcome = await unpinStage(deps, { deployLatest: true });
+
+    expect(outcome).toMatchObject({
+      kind: "not-pinned",
+      deployed: { sequence: 2, outcome: { kind: "succeeded" } },
+    });
+    expect(workloads.state(server).image).toBe(finishedBuildOf(record).image);
+    expect(await ledger.get({ stage: "dev", service: "chat", sequence: 2 })).toMatchObject({
+      state: "succeeded",
+    });
+  });
+
+  it("deploys nothing on unpin with deployLatest when the stage is not pinned and holds nothing", async () => {
+    const { deps, workloads } = kit();
+
+    const outcome = await unpinStage(deps, { deployLatest: true });
+
+    expect(outcome).toEqual({ kind: "not-pinned" });
+    expect(workloads.state(server).image).toBe(bootImage);
+  });
+
   it("supersedes the older held builds when unpinning deploys the newest", async () => {
     const { deps, ledger } = kit();
     await pinStage(deps, { reason: "freeze", by: "ana" });

@@ -32,9 +32,11 @@ export async function pinStage(
   return { ...pinned, rollback };
 }
 
+type Deployed = { deployed?: { sequence: number; outcome: DeployOutcome } };
+
 export type UnpinStageOutcome =
-  | { kind: "not-pinned" }
-  | { kind: "unpinned"; pin: StagePin; deployed?: { sequence: number; outcome: DeployOutcome } };
+  | ({ kind: "not-pinned" } & Deployed)
+  | ({ kind: "unpinned"; pin: StagePin } & Deployed);
 
 /**
  * Releases the stage. With `deployLatest`, the newest held build rolls out as its build event
@@ -46,7 +48,9 @@ export async function unpinStage(
   request: { deployLatest: boolean },
 ): Promise<UnpinStageOutcome> {
   const released = await deps.ledger.unpin(deps.target);
-  if (released.kind === "not-pinned" || !request.deployLatest) return released;
+  // Not pinned any more still deploys what is held: a retried unpin whose first try released
+  // the pin and then died, or an unpin without deployLatest, must not leave it held for ever.
+  if (!request.deployLatest) return released;
   const allHeld = (await deps.ledger.inFlight(deps.target)).filter(
     (r) => r.state === DeploymentState.held && r.imageDigest !== undefined,
   );
