@@ -13,10 +13,11 @@ type KubeObject = {
 };
 
 const overlaysDir = join(import.meta.dirname, "../../../k8s/overlays");
+const greeterDir = join(import.meta.dirname, "../../../k8s/services/greeter");
 const overlays = readdirSync(overlaysDir);
 
-async function render(overlay: string): Promise<KubeObject[]> {
-  const yaml = await kubectl(["kustomize", join(overlaysDir, overlay)]);
+async function render(overlay: string, dir = join(overlaysDir, overlay)): Promise<KubeObject[]> {
+  const yaml = await kubectl(["kustomize", dir]);
   return parseAllDocuments(yaml).map((document) => document.toJSON() as KubeObject);
 }
 
@@ -146,6 +147,48 @@ describe("k8s overlays", () => {
         );
         expect(out).toMatch(/successfully rolled out/);
       }
+    } finally {
+      await kubectl(["delete", "namespace", namespace, "--wait=false"], {
+        kubeconfig: kubeconfigAdmin,
+      });
+    }
+  });
+
+  // The second service's own folder: its namespace, deployer Role, NetworkPolicies and
+  // Deployment must be accepted and roll out on a real API server like the chat's.
+  it("rolls the greeter's manifests out on the real control plane under the restricted pod security standard", async () => {
+    const namespace = "overlay-greeter";
+    const { kubeconfigAdmin } = inject("kube");
+    const objects = await render("greeter", greeterDir);
+    expect(objects.map((o) => o.kind).sort()).toEqual(
+      [
+        "Deployment",
+        "Namespace",
+        "NetworkPolicy",
+        "NetworkPolicy",
+        "Role",
+        "RoleBinding",
+        "Service",
+      ].sort(),
+    );
+    const out = await kubectl(["apply", "--server-side", "-f", "-"], {
+      kubeconfig: kubeconfigAdmin,
+      input: inNamespace(objects, namespace),
+    });
+    try {
+      expect(out).toMatch(/deployment.apps\/greeter serverside-applied/);
+      const labels = await kubectl(
+        ["get", "namespace", namespace, "-o", "jsonpath={.metadata.labels}"],
+        { kubeconfig: kubeconfigAdmin },
+      );
+      expect(JSON.parse(labels)).toMatchObject({
+        "pod-security.kubernetes.io/enforce": "restricted",
+      });
+      const status = await kubectl(
+        ["-n", namespace, "rollout", "status", "deployment/greeter", "--timeout=90s"],
+        { kubeconfig: kubeconfigAdmin },
+      );
+      expect(status).toMatch(/successfully rolled out/);
     } finally {
       await kubectl(["delete", "namespace", namespace, "--wait=false"], {
         kubeconfig: kubeconfigAdmin,
