@@ -7,7 +7,7 @@ import { adminApps, kube, loadKubeConfig } from "../deploy/cluster-kit.ts";
 import { stageObjectsIn } from "./stage-objects.ts";
 
 /** What the deployer's Role and admission need; the Services and Ingresses are not involved. */
-const guardKinds = new Set([
+export const guardKinds = new Set([
   "Namespace",
   "Role",
   "RoleBinding",

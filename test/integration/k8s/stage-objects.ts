@@ -16,13 +16,18 @@ export function stageObjectsIn(
   namespace: string,
   options: StageObjectOptions,
 ): KubeObject[] {
-  const moved = renderOverlay(overlay).map((object) => {
+  const moved = movedTo(renderOverlay(overlay), namespace);
+  // The chat's own HTTPS flags (its web client's Secure cookie), as its declaration names them.
+  const httpsFlags = serviceFiles.find((s) => s.name === "chat")?.httpsFlags ?? [];
+  return clusterObjectsFor(moved, { httpsFlags, ...options });
+}
+
+/** Rendered objects moved to `namespace`, so that a suite cannot collide with another's. */
+export function movedTo(objects: readonly KubeObject[], namespace: string): KubeObject[] {
+  return objects.map((object) => {
     const copy = structuredClone(object);
     if (copy.kind === "Namespace") copy.metadata.name = namespace;
     else if (copy.metadata.namespace) copy.metadata.namespace = namespace;
     return copy;
   });
-  // The chat's own HTTPS flags (its web client's Secure cookie), as its declaration names them.
-  const httpsFlags = serviceFiles.find((s) => s.name === "chat")?.httpsFlags ?? [];
-  return clusterObjectsFor(moved, { httpsFlags, ...options });
 }

@@ -2,15 +2,12 @@ import { AppsV1Api } from "@kubernetes/client-node";
 import { createClusterObjects } from "@slipway/kube";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bootstrapImage } from "../../../infra/settings.ts";
-import {
-  type KubeObject,
-  renderManifests,
-  stageObjectsFor,
-} from "../../../infra/workload-objects.ts";
+import { renderManifests, stageObjectsFor } from "../../../infra/workload-objects.ts";
 import { waitForRollout } from "../../kube/deployment-rollout.ts";
 import { waitFor } from "../../kube/wait-for.ts";
 import { adminApps, kube, loadKubeConfig } from "../deploy/cluster-kit.ts";
-import { strategicMerge } from "./guarded-stage.ts";
+import { guardKinds, strategicMerge } from "./guarded-stage.ts";
+import { movedTo } from "./stage-objects.ts";
 
 /**
  * Two services on one stage, as infra applies them (stageObjectsFor): each namespace has its
@@ -26,25 +23,8 @@ const greeter = {
   namespace: "two-greeter",
   registry: "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway-production-greeter",
 };
-const guardKinds = new Set([
-  "Namespace",
-  "Role",
-  "RoleBinding",
-  "ValidatingAdmissionPolicy",
-  "ValidatingAdmissionPolicyBinding",
-  "Deployment",
-]);
-const digest = (c: string) => `@sha256:${c.repeat(64)}`;
 
-/** A service's rendered manifests moved to `namespace`, so no other suite's objects collide. */
-function movedTo(folder: string, namespace: string): KubeObject[] {
-  return renderManifests(folder).map((object) => {
-    const copy = structuredClone(object);
-    if (copy.kind === "Namespace") copy.metadata.name = namespace;
-    else if (copy.metadata.namespace) copy.metadata.namespace = namespace;
-    return copy;
-  });
-}
+const digest = (c: string) => `@sha256:${c.repeat(64)}`;
 
 const admin = loadKubeConfig(kube.kubeconfigAdmin);
 const apps = loadKubeConfig(kube.kubeconfigDeployer).makeApiClient(AppsV1Api);
@@ -78,8 +58,14 @@ const refusal = (attempt: Promise<unknown>) =>
 beforeAll(async () => {
   const objects = stageObjectsFor(
     [
-      { rendered: movedTo("k8s/overlays/production", chat.namespace), registry: chat.registry },
-      { rendered: movedTo("k8s/services/greeter", greeter.namespace), registry: greeter.registry },
+      {
+        rendered: movedTo(renderManifests("k8s/overlays/production"), chat.namespace),
+        registry: chat.registry,
+      },
+      {
+        rendered: movedTo(renderManifests("k8s/services/greeter"), greeter.namespace),
+        registry: greeter.registry,
+      },
     ],
     {},
   ).filter((o) => guardKinds.has(o.kind));
