@@ -1,3 +1,4 @@
+import { DeployLabel } from "@slipway/core";
 import type { KubeObject } from "./kube-object.ts";
 
 /**
@@ -6,7 +7,9 @@ import type { KubeObject } from "./kube-object.ts";
  * from the deployer's group and refuses every Deployment change except
  * - a container's image, to `<stage registry>@sha256:<64 hex>` or back to the bootstrap image
  *   (the first rollout's rollback restores what ran before it);
- * - the Deployment's own `slipway.dev/*` and `kubernetes.io/change-cause` annotations.
+ * - the Deployment's own `slipway.dev/*` and `kubernetes.io/change-cause` annotations;
+ * - its `slipway.dev/high-water` label, a sequence number, upward only (the guard of the
+ *   deployer's unread patches, see packages/core applyImage).
  * Anything else in the pod template (env, command, volumes, a sidecar, the service account),
  * the Deployment's spec, labels or other annotations, and any create or delete, is refused.
  * RBAC (`k8s/base/rbac.yaml`, resourceNames) already limits the deployer to the stage's
@@ -56,6 +59,8 @@ function unchangedExcept(path: string, except: readonly string[]): string {
 const containers = "object.spec.template.spec.containers";
 const oldContainers = "oldObject.spec.template.spec.containers";
 const ownAnnotation = "(k.startsWith('slipway.dev/') || k == 'kubernetes.io/change-cause')";
+const highWater = JSON.stringify(DeployLabel.highWater);
+const sequencePattern = "'^[1-9][0-9]{0,15}$'";
 
 /** The policy's validations, in the order the API server reports the first that fails. */
 export const deployerRules = [
@@ -108,8 +113,23 @@ export const deployerRules = [
       "the deployer may change only slipway.dev/* and kubernetes.io/change-cause annotations",
   },
   {
-    expression: unchangedExcept("metadata", serverSetMetadata),
-    message: "the deployer may not change the Deployment's labels, finalizers or owners",
+    expression: unchangedExcept("metadata", [...serverSetMetadata, "labels"]),
+    message: "the deployer may not change the Deployment's finalizers or owners",
+  },
+  {
+    expression:
+      `variables.labels.all(k, k == ${highWater} || ` +
+      "(k in variables.oldLabels && variables.oldLabels[k] == variables.labels[k])) && " +
+      "variables.oldLabels.all(k, k in variables.labels)",
+    message: "the deployer may not change the Deployment's labels but slipway.dev/high-water",
+  },
+  {
+    // Raised with every patch and never lowered: an undo cannot lower it, nor can the deployer.
+    expression:
+      `!(${highWater} in variables.labels) || (variables.labels[${highWater}].matches(${sequencePattern}) && ` +
+      `(!(${highWater} in variables.oldLabels) || !variables.oldLabels[${highWater}].matches(${sequencePattern}) || ` +
+      `int(variables.labels[${highWater}]) >= int(variables.oldLabels[${highWater}])))`,
+    message: "slipway.dev/high-water must be a sequence number, and may only go up",
   },
 ] as const;
 
@@ -147,6 +167,8 @@ export function deployerAdmission(options: DeployerAdmissionOptions): KubeObject
         { name: "deployments", expression: literal(options.deployments) },
         { name: "annotations", expression: "object.metadata.?annotations.orValue({})" },
         { name: "oldAnnotations", expression: "oldObject.metadata.?annotations.orValue({})" },
+        { name: "labels", expression: "object.metadata.?labels.orValue({})" },
+        { name: "oldLabels", expression: "oldObject.metadata.?labels.orValue({})" },
       ],
       validations: deployerRules,
     },

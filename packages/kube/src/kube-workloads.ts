@@ -1,11 +1,15 @@
 import type { KubeConfig, V1Deployment, V1ReplicaSetList } from "@kubernetes/client-node";
 import {
+  ConflictError,
+  DeployAnnotation,
+  DeployLabel,
+  type ImageChange,
   type WorkloadRevision,
   type Workloads,
   type WorkloadTarget,
   workloadName,
 } from "@slipway/core";
-import { type ApiConnection, openApiConnection } from "./api-connection.ts";
+import { type ApiConnection, KubeApiError, openApiConnection } from "./api-connection.ts";
 import { onFirstUse } from "./first-use.ts";
 import { followDeployment } from "./follow-deployment.ts";
 import { endpointFromKubeConfig } from "./kube-config-endpoint.ts";
@@ -33,14 +37,19 @@ const revisionAnnotation = "deployment.kubernetes.io/revision";
 
 /** The strategic merge patch content type, which merges a container by name. */
 const strategicMergePatch = "application/strategic-merge-patch+json";
+/** RFC 6902 JSON patch: ordered operations, `test` among them, applied all or none. */
+const jsonPatch = "application/json-patch+json";
 
 /**
  * The Workloads port on the Kubernetes API, using only what the deployer's Role grants: get,
  * patch and watch Deployments, list ReplicaSets, as four REST calls over one connection (see
- * ApiConnection). The image change is a strategic merge patch that merges the container by
- * name and carries `metadata.resourceVersion`, which the API server checks as a precondition
- * and answers with 409 when the object moved.
+ * ApiConnection). An image change after a read is a strategic merge patch that merges the
+ * container by name and carries `metadata.resourceVersion`, which the API server checks as a
+ * precondition and answers with 409 when the object moved. One guarded by the high-water
+ * label alone (no read) is a JSON patch whose `test` operations the API server evaluates on
+ * the object it is about to write, all or nothing.
  * @see https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/deployment-v1/
+ * @see https://kubernetes.io/docs/tasks/manage-kubernetes-objects/update-api-object-kubectl-patch/
  */
 export function createKubeWorkloads(options: KubeWorkloadsOptions): Workloads {
   const connection: () => Promise<ApiConnection> =
@@ -53,6 +62,16 @@ export function createKubeWorkloads(options: KubeWorkloadsOptions): Workloads {
     `/apis/apps/v1/namespaces/${encodeURIComponent(target.namespace)}/deployments/${encodeURIComponent(target.name)}`;
   // Each Deployment's label selector, as its last read showed it (see revisions).
   const selectors = new Map<string, string>();
+  // Where the target container sits in each pod template, as last seen: a JSON patch names
+  // containers by index. The patch tests the name there, so a stale index only costs a read.
+  const containerIndexes = new Map<string, number>();
+  const remember = (target: WorkloadTarget, deployment: V1Deployment) => {
+    const index = deployment.spec?.template.spec?.containers.findIndex(
+      (c) => c.name === target.container,
+    );
+    if (index !== undefined && index >= 0) containerIndexes.set(workloadName(target), index);
+    return deployment;
+  };
   const getDeployment = async (target: WorkloadTarget) => {
     const deployment = await (await connection()).request<V1Deployment>({
       method: "GET",
@@ -60,7 +79,7 @@ export function createKubeWorkloads(options: KubeWorkloadsOptions): Workloads {
       signal: AbortSignal.timeout(timeout),
     });
     selectors.set(workloadName(target), labelSelector(deployment));
-    return deployment;
+    return remember(target, deployment);
   };
   const read: Workloads["read"] = (target) =>
     kubeCall(`get ${workloadName(target)}`, async () =>
@@ -71,20 +90,31 @@ export function createKubeWorkloads(options: KubeWorkloadsOptions): Workloads {
     read,
     setImage: (target, change) =>
       kubeCall(`patch ${workloadName(target)}`, async () => {
-        const body = {
-          metadata: { resourceVersion: change.resourceVersion, annotations: change.annotations },
-          spec: {
-            template: { spec: { containers: [{ name: target.container, image: change.image }] } },
-          },
-        };
-        const patched = await (await connection()).request<V1Deployment>({
-          method: "PATCH",
+        const guarded = "whileHighWater" in change;
+        const request = {
+          method: "PATCH" as const,
           path: deploymentPath(target),
-          body,
-          contentType: strategicMergePatch,
           signal: AbortSignal.timeout(timeout),
-        });
-        return toWorkloadState(patched, target);
+          ...(guarded
+            ? {
+                body: highWaterPatch(target, change, containerIndexes.get(workloadName(target))),
+                contentType: jsonPatch,
+              }
+            : { body: strategicPatch(target, change), contentType: strategicMergePatch }),
+        };
+        try {
+          return toWorkloadState(
+            remember(target, await (await connection()).request<V1Deployment>(request)),
+            target,
+          );
+        } catch (error) {
+          if (guarded && jsonPatchDidNotApply(error)) {
+            throw new ConflictError(`patch ${workloadName(target)}: not at that high-water`, {
+              cause: error,
+            });
+          }
+          throw error;
+        }
       }),
     watch: async function* (target, signal) {
       yield* followDeployment(await connection(), target, signal, {
@@ -121,6 +151,65 @@ export function createKubeWorkloads(options: KubeWorkloadsOptions): Workloads {
         .sort((a, b) => b.revision - a.revision);
     },
   };
+}
+
+function strategicPatch(target: WorkloadTarget, change: ImageChange & { resourceVersion: string }) {
+  return {
+    metadata: {
+      resourceVersion: change.resourceVersion,
+      annotations: change.annotations,
+      ...(change.highWater === undefined
+        ? {}
+        : { labels: { [DeployLabel.highWater]: String(change.highWater) } }),
+    },
+    spec: {
+      template: { spec: { containers: [{ name: target.container, image: change.image }] } },
+    },
+  };
+}
+
+/**
+ * The change as JSON patch operations that apply only while the high-water label reads
+ * `whileHighWater` and the container sits at `index`: the tests come first, then the image
+ * being replaced is copied into its annotation before it is replaced.
+ */
+function highWaterPatch(
+  target: WorkloadTarget,
+  change: ImageChange & { whileHighWater: number },
+  index = 0,
+) {
+  const container = `/spec/template/spec/containers/${index}`;
+  const label = `/metadata/labels/${pointerToken(DeployLabel.highWater)}`;
+  const annotation = (key: string) => `/metadata/annotations/${pointerToken(key)}`;
+  return [
+    { op: "test", path: label, value: String(change.whileHighWater) },
+    { op: "test", path: `${container}/name`, value: target.container },
+    { op: "copy", from: `${container}/image`, path: annotation(DeployAnnotation.previousImage) },
+    { op: "replace", path: `${container}/image`, value: change.image },
+    ...Object.entries(change.annotations).map(([key, value]) => ({
+      op: "add",
+      path: annotation(key),
+      value,
+    })),
+    ...(change.highWater === undefined
+      ? []
+      : [{ op: "replace", path: label, value: String(change.highWater) }]),
+  ];
+}
+
+/** A key as one JSON pointer segment (RFC 6901: `~` is `~0`, `/` is `~1`). */
+const pointerToken = (key: string) => key.replaceAll("~", "~0").replaceAll("/", "~1");
+
+/**
+ * A JSON patch the API server could not apply to the object: a failed `test`, or a path the
+ * object lacks. It answers 422 with this generic message and no field causes (patch.go
+ * `applyJSPatch`, `NewGenericServerResponse`), unlike a validation or admission refusal,
+ * whose 422 names the object.
+ */
+function jsonPatchDidNotApply(error: unknown): boolean {
+  if (!(error instanceof KubeApiError) || error.statusCode !== 422) return false;
+  const { message } = (error.body ?? {}) as { message?: unknown };
+  return message === "the server rejected our request due to an error in our request";
 }
 
 /** `key=value,…` of the Deployment's `matchLabels`, as a list's labelSelector. */

@@ -1,5 +1,5 @@
 import type { V1Deployment } from "@kubernetes/client-node";
-import type { WorkloadState, WorkloadTarget } from "@slipway/core";
+import { readHighWater, type WorkloadState, type WorkloadTarget } from "@slipway/core";
 
 /** The parts of a Deployment core judges, as plain data. */
 export function toWorkloadState(deployment: V1Deployment, target: WorkloadTarget): WorkloadState {
@@ -10,6 +10,7 @@ export function toWorkloadState(deployment: V1Deployment, target: WorkloadTarget
     resourceVersion: metadata?.resourceVersion ?? "",
     image: container?.image,
     annotations: { ...(metadata?.annotations ?? {}) },
+    highWater: readHighWater(metadata?.labels),
     snapshot: {
       metadata: {
         ...(metadata?.name ? { name: metadata.name } : {}),

@@ -518,10 +518,19 @@ export class DeployWorld {
       revisions: gated("workloads.revisions", "revisions", w.revisions.bind(w)),
       setImage: gated("workloads.setImage", "patch", async (t, change) => {
         const before = this.workloads.state(t);
-        // A stale resourceVersion is refused with 409 by the double: not a write.
-        if (change.resourceVersion !== before.resourceVersion) return w.setImage(t, change);
+        // A failed precondition is refused with 409 by the double: not a write.
+        const precondition =
+          "resourceVersion" in change
+            ? `rv ${change.resourceVersion}/${before.resourceVersion}`
+            : `high-water ${change.whileHighWater}/${before.highWater}`;
+        const holds =
+          "resourceVersion" in change
+            ? change.resourceVersion === before.resourceVersion
+            : change.whileHighWater === before.highWater && before.highWater > 0;
+        if ("whileHighWater" in change) count(holds ? "guarded patches" : "guarded refused");
+        if (!holds) return w.setImage(t, change);
         this.log.push(
-          `${run.label}: ${t.name} ${short(before.image)}@${guardSequence(before.annotations)} -> ${short(change.image)} ${JSON.stringify(change.annotations[DeployAnnotation.sequence] ?? change.annotations[DeployAnnotation.changeCause])} rv ${change.resourceVersion}/${before.resourceVersion}`,
+          `${run.label}: ${t.name} ${short(before.image)}@${guardSequence(before.annotations)} -> ${short(change.image)} ${JSON.stringify(change.annotations[DeployAnnotation.sequence] ?? change.annotations[DeployAnnotation.changeCause])} ${precondition}`,
         );
         this.beforeWrite(t, change.image, change.annotations);
         const result = await w.setImage(t, change);

@@ -212,6 +212,7 @@ describe.each([
       await deployer.setImage(target, {
         image,
         resourceVersion: state.resourceVersion,
+        highWater: 1,
         annotations: { "slipway.dev/sequence": "1" },
       });
       await waitForRollout(apps, name, namespace, 90_000);
@@ -231,6 +232,8 @@ describe.each([
         containerOf(deployment, container)?.image,
         workloadName({ namespace, name, container }),
       ).toBe(image);
+      // The guard of the deployer's next, unread patch survives infra's forced apply too.
+      expect(deployment.metadata?.labels?.["slipway.dev/high-water"]).toBe("1");
     }
     expect(
       (await apps.readNamespacedDeployment({ name: "chat-server", namespace })).spec?.replicas,

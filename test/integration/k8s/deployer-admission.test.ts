@@ -1,4 +1,5 @@
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { ConflictError } from "@slipway/core";
 import { createKubeWorkloads } from "@slipway/kube";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bootstrapImage } from "../../../infra/settings.ts";
@@ -38,17 +39,50 @@ describe("the deployer's own changes", () => {
     const patched = await workloads.setImage(target, {
       image,
       resourceVersion: state.resourceVersion,
+      highWater: 7,
       annotations: {
         "slipway.dev/sequence": "7",
         "kubernetes.io/change-cause": "slipway #7 abc1234",
       },
     });
 
-    expect(patched.image).toBe(image);
+    expect(patched).toMatchObject({ image, highWater: 7 });
     const rolled = await waitForRollout(adminApps, "chat-server", namespace, 60_000);
     expect(rolled.metadata?.annotations?.["slipway.dev/sequence"]).toBe("7");
+    expect(rolled.metadata?.labels?.["slipway.dev/high-water"]).toBe("7");
     const revisions = await workloads.revisions(target);
     expect(revisions[0]?.image).toBe(image);
+  });
+
+  it("admits its unread rollout (a JSON patch guarded by the high-water label) only at that high-water", async () => {
+    const workloads = createKubeWorkloads({ config: deployer, watchSeconds: 5 });
+    const target = { namespace, name: "chat-server", container: "server" };
+    const before = await workloads.read(target);
+    const image = `${registry}${digest("e")}`;
+    const change = {
+      image,
+      highWater: 8,
+      annotations: { "slipway.dev/sequence": "8", "kubernetes.io/change-cause": "slipway #8" },
+    };
+
+    // Another high-water than the label's, or a container the template lacks: nothing changes.
+    await expect(workloads.setImage(target, { ...change, whileHighWater: 6 })).rejects.toThrow(
+      ConflictError,
+    );
+    await expect(
+      workloads.setImage({ ...target, container: "sidecar" }, { ...change, whileHighWater: 7 }),
+    ).rejects.toThrow(ConflictError);
+    expect((await workloads.read(target)).resourceVersion).toBe(before.resourceVersion);
+
+    const patched = await workloads.setImage(target, { ...change, whileHighWater: 7 });
+
+    expect(patched).toMatchObject({ image, highWater: 8 });
+    expect(patched.annotations).toMatchObject({
+      "slipway.dev/sequence": "8",
+      "slipway.dev/previous-image": before.image,
+      "kubernetes.io/change-cause": "slipway #8",
+    });
+    await waitForRollout(adminApps, "chat-server", namespace, 60_000);
   });
 
   it("admits a rollback to the image that ran before the first rollout (the bootstrap image)", async () => {
@@ -141,7 +175,22 @@ const policyRefusals: Array<{ what: string; body: object; says: string }> = [
   {
     what: "relabels the Deployment",
     body: { metadata: { labels: { "app.kubernetes.io/part-of": "other" } } },
-    says: "labels",
+    says: "labels but slipway.dev/high-water",
+  },
+  {
+    what: "lowers the high-water label",
+    body: { metadata: { labels: { "slipway.dev/high-water": "2" } } },
+    says: "may only go up",
+  },
+  {
+    what: "sets the high-water label to something else than a sequence",
+    body: { metadata: { labels: { "slipway.dev/high-water": "999999999999999999" } } },
+    says: "a sequence number",
+  },
+  {
+    what: "removes the high-water label",
+    body: { metadata: { labels: { "slipway.dev/high-water": null } } },
+    says: "labels but slipway.dev/high-water",
   },
 ];
 

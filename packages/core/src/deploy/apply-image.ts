@@ -1,14 +1,14 @@
 import { DeployAnnotation, guardSequence } from "../model/deploy-annotations.ts";
 import { workloadName } from "../model/deploy-target.ts";
 import type { WorkloadTarget } from "../model/stage-config.ts";
-import { ConflictError, RefusedError } from "../ports/infrastructure-errors.ts";
+import { ConflictError, RefusedError, TransientError } from "../ports/infrastructure-errors.ts";
 import {
   backoffDelay,
   type RetryDeps,
   retryTransient,
   transientRetryPolicy,
 } from "../ports/retry.ts";
-import type { WorkloadState, Workloads } from "../ports/workloads.ts";
+import type { ImageChange, WorkloadState, Workloads } from "../ports/workloads.ts";
 
 export type ApplyImageDeps = RetryDeps & {
   workloads: Workloads;
@@ -37,6 +37,12 @@ export type ApplyOutcome =
 export type ApplyOptions = {
   /** The ledger says every Deployment was patched (`patchedAt`). */
   patchedBefore?: boolean;
+  /**
+   * The high-water label the ledger expects: the newest older build it recorded as patched.
+   * When set, the first patch is sent with no read, guarded by that label alone (see
+   * applyImage); a Deployment at any other high-water takes the reading path.
+   */
+  expectedHighWater?: number;
 };
 
 /** Conflicts come from status updates during a rollout too, so allow a good number of re-reads. */
@@ -50,8 +56,16 @@ const conflictPolicy = { attempts: 12, baseDelayMs: 25, maxDelayMs: 400 };
  * run never patches a Deployment this build already reached (its ReplicaSet carries the
  * sequence): `kubectl rollout undo` copies an older ReplicaSet's annotations back, lowering the
  * guard, and patching again would revert the operator. For the same reason the guard is the
- * highest sequence of the Deployment and its ReplicaSets, so an older build cannot slip in
- * after an undo either.
+ * highest sequence of the Deployment, its high-water label and its ReplicaSets, so an older
+ * build cannot slip in after an undo either.
+ *
+ * That reading path costs three round trips before the patch (the read, then the ReplicaSets
+ * beside a second read). When the ledger expects a high-water below this build's sequence,
+ * the first try is one guarded patch instead (`whileHighWater`): the label rises with every
+ * Slipway patch and no undo lowers it, so "the label still reads what the ledger expects,
+ * which is below this build" implies everything the reading path checks: no newer build, and
+ * this build never reached the Deployment (so no undo of it to respect). The API server
+ * checks the label in the same write; any other answer falls back to the reading path.
  */
 export async function applyImage(
   deps: ApplyImageDeps,
@@ -61,6 +75,23 @@ export async function applyImage(
   options: ApplyOptions = {},
 ): Promise<ApplyOutcome> {
   const name = workloadName(target);
+  const ownAnnotations = { ...annotations, [DeployAnnotation.sequence]: String(own.sequence) };
+  const expected = options.expectedHighWater;
+  if (expected !== undefined && expected < own.sequence && !options.patchedBefore) {
+    try {
+      const patched = await deps.workloads.setImage(target, {
+        image: own.image,
+        annotations: ownAnnotations,
+        highWater: own.sequence,
+        whileHighWater: expected,
+      });
+      return { kind: "applied", state: patched, patched: true };
+    } catch (error) {
+      // Another high-water, or an answer lost on the way (the patch may have applied; the
+      // reading path then finds this build there): decide from a read instead.
+      if (!(error instanceof ConflictError || error instanceof TransientError)) throw error;
+    }
+  }
   return compareAndSet<ApplyOutcome>(deps, target, async (state) => {
     // A strategic merge patch would add a container by that name: refuse instead.
     if (state.image === undefined) {
@@ -81,7 +112,10 @@ export async function applyImage(
     const revisions = await retryTransient(deps, transientRetryPolicy, () =>
       deps.workloads.revisions(target),
     );
-    const highest = Math.max(0, ...revisions.map((r) => guardSequence(r.annotations)));
+    const highest = Math.max(
+      state.highWater,
+      ...revisions.map((r) => guardSequence(r.annotations)),
+    );
     if (highest > own.sequence) return { done: { kind: "newer", sequence: highest } };
     const reached = revisions.some(
       (r) => guardSequence(r.annotations) === own.sequence && r.image === own.image,
@@ -105,11 +139,8 @@ export async function applyImage(
       change: {
         image: own.image,
         resourceVersion: state.resourceVersion,
-        annotations: {
-          ...annotations,
-          [DeployAnnotation.sequence]: String(own.sequence),
-          [DeployAnnotation.previousImage]: state.image,
-        },
+        highWater: own.sequence,
+        annotations: { ...ownAnnotations, [DeployAnnotation.previousImage]: state.image },
       },
       applied: (patched) => ({ kind: "applied", state: patched, patched: true }),
     };
@@ -127,7 +158,7 @@ const moved = (target: string, image: string | undefined, why: string): ApplyOut
 export type CasStep<T> =
   | { done: T }
   | {
-      change: { image: string; resourceVersion: string; annotations: Record<string, string> };
+      change: Extract<ImageChange, { resourceVersion: string }>;
       applied: (patched: WorkloadState) => T;
     };
 

@@ -143,7 +143,25 @@ export async function deployBuild(deps: DeployDeps, build: FinishedBuild): Promi
     }),
     supersedeHeldBefore(deps, started.record),
   ]);
-  return rollOut(deps, started.record, { sequence: record.sequence, image: image }, { reported });
+  return rollOut(
+    deps,
+    started.record,
+    { sequence: record.sequence, image: image },
+    { reported, expectedHighWater: newestPatched(history, record) },
+  );
+}
+
+/**
+ * The newest older build the ledger saw reach the cluster (`patchedAt`): the high-water label
+ * the Deployments should carry, if nothing else wrote them since. Only a guess, checked by the
+ * API server in the patch itself (see applyImage); undefined before any build patched.
+ */
+function newestPatched(
+  history: readonly DeploymentRecord[],
+  record: DeploymentRecord,
+): number | undefined {
+  const patched = history.filter((r) => r.sequence < record.sequence && r.patchedAt);
+  return patched.length > 0 ? Math.max(...patched.map((r) => r.sequence)) : undefined;
 }
 
 /** The image of a successful build whose event lacked it, from CodeBuild itself. */
@@ -175,9 +193,9 @@ export async function rollOut(
   deps: DeployDeps,
   record: DeploymentRecord,
   own: OwnImage,
-  options: FollowOptions & { reported?: Promise<unknown> },
+  options: FollowOptions & { reported?: Promise<unknown>; expectedHighWater?: number },
 ): Promise<DeployOutcome> {
-  const progress = await followRollout(deps, record, own);
+  const progress = await followRollout(deps, record, own, options.expectedHighWater);
   await options.reported;
   const bounded =
     progress.kind === "progressing" && options.expired
@@ -193,6 +211,7 @@ async function followRollout(
   deps: DeployDeps,
   record: DeploymentRecord,
   own: OwnImage,
+  expectedHighWater: number | undefined,
 ): Promise<RolloutProgress> {
   const targets = deps.target.deployments;
   const annotations = deployAnnotations(record);
@@ -200,7 +219,12 @@ async function followRollout(
   // Settle every patch before judging: restoring while a sibling patch is still in flight
   // would miss it and leave that Deployment on the new image.
   const settled = await Promise.allSettled(
-    targets.map((t) => applyImage(deps, t, own, annotations, { patchedBefore })),
+    targets.map((t) =>
+      applyImage(deps, t, own, annotations, {
+        patchedBefore,
+        ...(expectedHighWater === undefined ? {} : { expectedHighWater }),
+      }),
+    ),
   );
   const errors = settled.flatMap((s) => (s.status === "rejected" ? [s.reason] : []));
   const unexpected = errors.find((e) => !(e instanceof RefusedError));

@@ -435,6 +435,122 @@ describe("deploy regressions", () => {
     expect(outcome).toMatchObject({ kind: "applied", patched: false });
   });
 
+  it("sends the first patch of a build with no read once the Deployments carry the high-water the ledger expects", async () => {
+    const { deps, workloads, seed, state } = await stage();
+    // #2 is the first build with a label to expect: it takes the reading path and sets it.
+    await deployBuild(deps, finishedBuildOf(await seed(2)));
+    const three = await seed(3);
+    const calls: string[] = [];
+    const counting: Workloads = {
+      ...workloads,
+      read: (t) => {
+        calls.push(`read ${t.name}`);
+        return workloads.read(t);
+      },
+      revisions: (t) => {
+        calls.push(`revisions ${t.name}`);
+        return workloads.revisions(t);
+      },
+      setImage: (t, change) => {
+        calls.push(`patch ${t.name}`);
+        return workloads.setImage(t, change);
+      },
+    };
+
+    const outcome = await deployBuild({ ...deps, workloads: counting }, finishedBuildOf(three));
+
+    expect(outcome).toMatchObject({ kind: "succeeded" });
+    expect(calls.slice(0, 2).sort()).toEqual(["patch chat-server", "patch chat-web"]);
+    for (const target of [server, web]) {
+      const now = workloads.state(target);
+      expect(now).toMatchObject({ image: digestImage(3), highWater: 3 });
+      // The server copied the image it replaced, which the run never read.
+      expect(now.annotations).toMatchObject({
+        "slipway.dev/sequence": "3",
+        "slipway.dev/previous-image": digestImage(2),
+      });
+    }
+    expect(await state(3)).toBe("succeeded");
+  });
+
+  it("never patches its own build back over an undo when a concurrent resumed run put it there before the winner's patch", async () => {
+    // Prepare: #2 deployed (high-water 2). Run A wins #3's move to deploying; before its first
+    // patch, a resumed run B patches #3 everywhere and an operator undoes it. The sequence
+    // annotation is back at 2, as the ledger expects; the high-water label still says 3.
+    const { deps, workloads, seed, state } = await stage();
+    await deployBuild(deps, finishedBuildOf(await seed(2)));
+    const three = await seed(3);
+    let race: Promise<void> | undefined;
+    const runB = async () => {
+      for (const target of [server, web]) {
+        const now = await workloads.read(target);
+        await workloads.setImage(target, {
+          image: digestImage(3),
+          resourceVersion: now.resourceVersion,
+          highWater: 3,
+          annotations: { "slipway.dev/sequence": "3" },
+        });
+        expect(workloads.undo(target)).toBe(true);
+      }
+      await workloads.reconcile();
+    };
+    // Both of A's patches wait for B and the operator.
+    const racing = interceptPatches(workloads, () => {
+      race ??= runB();
+      return race;
+    });
+    const patches = workloads.patches.length;
+
+    // Act
+    const outcome = await deployBuild({ ...deps, workloads: racing }, finishedBuildOf(three));
+
+    // Assess: the operator's undo stands.
+    expect(outcome).toMatchObject({ kind: "replaced" });
+    expect(workloads.patches.length).toBe(patches + 2);
+    expect(workloads.state(server).image).toBe(digestImage(2));
+    expect(workloads.state(web).image).toBe(digestImage(2));
+    expect(await state(3)).toBe("replaced");
+  });
+
+  it("takes the reading path when a Deployment is at another high-water than the ledger expects", async () => {
+    // #2 patched the cluster but its patch time never reached the ledger: #3 expects #1's.
+    const { deps, workloads, seed, state, ledger } = await stage();
+    const patchTime = "2026-11-26T09:00:00.000Z";
+    const two = await seed(2);
+    await deployBuild(deps, finishedBuildOf(two));
+    const forgetful = {
+      ...deps,
+      ledger: {
+        ...deps.ledger,
+        history: async (...args: Parameters<typeof ledger.history>) =>
+          (await ledger.history(...args)).map((r) =>
+            r.sequence === 2 ? { ...r, patchedAt: undefined } : { ...r, patchedAt: patchTime },
+          ),
+      },
+    };
+
+    const refused: string[] = [];
+    const watching: Workloads = {
+      ...workloads,
+      setImage: (t, change) =>
+        workloads.setImage(t, change).catch((error: unknown) => {
+          refused.push(`${t.name} ${"whileHighWater" in change ? change.whileHighWater : "rv"}`);
+          throw error;
+        }),
+    };
+
+    const outcome = await deployBuild(
+      { ...forgetful, workloads: watching },
+      finishedBuildOf(await seed(3)),
+    );
+
+    expect(refused.sort()).toEqual(["chat-server 1", "chat-web 1"]);
+    expect(outcome).toMatchObject({ kind: "succeeded" });
+    expect(workloads.state(server)).toMatchObject({ image: digestImage(3), highWater: 3 });
+    expect(workloads.state(server).annotations["slipway.dev/previous-image"]).toBe(digestImage(2));
+    expect(await state(3)).toBe("succeeded");
+  });
+
   it("takes a superseded build's image off a Deployment the newer build never reached (found by the simulation)", async () => {
     const { deps, workloads, seed, state } = await stage();
     const two = await seed(2);

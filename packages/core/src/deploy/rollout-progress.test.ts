@@ -14,6 +14,7 @@ function state(
     resourceVersion: "1",
     image: own.image,
     annotations: { [DeployAnnotation.sequence]: "7" },
+    highWater: 7,
     snapshot: {
       metadata: { name: "chat-server", generation: 2 },
       spec: { replicas: 2 },

@@ -17,6 +17,24 @@ export const DeployAnnotation = {
   changeCause: "kubernetes.io/change-cause",
 } as const;
 
+/** The one label the deployer writes on its Deployments (the admission policy allows no other). */
+export const DeployLabel = {
+  /**
+   * The highest sequence Slipway ever applied to the Deployment. The sequence annotation says
+   * which build the template is; `kubectl rollout undo` replaces the annotations with an older
+   * ReplicaSet's and so lowers it, but leaves labels alone: this one only rises. A patch can
+   * therefore be guarded by it alone, checked by the API server in the same write.
+   */
+  highWater: "slipway.dev/high-water",
+} as const;
+
+/** The high-water label's sequence; 0 when absent or unreadable (Slipway never set it). */
+export function readHighWater(labels: Readonly<Record<string, string>> | undefined): number {
+  const raw = labels?.[DeployLabel.highWater];
+  const sequence = raw === undefined ? Number.NaN : Number(raw);
+  return Number.isSafeInteger(sequence) && sequence > 0 ? sequence : 0;
+}
+
 /** What Slipway last wrote on a Deployment, read back from its annotations. */
 export type DeployMark = {
   sequence: number;

@@ -10,17 +10,37 @@ export type WorkloadState = {
   image: string | undefined;
   /** `metadata.annotations`, as read. */
   annotations: Readonly<Record<string, string>>;
+  /**
+   * The high-water label (DeployLabel.highWater): the highest sequence Slipway ever applied
+   * to this Deployment, 0 when it has none. Unlike the annotations, `kubectl rollout undo`
+   * leaves labels alone, so it never goes down.
+   */
+  highWater: number;
   /** Generation, replicas and conditions, for rolloutVerdict. */
   snapshot: DeploymentSnapshot;
 };
 
-/** A new image for the target container, applied only if the Deployment is still `resourceVersion`. */
+/** A new image for the target container, applied only while its precondition holds. */
 export type ImageChange = {
   image: string;
-  resourceVersion: string;
   /** Merged into `metadata.annotations`. */
   annotations: Readonly<Record<string, string>>;
-};
+  /** Raises the high-water label to this in the same write (never lowers it). */
+  highWater?: number;
+} & (
+  | {
+      /** Applied only while the Deployment is still at this resourceVersion (as read). */
+      resourceVersion: string;
+    }
+  | {
+      /**
+       * Applied only while the high-water label still reads this, which the API server checks
+       * in the same write: no read first. The replaced image, which the caller has not seen,
+       * is recorded by the server under DeployAnnotation.previousImage.
+       */
+      whileHighWater: number;
+    }
+);
 
 /** One earlier revision of a Deployment, from its ReplicaSets (what `kubectl rollout undo` uses). */
 export type WorkloadRevision = {
@@ -38,7 +58,10 @@ export type WorkloadRevision = {
  */
 export interface Workloads {
   read(target: WorkloadTarget): Promise<WorkloadState>;
-  /** Sets the container image and annotations in one patch; ConflictError if the object moved. */
+  /**
+   * Sets the container image and annotations in one patch; ConflictError when the precondition
+   * does not hold (the object moved, another high-water, no such container where expected).
+   */
   setImage(target: WorkloadTarget, change: ImageChange): Promise<WorkloadState>;
   /**
    * The Deployment's state now and after every change, until `signal` aborts. A dropped watch

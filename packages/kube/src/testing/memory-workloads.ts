@@ -5,14 +5,19 @@ import type {
   Workloads,
   WorkloadTarget,
 } from "@slipway/core";
-import { ConflictError, RefusedError, workloadName } from "@slipway/core";
+import { ConflictError, DeployAnnotation, RefusedError, workloadName } from "@slipway/core";
 
 /** How a rollout to an image ends in the double, as the deployment controller would report it. */
 export type RolloutBehaviour = "complete" | "deadline-exceeded" | "pending";
 
 export type MemoryWorkloads = Workloads & {
   /** Creates a Deployment whose rollout of `image` is complete. */
-  add(target: WorkloadTarget, image: string, annotations?: Record<string, string>): void;
+  add(
+    target: WorkloadTarget,
+    image: string,
+    annotations?: Record<string, string>,
+    highWater?: number,
+  ): void;
   /** The stored state (a copy). */
   state(target: WorkloadTarget): WorkloadState;
   /** Decides how each new rollout ends; every rollout completes by default. */
@@ -38,8 +43,9 @@ export type MemoryWorkloads = Workloads & {
   setImageByHand(target: WorkloadTarget, image: string): void;
   /**
    * `kubectl rollout undo`: the previous revision's template (image) and its annotations are
-   * copied back onto the Deployment, which lowers Slipway's sequence guard to that revision's.
-   * Returns false when there is no previous revision.
+   * copied back onto the Deployment, which lowers Slipway's sequence guard to that revision's;
+   * labels (the high-water) are left as they are. Returns false when there is no previous
+   * revision.
    */
   undo(target: WorkloadTarget): boolean;
   /** `kubectl rollout pause` / `resume`: a paused Deployment's rollout makes no progress. */
@@ -52,6 +58,7 @@ type Stored = {
   target: WorkloadTarget;
   image: string | undefined;
   annotations: Record<string, string>;
+  highWater: number;
   resourceVersion: number;
   generation: number;
   observedGeneration: number;
@@ -95,6 +102,7 @@ export function createMemoryWorkloads(): MemoryWorkloads {
     resourceVersion: String(s.resourceVersion),
     image: asked.container === s.target.container ? s.image : undefined,
     annotations: { ...s.annotations },
+    highWater: s.highWater,
     snapshot: {
       metadata: { name: s.target.name, generation: s.generation },
       spec: { replicas: s.replicas, ...(s.paused ? { paused: true } : {}) },
@@ -148,11 +156,12 @@ export function createMemoryWorkloads(): MemoryWorkloads {
   const double: MemoryWorkloads = {
     patches: [],
     rolloutOf: () => "complete",
-    add(target, image, annotations = {}) {
+    add(target, image, annotations = {}, highWater = 0) {
       stored.set(workloadName(target), {
         target: { ...target },
         image,
         annotations: { ...annotations },
+        highWater,
         resourceVersion: clock++,
         generation: 1,
         observedGeneration: 1,
@@ -233,11 +242,21 @@ export function createMemoryWorkloads(): MemoryWorkloads {
       if (target.container !== s.target.container) {
         throw new Error(`a strategic merge patch would add container ${target.container}`);
       }
-      if (String(s.resourceVersion) !== change.resourceVersion) {
+      // The guarded form is tested by the API server on the object it writes (a JSON patch).
+      const replaced = s.image;
+      if ("whileHighWater" in change) {
+        if (s.highWater !== change.whileHighWater || s.highWater === 0 || replaced === undefined) {
+          throw new ConflictError(`patch ${workloadName(target)}: not at that high-water`);
+        }
+      } else if (String(s.resourceVersion) !== change.resourceVersion) {
         throw new ConflictError(`patch ${workloadName(target)}`);
       }
       double.patches.push({ target: workloadName(target), change });
+      if ("whileHighWater" in change && replaced !== undefined) {
+        s.annotations[DeployAnnotation.previousImage] = replaced;
+      }
       Object.assign(s.annotations, change.annotations);
+      if (change.highWater !== undefined) s.highWater = Math.max(s.highWater, change.highWater);
       s.resourceVersion = clock++;
       if (s.image !== change.image) newTemplate(s, change.image);
       notify();
