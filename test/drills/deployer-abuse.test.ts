@@ -1,5 +1,5 @@
 import { PatchStrategy, setHeaderOptions, type V1Deployment } from "@kubernetes/client-node";
-import { ConflictError } from "@slipway/core";
+import { ConflictError, DeployLabel } from "@slipway/core";
 import { createKubeWorkloads } from "@slipway/kube";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bootstrapImage } from "../../infra/settings.ts";
@@ -23,12 +23,14 @@ const jsonPatch = setHeaderOptions("Content-Type", PatchStrategy.JsonPatch);
 
 type Attack = { category: string; expected: 403 | 422; run: () => Promise<unknown> };
 
-/** The pod template as the deployer may not change it: everything but the images. */
+/** The Deployment as the deployer may not change it: everything but images and the high-water. */
 const withoutImages = (d: V1Deployment) => {
   const copy = structuredClone(d.spec);
   for (const c of copy?.template.spec?.containers ?? []) c.image = "";
-  return { spec: copy, labels: d.metadata?.labels };
+  const { [DeployLabel.highWater]: _highWater, ...labels } = d.metadata?.labels ?? {};
+  return { spec: copy, labels };
 };
+const highWaterPath = `/metadata/labels/${DeployLabel.highWater.replace("/", "~1")}`;
 
 function generateAttacks(random: () => number): Attack[] {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
@@ -125,6 +127,11 @@ function generateAttacks(random: () => number): Attack[] {
         [{ op: "replace", path: "/spec/template/spec/containers/0/command", value: ["sh"] }],
         jsonPatch,
       ),
+    () =>
+      patch({ metadata: { labels: { [DeployLabel.highWater]: pick(["0", "-3", "abc", ""]) } } }),
+    // Lowering (or, before the first rollout, a path the object lacks: refused too).
+    () => patch([{ op: "replace", path: highWaterPath, value: "1" }], jsonPatch),
+    () => patch([{ op: "remove", path: highWaterPath }], jsonPatch),
   ];
   const elsewhere: Array<() => Attack["run"]> = [
     () => patch({ metadata: { annotations: { "slipway.dev/x": "1" } } }, strategic, "intruder"),
@@ -185,6 +192,9 @@ function generateAttacks(random: () => number): Attack[] {
     "merge patch with env",
     "JSON patch env",
     "JSON patch command",
+    "high-water label not a sequence",
+    "high-water label lowered",
+    "high-water label removed",
   ];
   const otherLabels = [
     "another Deployment: patch",
@@ -238,6 +248,7 @@ describe(`deployer abuse drill (${formName} form)`, () => {
     // Act: attacks in order, a legitimate rollout of both Deployments after every 20.
     const results: Array<{ category: string; expected: number; status: number }> = [];
     let rollouts = 0;
+    let guarded = 0;
     let rolloutFailures = 0;
     const started = performance.now();
     for (const [i, attack] of attacks.entries()) {
@@ -255,16 +266,28 @@ describe(`deployer abuse drill (${formName} form)`, () => {
           ["chat-web", "web"],
         ] as const) {
           const target = { namespace, name, container };
-          // As the deployer does: read, patch with the resourceVersion, and read again on a
-          // conflict (the controller's status writes move the version too).
+          // As the deployer does: a patch guarded by the high-water it set last, else read,
+          // patch with the resourceVersion, and read again on a conflict (the controller's
+          // status writes move the version too).
+          const change = {
+            image,
+            highWater: i + 1,
+            annotations: { "slipway.dev/sequence": String(i + 1) },
+          };
           let done = false;
+          if (rollouts >= 2) {
+            done = await workloads.setImage(target, { ...change, whileHighWater: i + 1 - 20 }).then(
+              () => true,
+              (error: unknown) => (error instanceof ConflictError ? false : Promise.reject(error)),
+            );
+            if (done) guarded += 1;
+          }
           for (let attempt = 0; attempt < 5 && !done; attempt++) {
             try {
               const state = await workloads.read(target);
               await workloads.setImage(target, {
-                image,
+                ...change,
                 resourceVersion: state.resourceVersion,
-                annotations: { "slipway.dev/sequence": String(i + 1) },
               });
               done = true;
             } catch (error) {
@@ -325,7 +348,7 @@ describe(`deployer abuse drill (${formName} form)`, () => {
             name: "own rollouts admitted",
             unit: "patches",
             median: rollouts,
-            note: `${rolloutFailures} refused`,
+            note: `${rolloutFailures} refused; ${guarded} of them JSON patches guarded by the high-water label, with no read`,
           },
           {
             name: "Deployments changed beyond their image",
@@ -344,6 +367,10 @@ describe(`deployer abuse drill (${formName} form)`, () => {
     expect(rolloutFailures).toBe(0);
     expect(rollouts).toBe(Math.floor(attacks.length / 20) * 2);
     expect(drifted).toEqual([]);
+    // No attack moved the guard: it is the last rollout's sequence.
+    const last = String(Math.floor(attacks.length / 20) * 20);
+    expect(after.map((d) => d.metadata?.labels?.[DeployLabel.highWater])).toEqual([last, last]);
+    expect(guarded).toBe(rollouts - 2);
     const images = after.map((d) => d.spec?.template.spec?.containers[0]?.image);
     expect(images.every((image) => image?.startsWith(`${registry}@sha256:`))).toBe(true);
   });
