@@ -25,7 +25,10 @@ export type ImageChange = {
   image: string;
   /** Merged into `metadata.annotations`. */
   annotations: Readonly<Record<string, string>>;
-  /** Raises the high-water label to this in the same write (never lowers it). */
+  /**
+   * Sets the high-water label to this in the same write. Callers never pass less than the
+   * label they read (the admission policy refuses a lower one).
+   */
   highWater?: number;
 } & (
   | {
