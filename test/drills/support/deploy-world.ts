@@ -7,6 +7,7 @@ import {
   deployBuild,
   type GitHubReporter,
   guardSequence,
+  type ImageChange,
   type Ledger,
   pinStage,
   type RecheckDeps,
@@ -532,6 +533,7 @@ export class DeployWorld {
         this.log.push(
           `${run.label}: ${t.name} ${short(before.image)}@${guardSequence(before.annotations)} -> ${short(change.image)} ${JSON.stringify(change.annotations[DeployAnnotation.sequence] ?? change.annotations[DeployAnnotation.changeCause])} ${precondition}`,
         );
+        if ("whileHighWater" in change) await this.checkGuardedPatch(t, change);
         this.beforeWrite(t, change.image, change.annotations);
         const result = await w.setImage(t, change);
         this.afterWrite(t, change.annotations);
@@ -561,6 +563,27 @@ export class DeployWorld {
       settleAfterMs,
       maxRolloutMs,
     };
+  }
+
+  /**
+   * The unread patch's promise, checked on every one that applies: the reading path would
+   * have patched too. Judged from the annotations and ReplicaSets alone (what the reading
+   * path decided from before the label existed), so a label that could go down shows here
+   * even when nothing else notices.
+   */
+  private async checkGuardedPatch(t: WorkloadTarget, change: ImageChange): Promise<void> {
+    const own = Number(change.annotations[DeployAnnotation.sequence]);
+    const held = guardSequence(this.workloads.state(t).annotations);
+    const revisions = await this.workloads.revisions(t);
+    const highest = Math.max(held, ...revisions.map((r) => guardSequence(r.annotations)));
+    const reached = revisions.some(
+      (r) => guardSequence(r.annotations) === own && r.image === change.image,
+    );
+    if (highest >= own || reached) {
+      this.violations.push(
+        `#${own}'s unread patch of ${t.name} applied where the reading path would not patch (guard ${highest}${reached ? ", reached before" : ""})`,
+      );
+    }
   }
 
   /** Invariant 1, checked on every write: a lower build never replaces a higher one. */
