@@ -14,6 +14,8 @@ import {
   probeText,
   type SubscriberPool,
 } from "./chat-subscribers.ts";
+import type { HeapProbe } from "./heap-probe.ts";
+import { type HeapAtCount, heapChange, heapRows } from "./heap-rows.ts";
 import {
   type BenchSection,
   type Measurement,
@@ -43,6 +45,8 @@ type Settings = {
   sweepSubscribers: number;
   /** What "sustains" means: every delivery arrives and the p99 stays below this. */
   sustainedP99Ms: number;
+  /** The subscriber count at which each server's heap is read after a forced full GC. */
+  heapAt: number;
 };
 
 const rateFor = (s: Settings, subscribers: number) =>
@@ -57,6 +61,7 @@ const settings = (quick: boolean): Settings => ({
   sweep: quick ? [5000, 20_000] : [5000, 10_000, 20_000, 30_000, 40_000],
   sweepSubscribers: 1000,
   sustainedP99Ms: 250,
+  heapAt: 1000,
 });
 
 // Headroom over the largest subscriber count, so the benchmark never runs at the limit.
@@ -72,6 +77,8 @@ type Target = {
   sender: Sender;
   pool: SubscriberPool;
   idleRss: number;
+  /** The heap after full GCs before the first stream opened (bench/heap-probe.ts). */
+  idleHeap: HeapProbe;
   lastId: number;
   probes: number;
 };
@@ -97,6 +104,8 @@ type Figures = {
   sentPerSecond: number;
   /** The load generator fell behind: it sent under 95 % of the rate, or used a whole core. */
   saturated: boolean;
+  /** At `heapAt` subscribers: the heap after full GCs, read after the window, against idle. */
+  heap?: HeapAtCount;
 };
 
 const user = "bench";
@@ -120,7 +129,9 @@ async function prepare(kind: Kind, server: ServerProcess, password: string): Pro
   let lastId = 0;
   for (let i = 0; i < 20; i += 1) lastId = await sender.send(probeText(-1));
   const idleRss = await sampleRss(server, 5, 100);
-  return { kind, server, sender, pool, idleRss, lastId, probes: 0 };
+  // After the idle RSS, so the VmRSS rows compare with an idle process as it was, GC or not.
+  const idleHeap = await server.heapAfterGc();
+  return { kind, server, sender, pool, idleRss, idleHeap, lastId, probes: 0 };
 }
 
 /** Opens streams up to `total` and waits until every one of them is live. */
@@ -191,6 +202,20 @@ async function measure(
     sentPerSecond,
     saturated: sentPerSecond < 0.95 * perSecond || clientCores > 0.9,
   };
+}
+
+/**
+ * `figures` of the window just measured, with the heap read after it (at `heapAt` streams).
+ * After the window, so the forced GCs neither pause it nor change the RSS it sampled.
+ */
+async function withHeap(target: Target, figures: Figures): Promise<Figures> {
+  const heap = {
+    subscribers: figures.subscribers,
+    idle: target.idleHeap,
+    open: await target.server.heapAfterGc(),
+  };
+  process.stderr.write(`bench: chat-fanout ${target.kind} heap: ${heapChange(heap)}\n`);
+  return { ...figures, heap };
 }
 
 const titles: Record<Kind, string> = {
@@ -274,7 +299,14 @@ function section(kind: Kind, figures: Figures[], baseline: Figures[], s: Setting
           : "user + system time of the server process during the window",
       ratioToBaseline: ratio((b) => b.cpuMsPerThousand, n, f.cpuMsPerThousand),
     };
-    return [deliveries, latency, rss, ...perAdded, cpu];
+    const heap =
+      f.heap === undefined
+        ? []
+        : heapRows(
+            f.heap,
+            kind === "baseline" ? undefined : baseline.find((b) => b.subscribers === n)?.heap,
+          );
+    return [deliveries, latency, rss, ...perAdded, ...heap, cpu];
   });
   return {
     id: `chat-fanout-${kind}`,
@@ -418,7 +450,10 @@ export async function run(options: { quick: boolean }): Promise<BenchSection[]> 
       for (const target of targets) {
         await growTo(target, n);
         phase += 1;
-        figures.get(target.kind)?.push(await measure(target, phase, s));
+        const measured = await measure(target, phase, s);
+        figures
+          .get(target.kind)
+          ?.push(n === s.heapAt ? await withHeap(target, measured) : measured);
       }
     }
     const baseline = figures.get("baseline") ?? [];
