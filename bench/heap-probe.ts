@@ -12,6 +12,12 @@ import { getHeapSpaceStatistics, getHeapStatistics } from "node:v8";
  * to be gated behind a bench-only variable that a deployment could set by mistake.
  */
 export type HeapProbe = {
+  /**
+   * V8's young generation (new space, committed) before the GCs, as the server ran. Read first
+   * because a full GC promotes every young object, which V8 counts as survivors and may answer
+   * by doubling the young generation: the probe itself must not be what grew it.
+   */
+  youngGenerationBytes: number;
   /** V8 heap in use after the GCs: live objects (and what a full GC could not free). */
   heapUsedBytes: number;
   /** Memory V8 holds for its heap (committed pages), used or not. */
@@ -39,6 +45,7 @@ type Gc = (options?: { type?: "major" | "minor"; execution?: "sync" | "async" })
 async function probe(): Promise<HeapProbe> {
   const gc = (globalThis as { gc?: Gc }).gc;
   if (gc === undefined) throw new Error("heap-probe needs node --expose-gc");
+  const young = getHeapSpaceStatistics().find((s) => s.space_name === "new_space");
   // A second full GC frees what the first only finalised (weak callbacks, FinalizationRegistry);
   // the pause lets V8's background threads finish sweeping and hand empty pages back.
   gc({ type: "major", execution: "sync" });
@@ -48,6 +55,7 @@ async function probe(): Promise<HeapProbe> {
   const heap = getHeapStatistics();
   const memory = process.memoryUsage();
   return {
+    youngGenerationBytes: young?.space_size ?? 0,
     heapUsedBytes: heap.used_heap_size,
     heapCommittedBytes: heap.total_heap_size,
     rssBytes: memory.rss,

@@ -7,23 +7,21 @@ export type HeapAtCount = { subscribers: number; idle: HeapProbe; open: HeapProb
 const kibibyte = 1024;
 const mebibyte = 1024 * 1024;
 
-const youngGeneration = (p: HeapProbe) => p.spaces.new_space?.committedBytes ?? 0;
-
 /** What a stream adds to `pick`: (with the streams − idle) / streams, in KiB. */
 const perStream = (h: HeapAtCount, pick: (p: HeapProbe) => number) =>
   (pick(h.open) - pick(h.idle)) / h.subscribers / kibibyte;
 
-/** The parts RSS after a GC splits into: each row below, and together the RSS row. */
+/** The parts the RSS after a GC splits into: each a row below, together the RSS row. */
 const parts = {
-  young: youngGeneration,
-  rest: (p: HeapProbe) => p.heapCommittedBytes - youngGeneration(p),
-  outside: (p: HeapProbe) => p.rssBytes - p.heapCommittedBytes,
+  young: (p: HeapProbe) => p.youngGenerationBytes,
+  live: (p: HeapProbe) => p.heapUsedBytes,
+  rest: (p: HeapProbe) => p.rssBytes - p.youngGenerationBytes - p.heapUsedBytes,
 };
 
 /**
  * The memory rows of one server at `heap.subscribers` streams, each with its ratio to bare
  * grpc-js (`baseline`, measured in the same run; undefined for grpc-js's own rows). The RSS
- * after a GC is split so that its three parts add up to it, and a chat server's RSS row says
+ * after a GC is split into three parts that add up to it, and a chat server's RSS row says
  * how the KiB above grpc-js's divide between them.
  */
 export function heapRows(heap: HeapAtCount, baseline: HeapAtCount | undefined): Measurement[] {
@@ -45,15 +43,10 @@ export function heapRows(heap: HeapAtCount, baseline: HeapAtCount | undefined): 
     baseline === undefined
       ? ""
       : `; ${above((p) => p.rssBytes).toFixed(1)} KiB above bare grpc-js: young generation ` +
-        `${above(parts.young).toFixed(1)}, rest of V8's heap ${above(parts.rest).toFixed(1)}, ` +
-        `outside V8's heap ${above(parts.outside).toFixed(1)}`;
+        `${above(parts.young).toFixed(1)}, live heap ${above(parts.live).toFixed(1)}, ` +
+        `the rest ${above(parts.rest).toFixed(1)}`;
   const mib = (bytes: number) => (bytes / mebibyte).toFixed(0);
   return [
-    row(
-      "live heap per subscriber",
-      (p) => p.heapUsedBytes,
-      "V8 heap used after forced full GCs, (with N streams − idle) / N: what the streams keep",
-    ),
     row(
       "server RSS per subscriber after a full GC",
       (p) => p.rssBytes,
@@ -62,18 +55,20 @@ export function heapRows(heap: HeapAtCount, baseline: HeapAtCount | undefined): 
     row(
       "of which V8's young generation",
       parts.young,
-      `new space, committed: ${mib(youngGeneration(heap.idle))} → ${mib(youngGeneration(heap.open))} MiB ` +
-        "for the whole process; it doubles while new objects survive scavenges, and full GCs keep it",
+      `new space, committed, before the GCs: ${mib(heap.idle.youngGenerationBytes)} → ` +
+        `${mib(heap.open.youngGenerationBytes)} MiB for the whole process; V8 doubles it while ` +
+        "new objects survive scavenges, and a full GC keeps it",
     ),
     row(
-      "of which the rest of V8's heap",
+      "of which the live heap",
+      parts.live,
+      "V8 heap used after forced full GCs, (with N streams − idle) / N: the objects the streams keep",
+    ),
+    row(
+      "of which the rest",
       parts.rest,
-      "old, code and other spaces, committed: the live objects plus free room in their pages",
-    ),
-    row(
-      "of which outside V8's heap",
-      parts.outside,
-      "RSS − V8's committed heap: nghttp2, Buffers, malloc, less committed pages never touched",
+      "outside V8's heap (nghttp2, Buffers, malloc) and free room in its old-space pages, " +
+        "less young-generation pages never touched",
     ),
   ];
 }
