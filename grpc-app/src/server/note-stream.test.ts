@@ -104,6 +104,40 @@ describe("startNoteStream", () => {
     expect(recorder.notes.map((n) => n.id)).toEqual(Array.from({ length: 14 }, (_, i) => i + 1));
   });
 
+  it("ends a live stream whose sink throws as failed, and still delivers to the others", async () => {
+    const store = createMemoryStore();
+    const failure = new Error("cannot serialise");
+    const throwing: NoteSink = {
+      write: () => {
+        throw failure;
+      },
+      drained: () => Promise.resolve(),
+    };
+    const recorder = recordingSink();
+    const broken = startNoteStream({
+      store,
+      room: "r",
+      afterId: 0,
+      sink: throwing,
+      bufferLimit: 2,
+    });
+    const healthy = startNoteStream({
+      store,
+      room: "r",
+      afterId: 0,
+      sink: recorder.sink,
+      bufferLimit: 2,
+    });
+    await Promise.all([broken.live, healthy.live]);
+
+    const [note] = await append(store, "r", 1);
+
+    expect(await broken.done).toEqual({ kind: "failed", error: failure });
+    await recorder.received(1);
+    expect(recorder.notes.map((n) => n.id)).toEqual([note?.id]);
+    healthy.stop({ kind: "cancelled" });
+  });
+
   it("ends with lost when the store can no longer promise delivery", async () => {
     const store = createMemoryStore();
     const stream = startNoteStream({

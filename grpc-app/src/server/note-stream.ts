@@ -1,4 +1,4 @@
-import type { ChatStore, StoredNote, SubscriptionEvent } from "../store/chat-store.ts";
+import type { ChatStore, StoredNote, SubscriptionEvent, Unsubscribe } from "../store/chat-store.ts";
 
 /** Where a subscriber's notes go: a gRPC call in production, an array in unit tests. */
 export type NoteSink = {
@@ -47,91 +47,152 @@ export type NoteStreamOptions = {
  * once live, overflow ends the stream so a slow reader cannot grow the server.
  */
 export function startNoteStream(options: NoteStreamOptions): NoteStream {
-  const { store, room, sink, bufferLimit } = options;
-  const pageSize = options.pageSize ?? 500;
-  let cursor = options.afterId;
-  let live = false;
-  let replayAgain = false;
-  const queue: StoredNote[] = [];
-  let outcome: StreamOutcome | undefined;
-  let wake: () => void = () => {};
-  let finish: (outcome: StreamOutcome) => void = () => {};
-  let wentLive: () => void = () => {};
-  const livePromise = new Promise<void>((resolve) => {
-    wentLive = resolve;
-  });
-  const finished = new Promise<StreamOutcome>((resolve) => {
-    finish = resolve;
-  });
+  const stream = new RoomStream(options);
+  stream.start();
+  return stream;
+}
 
-  const stop = (result: StreamOutcome) => {
-    if (outcome !== undefined) return;
-    outcome = result;
-    queue.length = 0;
-    finish(result);
-    wake();
-  };
+/**
+ * One stream's state as one object with its methods on the prototype. A live stream waits for
+ * nothing: a note that arrives while the sink takes more is written from the store's callback,
+ * and only a full sink parks the rest in the queue until it drains. An earlier version was an
+ * async loop around closures, and each of 1,000 open streams held its suspended frame, a
+ * dozen closures and their contexts and four promises, about 1 KiB (heap snapshot, README).
+ */
+class RoomStream implements NoteStream {
+  readonly done: Promise<StreamOutcome>;
+  #finish: (outcome: StreamOutcome) => void = () => {};
+  readonly #options: NoteStreamOptions;
+  #cursor: number;
+  #live = false;
+  #wentLive: (() => void) | undefined;
+  #livePromise: Promise<void> | undefined;
+  /** The sink said it is full: the next note waits in the queue until it drains. */
+  #blocked = false;
+  #replayAgain = false;
+  readonly #queue: StoredNote[] = [];
+  #outcome: StreamOutcome | undefined;
+  #unsubscribe: Unsubscribe | undefined;
 
-  const onEvent = (event: SubscriptionEvent) => {
-    if (outcome !== undefined) return;
-    if (event.kind === "lost") {
-      stop(event);
+  constructor(options: NoteStreamOptions) {
+    this.#options = options;
+    this.#cursor = options.afterId;
+    this.done = new Promise<StreamOutcome>((resolve) => {
+      this.#finish = resolve;
+    });
+  }
+
+  /** Made on first use: production never asks, so its streams carry no second promise. */
+  get live(): Promise<void> {
+    if (this.#live) return Promise.resolve();
+    this.#livePromise ??= new Promise<void>((resolve) => {
+      this.#wentLive = resolve;
+    });
+    return this.#livePromise;
+  }
+
+  cursor(): number {
+    return this.#cursor;
+  }
+
+  stop(result: StreamOutcome): void {
+    if (this.#outcome !== undefined) return;
+    this.#outcome = result;
+    this.#queue.length = 0;
+    this.#unsubscribe?.();
+    this.#finish(result);
+  }
+
+  start(): void {
+    this.#run().catch((error: unknown) => this.stop({ kind: "failed", error }));
+  }
+
+  async #run(): Promise<void> {
+    const unsubscribe = await this.#options.store.subscribe(this.#options.room, this.#onEvent);
+    if (this.#outcome !== undefined) {
+      unsubscribe();
       return;
     }
-    queue.push(event.note);
-    if (queue.length > bufferLimit) {
-      if (!live) {
-        queue.length = 0;
-        replayAgain = true;
-      } else {
-        stop({ kind: "overflow", buffered: queue.length });
-        return;
-      }
-    }
-    wake();
-  };
+    this.#unsubscribe = unsubscribe;
+    await this.#replay();
+    if (this.#outcome !== undefined) return;
+    this.#live = true;
+    this.#wentLive?.();
+    this.#flush();
+  }
 
-  const send = async (note: StoredNote) => {
-    if (note.id <= cursor) return;
-    cursor = note.id;
-    if (!sink.write(note)) await Promise.race([sink.drained(), finished]);
-  };
-
-  const replay = async () => {
+  /** Reads the store after the cursor, page by page, waiting whenever the sink is full. */
+  async #replay(): Promise<void> {
+    const { store, room } = this.#options;
+    const pageSize = this.#options.pageSize ?? 500;
     do {
-      replayAgain = false;
+      this.#replayAgain = false;
       for (;;) {
-        const page = await store.listAfter(room, cursor, pageSize);
+        const page = await store.listAfter(room, this.#cursor, pageSize);
         for (const note of page) {
-          if (outcome !== undefined) return;
-          await send(note);
+          if (this.#outcome !== undefined) return;
+          if (!this.#write(note)) await this.#drained();
         }
         if (page.length < pageSize) break;
       }
-    } while (replayAgain && outcome === undefined);
-  };
+    } while (this.#replayAgain && this.#outcome === undefined);
+  }
 
-  const run = async () => {
-    const unsubscribe = await store.subscribe(room, onEvent);
-    try {
-      await replay();
-      live = true;
-      wentLive();
-      while (outcome === undefined) {
-        const note = queue.shift();
-        if (note !== undefined) {
-          await send(note);
-          continue;
-        }
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-      }
-    } finally {
-      unsubscribe();
+  // A field, not a method: the store keeps this one function per stream as its listener.
+  readonly #onEvent = (event: SubscriptionEvent): void => {
+    if (this.#outcome !== undefined) return;
+    if (event.kind === "lost") {
+      this.stop(event);
+      return;
     }
+    if (this.#live && !this.#blocked && this.#queue.length === 0) {
+      this.#sendLive(event.note);
+      return;
+    }
+    this.#queue.push(event.note);
+    if (this.#queue.length <= this.#options.bufferLimit) return;
+    if (this.#live) {
+      this.stop({ kind: "overflow", buffered: this.#queue.length });
+      return;
+    }
+    this.#queue.length = 0;
+    this.#replayAgain = true;
   };
 
-  run().catch((error: unknown) => stop({ kind: "failed", error }));
-  return { done: finished, live: livePromise, stop, cursor: () => cursor };
+  /** Writes queued notes until the queue is empty or the sink is full. */
+  #flush(): void {
+    while (this.#outcome === undefined && !this.#blocked) {
+      const note = this.#queue.shift();
+      if (note === undefined) return;
+      this.#sendLive(note);
+    }
+  }
+
+  #sendLive(note: StoredNote): void {
+    // Called from the store's fan-out: a throw would reach the other subscribers' delivery.
+    let more: boolean;
+    try {
+      more = this.#write(note);
+    } catch (error) {
+      this.stop({ kind: "failed", error });
+      return;
+    }
+    if (more) return;
+    this.#blocked = true;
+    void this.#drained().then(() => {
+      this.#blocked = false;
+      this.#flush();
+    });
+  }
+
+  /** Writes a note past the cursor; false when the sink is full and the next must wait. */
+  #write(note: StoredNote): boolean {
+    if (note.id <= this.#cursor) return true;
+    this.#cursor = note.id;
+    return this.#options.sink.write(note);
+  }
+
+  #drained(): Promise<unknown> {
+    return Promise.race([this.#options.sink.drained(), this.done]);
+  }
 }
