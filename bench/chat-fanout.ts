@@ -22,6 +22,7 @@ import {
   machine,
   median,
   percentile,
+  targetNote,
   toMarkdown,
   writeReport,
 } from "./report.ts";
@@ -279,6 +280,12 @@ function section(kind: Kind, figures: Figures[], baseline: Figures[], s: Setting
       note: "SendNote call to ChatStream message, same client process",
       ratioToBaseline: ratio((b) => b.p50, n, f.p50),
     };
+    const rssRatio = ratio((b) => b.rssPerSubscriberKiB, n, f.rssPerSubscriberKiB);
+    // Issue 19: memory per stream ≤ 1.5× bare grpc-js at 1,000 subscribers.
+    const rssTarget =
+      n === s.heapAt && rssRatio !== undefined
+        ? `; ${targetNote(Number(rssRatio.toFixed(2)), 1.5, "× bare grpc-js")}`
+        : "";
     const rss: Measurement = {
       name: `server RSS per subscriber, ${n} subscribers`,
       unit: "KiB",
@@ -286,8 +293,8 @@ function section(kind: Kind, figures: Figures[], baseline: Figures[], s: Setting
       note:
         n === 1
           ? "(VmRSS with the stream − VmRSS idle); one stream is below the noise of heap growth"
-          : "(VmRSS with N streams − VmRSS idle) / N",
-      ratioToBaseline: ratio((b) => b.rssPerSubscriberKiB, n, f.rssPerSubscriberKiB),
+          : `(VmRSS with N streams − VmRSS idle) / N${rssTarget}`,
+      ratioToBaseline: rssRatio,
     };
     const cpu: Measurement = {
       name: `server CPU per 1,000 deliveries, ${n} subscribers`,
@@ -315,7 +322,10 @@ function section(kind: Kind, figures: Figures[], baseline: Figures[], s: Setting
       `One server process; ${s.subscriberCounts.join(", ")} ChatStream subscribers of one room ` +
       `over 4 HTTP/2 connections from one client process; a sender at ${s.perSecond} notes/s, ` +
       `or fewer so as to offer at most ${s.maxDeliveriesPerSecond} deliveries/s (50 × 1,000 ` +
-      `saturates this shared 2-core machine), for ${s.seconds} s, stamping its send time in the text.`,
+      `saturates this shared 2-core machine), for ${s.seconds} s, stamping its send time in the text. ` +
+      `After the ${s.heapAt}-subscriber window, and once idle before the first stream, the server ` +
+      "runs two forced full GCs and reports its heap (bench/heap-probe.ts, preloaded into every " +
+      "server process with --expose-gc and asked over an IPC channel).",
     ...(kind === "baseline"
       ? {}
       : {
