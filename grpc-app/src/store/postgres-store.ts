@@ -9,6 +9,7 @@ import {
 } from "./chat-store.ts";
 import { startFanout } from "./postgres-fanout.ts";
 import { migrate } from "./postgres-schema.ts";
+import { batchRevocationChecks } from "./revocation-batches.ts";
 
 type NoteRow = { id: string; room: string; author: string; text: string; sent_at: Date };
 
@@ -59,6 +60,10 @@ const statements = {
  * - Replays ahead of writes. A stream that opens or resumes reads its backlog through the
  *   same FIFO pool as SendNote: behind 900 streams resuming at once, one append waited
  *   336 ms. Replays now have a pool of their own, so a reconnect storm never delays a send.
+ *
+ * The revocation check every authenticated call makes goes out together with the others that
+ * arrive while one runs (revocation-batches.ts): a reconnect storm is a few queries, not one
+ * per stream in the pool's queue.
  */
 export async function createPostgresStore(options: {
   connectionString: string;
@@ -112,6 +117,15 @@ export async function createPostgresStore(options: {
     await closePools();
     throw translate(error);
   }
+
+  // Every authenticated call asks this; concurrent asks share one query (see the batcher).
+  const revokedAmong = batchRevocationChecks(async (tokens) => {
+    const result = await query<{ jti: string }>("revokedAmong", statements.revokedAmong, [
+      tokens.map((t) => t.jti),
+      tokens.map((t) => t.sessionId),
+    ]);
+    return new Set(result.rows.map((row) => row.jti));
+  });
 
   const fanout = await startFanout({
     connectionString,
@@ -219,11 +233,7 @@ export async function createPostgresStore(options: {
     },
     async revokedAmong(tokens) {
       if (tokens.length === 0) return new Set();
-      const result = await query<{ jti: string }>("revokedAmong", statements.revokedAmong, [
-        tokens.map((t) => t.jti),
-        tokens.map((t) => t.sessionId),
-      ]);
-      return new Set(result.rows.map((row) => row.jti));
+      return revokedAmong(tokens);
     },
     async ping() {
       if (!fanout.listening()) return false;
