@@ -25,7 +25,7 @@ const target: DeployTarget = {
   production: false,
   imageRepository: "registry.example.test/slipway-chat",
 };
-const bootImage = "registry.example.test/slipway-chat@sha256:" + "b".repeat(64);
+const bootImage = `registry.example.test/slipway-chat@sha256:${"b".repeat(64)}`;
 
 type Kit = {
   deps: DeployDeps;
