@@ -524,10 +524,7 @@ export class DeployWorld {
           "resourceVersion" in change
             ? `rv ${change.resourceVersion}/${before.resourceVersion}`
             : `high-water ${change.whileHighWater}/${before.highWater}`;
-        const holds =
-          "resourceVersion" in change
-            ? change.resourceVersion === before.resourceVersion
-            : change.whileHighWater === before.highWater && before.highWater > 0;
+        const holds = this.workloads.holds(t, change);
         if ("whileHighWater" in change) count(holds ? "guarded patches" : "guarded refused");
         if (!holds) return w.setImage(t, change);
         this.log.push(

@@ -551,6 +551,20 @@ describe("deploy regressions", () => {
     expect(await state(3)).toBe("succeeded");
   });
 
+  it("refuses an unread patch for a container the Deployment lacks as the reading path does, with a 422", async () => {
+    const { deps, workloads, seed } = await stage();
+    await deployBuild(deps, finishedBuildOf(await seed(2)));
+    const sidecar = { ...server, container: "sidecar" };
+    const own = { sequence: 3, image: digestImage(3) };
+    const patches = workloads.patches.length;
+
+    const applying = applyImage(deps, sidecar, own, {}, { expectedHighWater: 2 });
+
+    await expect(applying).rejects.toThrow(RefusedError);
+    await expect(applying).rejects.toMatchObject({ status: 422 });
+    expect(workloads.patches.length).toBe(patches);
+  });
+
   it("takes a superseded build's image off a Deployment the newer build never reached (found by the simulation)", async () => {
     const { deps, workloads, seed, state } = await stage();
     const two = await seed(2);

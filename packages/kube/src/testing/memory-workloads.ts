@@ -30,6 +30,11 @@ export type MemoryWorkloads = Workloads & {
   reconcile(): Promise<void>;
   /** Drops every failure still queued by failNext. */
   heal(): void;
+  /**
+   * Whether setImage would apply `change` now: its resourceVersion or high-water still holds
+   * (what the API server checks; a failed one is a ConflictError, not a write).
+   */
+  holds(target: WorkloadTarget, change: ImageChange): boolean;
   /** Runs `change` just before the next setImage of `target` is applied (to stage a race). */
   beforeNextPatch(target: WorkloadTarget, change: () => void): void;
   /**
@@ -136,6 +141,15 @@ export function createMemoryWorkloads(): MemoryWorkloads {
         settleNow(s, s.image === undefined ? "complete" : double.rolloutOf(s.image));
       }, 0),
     );
+  // The guarded form is a JSON patch the API server tests on the object it writes: the label,
+  // and the container's name where it expects it (a missing one fails the test, no 422).
+  const preconditionHolds = (s: Stored, target: WorkloadTarget, change: ImageChange) =>
+    "whileHighWater" in change
+      ? target.container === s.target.container &&
+        s.image !== undefined &&
+        s.highWater > 0 &&
+        s.highWater === change.whileHighWater
+      : String(s.resourceVersion) === change.resourceVersion;
   /** A new pod template: a new generation and revision, rolled out from scratch. */
   const newTemplate = (s: Stored, image: string | undefined) => {
     s.image = image;
@@ -186,6 +200,9 @@ export function createMemoryWorkloads(): MemoryWorkloads {
     },
     heal() {
       failures.clear();
+    },
+    holds(target, change) {
+      return preconditionHolds(find(target), target, change);
     },
     beforeNextPatch(target, change) {
       hooks.set(workloadName(target), change);
@@ -239,20 +256,18 @@ export function createMemoryWorkloads(): MemoryWorkloads {
       hooks.delete(workloadName(target));
       hook?.();
       const s = find(target);
-      if (target.container !== s.target.container) {
+      const guarded = "whileHighWater" in change;
+      if (!guarded && target.container !== s.target.container) {
         throw new Error(`a strategic merge patch would add container ${target.container}`);
       }
-      // The guarded form is tested by the API server on the object it writes (a JSON patch).
-      const replaced = s.image;
-      if ("whileHighWater" in change) {
-        if (s.highWater !== change.whileHighWater || s.highWater === 0 || replaced === undefined) {
-          throw new ConflictError(`patch ${workloadName(target)}: not at that high-water`);
-        }
-      } else if (String(s.resourceVersion) !== change.resourceVersion) {
-        throw new ConflictError(`patch ${workloadName(target)}`);
+      if (!preconditionHolds(s, target, change)) {
+        throw new ConflictError(
+          `patch ${workloadName(target)}${guarded ? ": not at that high-water" : ""}`,
+        );
       }
+      const replaced = s.image;
       double.patches.push({ target: workloadName(target), change });
-      if ("whileHighWater" in change && replaced !== undefined) {
+      if (guarded && replaced !== undefined) {
         s.annotations[DeployAnnotation.previousImage] = replaced;
       }
       Object.assign(s.annotations, change.annotations);
