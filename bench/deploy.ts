@@ -10,6 +10,7 @@ import {
   connectApiServer,
   connectedChannel,
   createKubeWorkloads,
+  pointerToken,
   requestChannel,
 } from "@slipway/kube";
 import { createMemoryLedger, digestImage, seedDeployment } from "@slipway/ledger/testing";
@@ -59,7 +60,7 @@ const missEvery = 4;
 
 /** An admin's JSON patch that removes the high-water label from a Deployment. */
 async function removeHighWater(apps: AppsV1Api, target: WorkloadTarget): Promise<void> {
-  const path = `/metadata/labels/${DeployLabel.highWater.replace("/", "~1")}`;
+  const path = `/metadata/labels/${pointerToken(DeployLabel.highWater)}`;
   await apps.patchNamespacedDeployment(
     { name: target.name, namespace: target.namespace, body: [{ op: "remove", path }] },
     setHeaderOptions("Content-Type", PatchStrategy.JsonPatch),

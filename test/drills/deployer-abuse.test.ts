@@ -1,6 +1,6 @@
 import { PatchStrategy, setHeaderOptions, type V1Deployment } from "@kubernetes/client-node";
 import { ConflictError, DeployLabel } from "@slipway/core";
-import { createKubeWorkloads } from "@slipway/kube";
+import { createKubeWorkloads, pointerToken } from "@slipway/kube";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bootstrapImage } from "../../infra/settings.ts";
 import { guardedStage } from "../integration/k8s/guarded-stage.ts";
@@ -30,7 +30,7 @@ const withoutImages = (d: V1Deployment) => {
   const { [DeployLabel.highWater]: _highWater, ...labels } = d.metadata?.labels ?? {};
   return { spec: copy, labels };
 };
-const highWaterPath = `/metadata/labels/${DeployLabel.highWater.replace("/", "~1")}`;
+const highWaterPath = `/metadata/labels/${pointerToken(DeployLabel.highWater)}`;
 
 function generateAttacks(random: () => number): Attack[] {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;

@@ -35,4 +35,4 @@ export {
 export { ClusterKubeConfig, kubeConfigFromFile } from "./cluster-kube-config.ts";
 export { endpointFromKubeConfig } from "./kube-config-endpoint.ts";
 export { kubeCall, translateKubeError } from "./kube-errors.ts";
-export { createKubeWorkloads, type KubeWorkloadsOptions } from "./kube-workloads.ts";
+export { createKubeWorkloads, type KubeWorkloadsOptions, pointerToken } from "./kube-workloads.ts";

@@ -198,7 +198,7 @@ function highWaterPatch(
 }
 
 /** A key as one JSON pointer segment (RFC 6901: `~` is `~0`, `/` is `~1`). */
-const pointerToken = (key: string) => key.replaceAll("~", "~0").replaceAll("/", "~1");
+export const pointerToken = (key: string) => key.replaceAll("~", "~0").replaceAll("/", "~1");
 
 /**
  * A JSON patch the API server could not apply to the object: a failed `test`, or a path the

@@ -30,9 +30,13 @@ export const DeployLabel = {
 
 /** The high-water label's sequence; 0 when absent or unreadable (Slipway never set it). */
 export function readHighWater(labels: Readonly<Record<string, string>> | undefined): number {
-  const raw = labels?.[DeployLabel.highWater];
+  return parseSequence(labels?.[DeployLabel.highWater]) ?? 0;
+}
+
+/** A sequence as Slipway writes it (a positive integer); undefined for anything else. */
+function parseSequence(raw: string | undefined): number | undefined {
   const sequence = raw === undefined ? Number.NaN : Number(raw);
-  return Number.isSafeInteger(sequence) && sequence > 0 ? sequence : 0;
+  return Number.isSafeInteger(sequence) && sequence >= 1 ? sequence : undefined;
 }
 
 /** What Slipway last wrote on a Deployment, read back from its annotations. */
@@ -48,9 +52,8 @@ export type DeployMark = {
 export function readDeployMark(
   annotations: Readonly<Record<string, string>>,
 ): DeployMark | undefined {
-  const raw = annotations[DeployAnnotation.sequence];
-  const sequence = raw === undefined ? Number.NaN : Number(raw);
-  if (!Number.isSafeInteger(sequence) || sequence < 1) return undefined;
+  const sequence = parseSequence(annotations[DeployAnnotation.sequence]);
+  if (sequence === undefined) return undefined;
   const optional = (key: string, value: string | undefined) => (value ? { [key]: value } : {});
   return {
     sequence,
