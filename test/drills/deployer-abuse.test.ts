@@ -129,7 +129,6 @@ function generateAttacks(random: () => number): Attack[] {
       ),
     () =>
       patch({ metadata: { labels: { [DeployLabel.highWater]: pick(["0", "-3", "abc", ""]) } } }),
-    // Lowering (or, before the first rollout, a path the object lacks: refused too).
     () => patch([{ op: "replace", path: highWaterPath, value: "1" }], jsonPatch),
     () => patch([{ op: "remove", path: highWaterPath }], jsonPatch),
   ];
@@ -239,6 +238,21 @@ describe(`deployer abuse drill (${formName} form)`, () => {
     const seed = drillSeed();
     const attacks = generateAttacks(seededRandom(seed));
     const workloads = createKubeWorkloads({ config: deployer, watchSeconds: 5 });
+    // The deployer's first patch sets the label (any sequence, as a first deploy may): only
+    // once it is there can an attack lower it. #10 sits below the drill's rollouts (#20, #40…).
+    for (const [name, container] of [
+      ["chat-server", "server"],
+      ["chat-web", "web"],
+    ] as const) {
+      const target = { namespace, name, container };
+      const state = await workloads.read(target);
+      await workloads.setImage(target, {
+        image: `${registry}@sha256:${"a".repeat(64)}`,
+        resourceVersion: state.resourceVersion,
+        highWater: 10,
+        annotations: { "slipway.dev/sequence": "10" },
+      });
+    }
     const before = await Promise.all(
       ["chat-server", "chat-web"].map((name) =>
         adminApps.readNamespacedDeployment({ name, namespace }),
